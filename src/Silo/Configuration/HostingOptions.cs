@@ -1,0 +1,54 @@
+namespace Hosting.Silo.Configuration;
+
+public enum HostingMode
+{
+    /// <summary>One silo on localhost clustering, ephemeral state, next to a local anvil.</summary>
+    Devnet,
+
+    /// <summary>ADO.NET clustering, grain storage and reminders on PostgreSQL; several silos.</summary>
+    Production,
+}
+
+/// <summary>The one configuration model of the host, bound from the "Hosting" section.</summary>
+public sealed class HostingOptions
+{
+    public const string Section = "Hosting";
+
+    public HostingMode Mode { get; set; } = HostingMode.Devnet;
+    public string ClusterId { get; set; } = "hosting";
+    public string ServiceId { get; set; } = "hosting";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    public PostgresOptions Postgres { get; set; } = new();
+
+    /// <summary>Every problem with the options, each naming the setting and what it needs; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Mode == HostingMode.Production && string.IsNullOrWhiteSpace(Postgres.ConnectionString))
+        {
+            errors.Add("Hosting:Postgres:ConnectionString is required in Production mode (clustering, grain storage and reminders live in PostgreSQL).");
+        }
+        if (string.IsNullOrWhiteSpace(ClusterId))
+        {
+            errors.Add("Hosting:ClusterId must not be empty.");
+        }
+        if (string.IsNullOrWhiteSpace(ServiceId))
+        {
+            errors.Add("Hosting:ServiceId must not be empty.");
+        }
+        foreach (var (name, port) in new[] { ("SiloPort", SiloPort), ("GatewayPort", GatewayPort) })
+        {
+            if (port is < 1 or > 65535)
+            {
+                errors.Add($"Hosting:{name} must be a TCP port between 1 and 65535, got {port}.");
+            }
+        }
+        return errors;
+    }
+}
+
+public sealed class PostgresOptions
+{
+    public string? ConnectionString { get; set; }
+}

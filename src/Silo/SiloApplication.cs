@@ -1,0 +1,107 @@
+using Hosting.Contracts.Telemetry;
+using Hosting.Grains;
+using Hosting.Portal;
+using Hosting.Silo.Configuration;
+using Hosting.Silo.Health;
+using Npgsql;
+using Orleans.Configuration;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Hosting.Silo;
+
+/// <summary>Builds the silo web host: Orleans, the co-hosted portal, health endpoints and /metrics.</summary>
+public static class SiloApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var options = builder.Configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new HostingConfigurationException(errors);
+        }
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.UseOrleans(silo => ConfigureSilo(silo, options));
+        var health = builder.Services.AddHealthChecks()
+            .AddCheck<ClusterJoinedCheck>("cluster", tags: [HealthEndpoints.ReadyTag]);
+        if (options.Postgres.ConnectionString is { Length: > 0 } connectionString)
+        {
+            builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            health.AddCheck<DatabaseCheck>("database", tags: [HealthEndpoints.ReadyTag]);
+        }
+        AddTelemetry(builder);
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+        app.MapHealth();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPortal();
+        return app;
+    }
+
+    private static void ConfigureSilo(ISiloBuilder silo, HostingOptions options)
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = options.ClusterId;
+            o.ServiceId = options.ServiceId;
+        });
+        silo.AddActivityPropagation();
+        switch (options.Mode)
+        {
+            case HostingMode.Devnet:
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+                silo.AddMemoryGrainStorage(GrainStorage.Name);
+                silo.UseInMemoryReminderService();
+                break;
+            case HostingMode.Production:
+                var connectionString = options.Postgres.ConnectionString!;
+                silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+                silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
+                break;
+        }
+    }
+
+    private static void AddTelemetry(WebApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("hosting-silo"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(HostingTelemetry.MeterName, "Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(HostingTelemetry.ActivitySourceName, "Microsoft.Orleans.Application")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
+    }
+}
+
+/// <summary>The configuration is wrong; the message lists every problem found.</summary>
+public sealed class HostingConfigurationException(IReadOnlyList<string> errors)
+    : Exception("Invalid configuration:\n  - " + string.Join("\n  - ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

@@ -1,0 +1,31 @@
+using Npgsql;
+
+namespace Hosting.TestKit;
+
+/// <summary>
+/// The PostgreSQL server that ./hosting test starts for the run (private port and data directory);
+/// each fixture gets a fresh database of its own so tests never see each other's rows.
+/// </summary>
+public static class PostgresServer
+{
+    public const string EnvironmentVariable = "HOSTING_TEST_POSTGRES";
+
+    public static string AdminConnectionString =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"{EnvironmentVariable} is not set. ./hosting test starts PostgreSQL and sets it; to run dotnet test by hand, point it at a server where you may create databases, e.g. Host=127.0.0.1;Port=5432;Username=postgres.");
+
+    /// <summary>Creates an empty database and returns a connection string to it.</summary>
+    public static async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)].ToLowerInvariant();
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+    }
+}
