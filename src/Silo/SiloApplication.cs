@@ -52,6 +52,10 @@ public static class SiloApplication
             o.ClusterId = options.ClusterId;
             o.ServiceId = options.ServiceId;
         });
+        if (options.SiloName is { Length: > 0 } siloName)
+        {
+            silo.Configure<SiloOptions>(o => o.SiloName = siloName);
+        }
         silo.AddActivityPropagation();
         switch (options.Mode)
         {
@@ -62,7 +66,14 @@ public static class SiloApplication
                 break;
             case HostingMode.Production:
                 var connectionString = options.Postgres.ConnectionString!;
-                silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                if (options.AdvertisedAddress is { Length: > 0 } advertised)
+                {
+                    silo.ConfigureEndpoints(System.Net.IPAddress.Parse(advertised), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                }
                 silo.UseAdoNetClustering(o =>
                 {
                     o.Invariant = "Npgsql";

@@ -19,6 +19,11 @@ public sealed class HostingOptions
     public string ServiceId { get; set; } = "hosting";
     public int SiloPort { get; set; } = 11111;
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The IP other silos and clients reach this silo on (the pod IP on Kubernetes); production only.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    public string? SiloName { get; set; }
     public PostgresOptions Postgres { get; set; } = new();
 
     /// <summary>Every problem with the options, each naming the setting and what it needs; empty when valid.</summary>
@@ -28,6 +33,10 @@ public sealed class HostingOptions
         if (Mode == HostingMode.Production && string.IsNullOrWhiteSpace(Postgres.ConnectionString))
         {
             errors.Add("Hosting:Postgres:ConnectionString is required in Production mode (clustering, grain storage and reminders live in PostgreSQL).");
+        }
+        if (AdvertisedAddress is { Length: > 0 } advertised && !System.Net.IPAddress.TryParse(advertised, out _))
+        {
+            errors.Add($"Hosting:AdvertisedAddress must be an IP address, got '{advertised}'.");
         }
         if (string.IsNullOrWhiteSpace(ClusterId))
         {
