@@ -66,6 +66,32 @@ public sealed class PrometheusScrapeTests(DevnetSilo silo)
         Assert.Contains(tenant, alert.Value.GetProperty("annotations").GetProperty("summary").GetString());
     }
 
+    [Fact]
+    public async Task every_grafana_dashboard_query_evaluates_in_prometheus()
+    {
+        PlatformSamples.RecordAll();
+        using var gauges = PlatformSamples.ObserveAll();
+        await using var prometheus = await PrometheusServer.StartAsync(RepositoryConfigScraping(silo.Http.BaseAddress!.Authority));
+        await prometheus.WaitUntilAsync("a first scrape", async () => (await prometheus.QueryAsync("hosting_tenants")).GetArrayLength() > 0, TimeSpan.FromSeconds(15));
+
+        var failures = new List<string>();
+        foreach (var file in GrafanaDashboards.Files)
+        {
+            foreach (var (panel, expr) in GrafanaDashboards.Queries(GrafanaDashboards.Load(file)))
+            {
+                try
+                {
+                    await prometheus.QueryAsync(GrafanaDashboards.Expand(expr));
+                }
+                catch (Exception e) when (e is InvalidOperationException or HttpRequestException)
+                {
+                    failures.Add($"{Path.GetFileName(file)} / {panel}: {expr}: {e.Message}");
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, "dashboard queries Prometheus rejects:\n" + string.Join("\n", failures));
+    }
+
     /// <summary>infra/prometheus as shipped, with the devnet target pointed at this silo and 1 s intervals.</summary>
     private static Dictionary<string, string> RepositoryConfigScraping(string target)
     {

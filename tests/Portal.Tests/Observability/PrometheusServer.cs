@@ -75,10 +75,12 @@ public sealed class PrometheusServer : IAsyncDisposable
     /// <summary>An instant query through the HTTP API; the "result" array of its data.</summary>
     public async Task<JsonElement> QueryAsync(string promql)
     {
-        var body = await Http.GetFromJsonAsync<JsonElement>($"/api/v1/query?query={Uri.EscapeDataString(promql)}");
+        // Prometheus answers a bad query with 400 and a JSON body whose "error" says why: read it either way.
+        using var response = await Http.GetAsync($"/api/v1/query?query={Uri.EscapeDataString(promql)}");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return body.GetProperty("status").GetString() == "success"
             ? body.GetProperty("data").GetProperty("result")
-            : throw new InvalidOperationException($"Prometheus refused the query {promql}: {body}");
+            : throw new InvalidOperationException($"Prometheus refused the query: {body.GetProperty("error").GetString()}");
     }
 
     public async Task<JsonElement> GetDataAsync(string path) =>
