@@ -30,6 +30,7 @@ public sealed class PrometheusScrapeTests(DevnetSilo silo)
                 .EnumerateArray().Select(r => r.GetProperty("metric").GetProperty("__name__").GetString()!).ToHashSet();
             return expected.IsSubsetOf(stored);
         }, TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain(stored, name => name.EndsWith("_created", StringComparison.Ordinal));
 
         var missed = Assert.Single((await prometheus.QueryAsync($$"""hosting_slot_outcomes_total{tenant="{{tenant}}",outcome="missed"}""")).EnumerateArray());
         var labels = missed.GetProperty("metric");
