@@ -1,0 +1,23 @@
+using System.Buffers.Binary;
+using System.Globalization;
+
+namespace Hosting.L1.Abi;
+
+/// <summary>The first four bytes of keccak(signature): how calldata names a function and revert data an error.</summary>
+public readonly record struct Selector(uint Value)
+{
+    public static Selector Of(string signature)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        Crypto.Keccak256.Hash(System.Text.Encoding.UTF8.GetBytes(signature), hash);
+        return new Selector(BinaryPrimitives.ReadUInt32BigEndian(hash));
+    }
+
+    public static Selector Read(ReadOnlySpan<byte> data) => data.Length >= 4
+        ? new Selector(BinaryPrimitives.ReadUInt32BigEndian(data))
+        : throw new AbiException("selector", Hex.Encode(data), "at least 4 bytes");
+
+    public void CopyTo(Span<byte> destination) => BinaryPrimitives.WriteUInt32BigEndian(destination, Value);
+
+    public override string ToString() => "0x" + Value.ToString("x8", CultureInfo.InvariantCulture);
+}

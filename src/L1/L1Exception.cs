@@ -1,0 +1,12 @@
+namespace Hosting.L1;
+
+/// <summary>
+/// The base of every error the L1 client raises on purpose, so a caller can tell "L1 said no or sent
+/// nonsense" from a bug. Each subclass carries the offending value and what was expected.
+/// </summary>
+public abstract class L1Exception : Exception
+{
+    protected L1Exception(string message, Exception? innerException = null) : base(message, innerException)
+    {
+    }
+}
