@@ -1,0 +1,29 @@
+using Hosting.Contracts.Telemetry;
+
+namespace Hosting.Signing;
+
+/// <summary>
+/// The stored and interchange names of duties. Written out rather than derived from the enum so renaming a
+/// C# member can never change what the safety records and exported files say.
+/// </summary>
+public static class DutyNames
+{
+    public const string Proposal = "proposal";
+    public const string CommitmentAuthorisation = "commitment_authorisation";
+
+    public static string Of(Duty duty) => duty switch
+    {
+        Duty.Proposal => Proposal,
+        Duty.CommitmentAuthorisation => CommitmentAuthorisation,
+        _ => throw new ArgumentOutOfRangeException(nameof(duty), duty, $"not a duty the gate signs; expected {Proposal} or {CommitmentAuthorisation}"),
+    };
+
+    public static bool IsDefined(Duty duty) => duty is Duty.Proposal or Duty.CommitmentAuthorisation;
+
+    public static Duty Parse(string name) => name switch
+    {
+        Proposal => Duty.Proposal,
+        CommitmentAuthorisation => Duty.CommitmentAuthorisation,
+        _ => throw new FormatException($"'{name}' is not a duty; expected '{Proposal}' or '{CommitmentAuthorisation}'."),
+    };
+}

@@ -1,0 +1,18 @@
+using Hosting.Contracts.Telemetry;
+
+namespace Hosting.Signing;
+
+/// <summary>
+/// A key backend (keystore, HSM, vault) failed or refused. Messages name the key and what went wrong,
+/// never key material or passwords. When this escapes the gate nothing was signed or recorded.
+/// </summary>
+public abstract class KeyBackendException : Exception
+{
+    protected KeyBackendException(SigningBackend backend, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Backend = backend;
+    }
+
+    public SigningBackend Backend { get; }
+}

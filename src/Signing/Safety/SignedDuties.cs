@@ -1,0 +1,88 @@
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
+using Npgsql;
+
+namespace Hosting.Signing.Safety;
+
+/// <summary>One row of signed_duties: what a key signed for one (slot, duty), committed before it left.</summary>
+public sealed record SignedDutyRecord(
+    Address Sequencer,
+    ulong Slot,
+    Duty Duty,
+    Hash32 PayloadHash,
+    Signature Signature,
+    ReadOnlyMemory<byte> Payload,
+    string SignerNode,
+    DateTimeOffset SignedAt);
+
+/// <summary>Data access for the table signed_duties, and nothing else.</summary>
+internal static class SignedDuties
+{
+    private const string Columns = "sequencer, slot, duty, payload_hash, signature, payload, signer_node, signed_at";
+
+    public static NpgsqlBatchCommand Find(Address sequencer, ulong slot, Duty duty) => Sql.Command(
+        $"select {Columns} from signed_duties where sequencer = $1 and slot = $2 and duty = $3",
+        Sql.Bytes(sequencer), Sql.Slot(slot), Sql.Text(DutyNames.Of(duty)));
+
+    /// <summary>Reads the result of <see cref="Find"/>: the record, or null when the duty was never signed.</summary>
+    public static async Task<SignedDutyRecord?> ReadFoundAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+
+    /// <summary>Inserts the record; the primary key (sequencer, slot, duty) is the last line of defence if a lock was ever bypassed.</summary>
+    public static NpgsqlBatchCommand Insert(Address sequencer, ulong slot, Duty duty, Hash32 payloadHash, Signature signature, byte[] payload, string signerNode) => Sql.Command(
+        "insert into signed_duties (sequencer, slot, duty, payload_hash, signature, payload, signer_node) " +
+        "values ($1, $2, $3, $4, $5, $6, $7) returning signed_at",
+        Sql.Bytes(sequencer), Sql.Slot(slot), Sql.Text(DutyNames.Of(duty)), Sql.Bytes(payloadHash),
+        Sql.Bytes(signature.ToArray()), Sql.Bytes(payload), Sql.Text(signerNode));
+
+    /// <summary>Every record of one key, oldest slot first.</summary>
+    public static async Task<List<SignedDutyRecord>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Address sequencer, CancellationToken cancellationToken)
+    {
+        await using var command = Sql.Command(connection, transaction,
+            $"select {Columns} from signed_duties where sequencer = $1 order by slot, duty", Sql.Bytes(sequencer));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<SignedDutyRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(Read(reader));
+        }
+        return records;
+    }
+
+    /// <summary>
+    /// Adds a record that was signed elsewhere (an interchange import). Returns null when it was added or was
+    /// already here with the same payload, or the stored record when this one conflicts with it.
+    /// </summary>
+    public static async Task<SignedDutyRecord?> AddImportedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SignedDutyRecord record, CancellationToken cancellationToken)
+    {
+        await using (var insert = Sql.Command(connection, transaction,
+            "insert into signed_duties (sequencer, slot, duty, payload_hash, signature, payload, signer_node, signed_at) " +
+            "values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (sequencer, slot, duty) do nothing",
+            Sql.Bytes(record.Sequencer), Sql.Slot(record.Slot), Sql.Text(DutyNames.Of(record.Duty)), Sql.Bytes(record.PayloadHash),
+            Sql.Bytes(record.Signature.ToArray()), Sql.Bytes(record.Payload.ToArray()), Sql.Text(record.SignerNode),
+            new NpgsqlParameter<DateTimeOffset> { TypedValue = record.SignedAt }))
+        {
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                return null;
+            }
+        }
+        await using var find = Sql.Command(connection, transaction,
+            $"select {Columns} from signed_duties where sequencer = $1 and slot = $2 and duty = $3",
+            Sql.Bytes(record.Sequencer), Sql.Slot(record.Slot), Sql.Text(DutyNames.Of(record.Duty)));
+        await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var stored = Read(reader);
+        return stored.PayloadHash == record.PayloadHash ? null : stored;
+    }
+
+    private static SignedDutyRecord Read(NpgsqlDataReader reader) => new(
+        Sql.ReadAddress(reader, 0),
+        (ulong)reader.GetInt64(1),
+        DutyNames.Parse(reader.GetString(2)),
+        Sql.ReadHash(reader, 3),
+        Signature.FromBytes(reader.GetFieldValue<byte[]>(4)),
+        reader.GetFieldValue<byte[]>(5),
+        reader.GetString(6),
+        reader.GetFieldValue<DateTimeOffset>(7));
+}

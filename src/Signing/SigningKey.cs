@@ -1,0 +1,63 @@
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
+
+namespace Hosting.Signing;
+
+/// <summary>A registered sequencer key: who owns it, where it lives and whether it may sign.</summary>
+/// <param name="KeyReference">Where the backend finds the key: a keystore id, an RFC 7512 pkcs11: URI or a Key Vault key URL.</param>
+/// <param name="LowWatermark">New signatures at or below this slot are refused; null when none is set.</param>
+public sealed record SigningKey(
+    Address Address,
+    string Tenant,
+    SigningBackend Backend,
+    string KeyReference,
+    KeyStatus Status,
+    ulong? LowWatermark);
+
+public enum KeyStatus
+{
+    /// <summary>Signs when the gate allows it.</summary>
+    Active,
+
+    /// <summary>Stopped by an operator; resuming makes it active again.</summary>
+    Stopped,
+
+    /// <summary>Deleted: never signs again unless imported anew; its history is kept.</summary>
+    Deleted,
+}
+
+/// <summary>The stored names of backends and statuses, written out so the database never depends on C# member names.</summary>
+public static class KeyNames
+{
+    public static string Of(SigningBackend backend) => backend switch
+    {
+        SigningBackend.Keystore => "keystore",
+        SigningBackend.Pkcs11 => "pkcs11",
+        SigningBackend.AzureKeyVault => "azure_key_vault",
+        _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "expected keystore, pkcs11 or azure_key_vault"),
+    };
+
+    public static SigningBackend ParseBackend(string name) => name switch
+    {
+        "keystore" => SigningBackend.Keystore,
+        "pkcs11" => SigningBackend.Pkcs11,
+        "azure_key_vault" => SigningBackend.AzureKeyVault,
+        _ => throw new FormatException($"'{name}' is not a key backend; expected keystore, pkcs11 or azure_key_vault."),
+    };
+
+    public static string Of(KeyStatus status) => status switch
+    {
+        KeyStatus.Active => "active",
+        KeyStatus.Stopped => "stopped",
+        KeyStatus.Deleted => "deleted",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "expected active, stopped or deleted"),
+    };
+
+    public static KeyStatus ParseStatus(string name) => name switch
+    {
+        "active" => KeyStatus.Active,
+        "stopped" => KeyStatus.Stopped,
+        "deleted" => KeyStatus.Deleted,
+        _ => throw new FormatException($"'{name}' is not a key status; expected active, stopped or deleted."),
+    };
+}

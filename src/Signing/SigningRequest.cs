@@ -1,0 +1,19 @@
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
+
+namespace Hosting.Signing;
+
+/// <summary>
+/// One duty a sequencer key is asked to sign. <paramref name="Payload"/> is the EIP-712 signing input
+/// <c>0x19 0x01 ‖ domainSeparator ‖ hashStruct(message)</c> (see <see cref="SigningPayload.Eip712"/>): the gate
+/// hashes it itself, so the digest that is signed is always the one the safety record names.
+/// </summary>
+/// <param name="Tenant">The tenant whose context asks; a key of another tenant is refused.</param>
+/// <param name="RequestedBy">Who asks, for the audit trail: a grain id, an operator, a test.</param>
+public sealed record SigningRequest(
+    string Tenant,
+    Address Sequencer,
+    ulong Slot,
+    Duty Duty,
+    ReadOnlyMemory<byte> Payload,
+    string RequestedBy);
