@@ -2,6 +2,7 @@ using Hosting.Contracts.Telemetry;
 using Hosting.Grains;
 using Hosting.Portal;
 using Hosting.Silo.Configuration;
+using Hosting.Silo.Database;
 using Hosting.Silo.Health;
 using Npgsql;
 using Orleans.Configuration;
@@ -27,12 +28,20 @@ public static class SiloApplication
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
 
-        builder.UseOrleans(silo => ConfigureSilo(silo, options));
-        var health = builder.Services.AddHealthChecks()
-            .AddCheck<ClusterJoinedCheck>("cluster", tags: [HealthEndpoints.ReadyTag]);
         if (options.Postgres.ConnectionString is { Length: > 0 } connectionString)
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            if (options.Mode == HostingMode.Production && options.Postgres.MigrateOnStart)
+            {
+                // Registered before Orleans so it runs first: the providers read their queries at start.
+                builder.Services.AddHostedService<SchemaMigrationService>();
+            }
+        }
+        builder.UseOrleans(silo => ConfigureSilo(silo, options));
+        var health = builder.Services.AddHealthChecks()
+            .AddCheck<ClusterJoinedCheck>("cluster", tags: [HealthEndpoints.ReadyTag]);
+        if (options.Postgres.ConnectionString is { Length: > 0 })
+        {
             health.AddCheck<DatabaseCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         }
         AddTelemetry(builder);
@@ -74,21 +83,7 @@ public static class SiloApplication
                 {
                     silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 }
-                silo.UseAdoNetClustering(o =>
-                {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = connectionString;
-                });
-                silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
-                {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = connectionString;
-                });
-                silo.UseAdoNetReminderService(o =>
-                {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = connectionString;
-                });
+                silo.UsePostgres(connectionString);
                 break;
         }
     }

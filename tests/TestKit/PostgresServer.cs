@@ -12,9 +12,17 @@ public static class PostgresServer
 
     public static string AdminConnectionString =>
         Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
-            ? value
+            ? WithDefaultDatabase(value)
             : throw new InvalidOperationException(
                 $"{EnvironmentVariable} is not set. ./hosting test starts PostgreSQL and sets it; to run dotnet test by hand, point it at a server where you may create databases, e.g. Host=127.0.0.1;Port=5432;Username=postgres.");
+
+    // Without a Database, Npgsql connects to the one named like the user, which initdb does not create.
+    private static string WithDefaultDatabase(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Database ??= "postgres";
+        return builder.ConnectionString;
+    }
 
     /// <summary>Creates an empty database and returns a connection string to it.</summary>
     public static async Task<string> CreateDatabaseAsync(string prefix)

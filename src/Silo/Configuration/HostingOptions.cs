@@ -60,4 +60,7 @@ public sealed class HostingOptions
 public sealed class PostgresOptions
 {
     public string? ConnectionString { get; set; }
+
+    /// <summary>Whether a production silo applies the schema (infra/postgres) before it starts; `migrate` does it alone.</summary>
+    public bool MigrateOnStart { get; set; } = true;
 }
