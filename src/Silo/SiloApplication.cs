@@ -26,6 +26,7 @@ public static class SiloApplication
             throw new HostingConfigurationException(errors);
         }
         builder.Services.AddSingleton(options);
+        ConfigureLogging(builder.Logging, options);
         builder.Services.AddSingleton(TimeProvider.System);
 
         if (options.Postgres.ConnectionString is { Length: > 0 } connectionString)
@@ -85,6 +86,24 @@ public static class SiloApplication
                 }
                 silo.UsePostgres(connectionString);
                 break;
+        }
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, HostingOptions options)
+    {
+        // Every line carries the trace and span of the request or grain call it came from, so an SRE can
+        // follow portal -> grain -> signer -> L1 in the logs as in the traces.
+        logging.Configure(o => o.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        if (options.EffectiveLogFormat == LogFormat.Json)
+        {
+            logging.ClearProviders();
+            logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
         }
     }
 

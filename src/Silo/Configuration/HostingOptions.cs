@@ -9,6 +9,15 @@ public enum HostingMode
     Production,
 }
 
+public enum LogFormat
+{
+    /// <summary>Human-readable lines for a terminal.</summary>
+    Text,
+
+    /// <summary>One JSON object per line: timestamp, level, category, message, state, trace and span ids.</summary>
+    Json,
+}
+
 /// <summary>The one configuration model of the host, bound from the "Hosting" section.</summary>
 public sealed class HostingOptions
 {
@@ -24,6 +33,12 @@ public sealed class HostingOptions
     public string? AdvertisedAddress { get; set; }
 
     public string? SiloName { get; set; }
+
+    /// <summary>Console log format: JSON lines (with trace and span ids) or text. Default: JSON in Production, text in Devnet.</summary>
+    public LogFormat? LogFormat { get; set; }
+
+    /// <summary>The log format in effect for this mode.</summary>
+    public LogFormat EffectiveLogFormat => LogFormat ?? (Mode == HostingMode.Production ? Configuration.LogFormat.Json : Configuration.LogFormat.Text);
     public PostgresOptions Postgres { get; set; } = new();
 
     /// <summary>Every problem with the options, each naming the setting and what it needs; empty when valid.</summary>
