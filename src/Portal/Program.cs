@@ -1,3 +1,7 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
 namespace Hosting.Portal;
 
 /// <summary>Standalone portal: an Orleans client of a production cluster (ADO.NET clustering on PostgreSQL).</summary>
@@ -19,9 +23,29 @@ public static class PortalProgram
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             }));
-        builder.Services.AddProblemDetails();
+        var portal = builder.Configuration.GetSection(Access.PortalOptions.Section).Get<Access.PortalOptions>() ?? new Access.PortalOptions();
+        if (portal.AdminToken is not { Length: >= 32 })
+        {
+            throw new InvalidOperationException("Hosting:Portal:AdminToken is required (at least 32 characters): the platform admin's bearer token.");
+        }
+        builder.Services.AddPortal(portal);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("hosting-portal"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(Hosting.Contracts.Telemetry.HostingTelemetry.MeterName, "Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(Hosting.Contracts.Telemetry.HostingTelemetry.ActivitySourceName)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation());
         var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGet("/healthz", () => Results.Text("alive"));
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPortal();
         await app.RunAsync();
     }

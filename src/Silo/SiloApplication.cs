@@ -46,9 +46,15 @@ public static class SiloApplication
             health.AddCheck<DatabaseCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         }
         AddTelemetry(builder);
-        builder.Services.AddProblemDetails();
+        if (options.Mode == HostingMode.Devnet && string.IsNullOrWhiteSpace(options.Portal.AdminToken))
+        {
+            options.Portal.AdminToken = Hosting.Portal.Access.PortalOptions.DevnetAdminToken;
+        }
+        builder.Services.AddPortal(options.Portal);
 
         var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapHealth();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPortal();

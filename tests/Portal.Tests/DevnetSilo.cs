@@ -10,7 +10,19 @@ public sealed class DevnetSilo : IAsyncLifetime
 {
     private WebApplication? _app;
 
+    /// <summary>A client holding the devnet's platform-admin token.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>A client with no credentials.</summary>
+    public HttpClient Anonymous { get; private set; } = null!;
+
+    /// <summary>A client presenting <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient WithToken(string token)
+    {
+        var client = new HttpClient { BaseAddress = Anonymous.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
 
     public async Task InitializeAsync()
     {
@@ -24,12 +36,14 @@ public sealed class DevnetSilo : IAsyncLifetime
                 ["Hosting:GatewayPort"] = FreePort.Next().ToString(),
             }));
         await _app.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        Anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        Http = WithToken(Hosting.Portal.Access.PortalOptions.DevnetAdminToken);
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        Anonymous.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync();

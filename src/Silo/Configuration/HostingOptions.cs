@@ -41,6 +41,9 @@ public sealed class HostingOptions
     public LogFormat EffectiveLogFormat => LogFormat ?? (Mode == HostingMode.Production ? Configuration.LogFormat.Json : Configuration.LogFormat.Text);
     public PostgresOptions Postgres { get; set; } = new();
 
+    /// <summary>The co-hosted portal's settings (admin token).</summary>
+    public Hosting.Portal.Access.PortalOptions Portal { get; set; } = new();
+
     /// <summary>Every problem with the options, each naming the setting and what it needs; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -48,6 +51,14 @@ public sealed class HostingOptions
         if (Mode == HostingMode.Production && string.IsNullOrWhiteSpace(Postgres.ConnectionString))
         {
             errors.Add("Hosting:Postgres:ConnectionString is required in Production mode (clustering, grain storage and reminders live in PostgreSQL).");
+        }
+        if (Mode == HostingMode.Production && string.IsNullOrWhiteSpace(Portal.AdminToken))
+        {
+            errors.Add("Hosting:Portal:AdminToken is required in Production mode (the platform admin's bearer token; at least 32 characters).");
+        }
+        else if (Mode == HostingMode.Production && Portal.AdminToken!.Length < 32)
+        {
+            errors.Add($"Hosting:Portal:AdminToken must have at least 32 characters, got {Portal.AdminToken.Length}.");
         }
         if (AdvertisedAddress is { Length: > 0 } advertised && !System.Net.IPAddress.TryParse(advertised, out _))
         {
