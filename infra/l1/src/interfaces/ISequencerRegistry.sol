@@ -54,14 +54,19 @@ interface ISequencerRegistry {
     event ExitInitiated(address indexed sequencer, address indexed withdrawer, uint256 exitableAt);
     /// @notice `amount` of own stake went back to `withdrawer`.
     event ExitFinalized(address indexed sequencer, address indexed withdrawer, uint256 amount);
+    /// @notice `delegator` added `amount` to `sequencer`'s stake.
     event Delegated(address indexed delegator, address indexed sequencer, uint256 amount);
     /// @notice `amount` stopped counting for `sequencer`; the delegator can take it from `unlockBlock`.
     event Undelegated(address indexed delegator, address indexed sequencer, uint256 amount, uint256 unlockBlock);
+    /// @notice `delegator` took back `amount` of unlocked undelegated stake.
     event UndelegatedWithdrawn(address indexed delegator, uint256 amount);
+    /// @notice `claimant` was paid `amount` of rewards earned with `sequencer`.
     event RewardsClaimed(address indexed claimant, address indexed sequencer, uint256 amount);
     /// @notice A block reward reached `sequencer`: `commission` to its withdrawer, the rest pro rata to stake.
     event RewardCredited(address indexed sequencer, uint256 amount, uint256 commission);
+    /// @notice `sequencer`'s commission on future rewards changed from `previousBps` to `bps`.
     event CommissionChanged(address indexed sequencer, uint16 previousBps, uint16 bps);
+    /// @notice `rollup` may now credit rewards.
     event RollupBound(address indexed rollup);
 
     error Registry__InvalidConfig(string field, uint256 value);
@@ -135,6 +140,21 @@ interface ISequencerRegistry {
     /// @notice The number of Active sequencers now: the active set. Every Active sequencer is eligible,
     /// since its own stake alone is at least `minStake` until it exits.
     function activeCount() external view returns (uint256);
+
+    /// @notice How many sequencers are Queued or Active: the range `activeSequencers` pages over.
+    function listedCount() external view returns (uint256);
+
+    /// @notice The Active sequencers among listed (Queued or Active) positions `offset` to
+    /// `offset + limit - 1`. Page with `offset = next` until `next >= listedCount()`; call every page at
+    /// one block (eth_call with a block number) for a consistent view, since an exit reorders the list.
+    /// @param offset First listed position to look at.
+    /// @param limit How many listed positions to look at.
+    /// @return sequencers The Active ones among them, in list order.
+    /// @return next The offset of the next page.
+    function activeSequencers(uint256 offset, uint256 limit)
+        external
+        view
+        returns (address[] memory sequencers, uint256 next);
 
     /// @notice Stake `delegator` has delegated to `sequencer`.
     function positionOf(address delegator, address sequencer) external view returns (uint256);
