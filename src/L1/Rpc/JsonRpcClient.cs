@@ -156,7 +156,7 @@ public sealed class JsonRpcClient : IDisposable
         {
             throw new RpcFailure(endpoint, name, RpcFailureKind.Timeout, $"no complete answer within {Options.RequestTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms", exception);
         }
-        catch (HttpIOException exception) when (exception.HttpRequestError == HttpRequestError.ResponseEnded)
+        catch (Exception exception) when (exception is HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded } or HttpRequestException { InnerException: HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded } })
         {
             throw new RpcFailure(endpoint, name, RpcFailureKind.MalformedResponse, $"truncated: the connection closed before the whole response arrived ({exception.Message})", exception);
         }

@@ -116,7 +116,8 @@ public sealed class NewHeads(JsonRpcClient rpc)
         }
         if (last is { } previous && latest.Number > previous + 1)
         {
-            var from = Math.Max(previous + 1, latest.Number - MaxGapFetched);
+            // Past MaxGapFetched blocks behind, the follower resynchronises from logs rather than from heads.
+            var from = Math.Max(previous + 1, latest.Number > MaxGapFetched ? latest.Number - MaxGapFetched : 0);
             var requests = new List<RpcRequest>();
             for (var number = from; number < latest.Number; number++)
             {
