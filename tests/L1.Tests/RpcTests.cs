@@ -22,7 +22,7 @@ public sealed class RpcTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
     public async Task Typed_calls_read_anvil()
     {
         Assert.Equal(31337UL, await anvil.Client.GetChainIdAsync());
-        var balance = await anvil.Client.GetBalanceAsync(Contracts.Domain.Address.Parse(AnvilNode.DevAccount0));
+        var balance = await anvil.Client.GetBalanceAsync(Hosting.Contracts.Domain.Address.Parse(AnvilNode.DevAccount0));
         Assert.True(balance > 0);
         var head = await anvil.Client.GetBlockAsync(BlockTag.Latest);
         Assert.NotNull(head);

@@ -16,7 +16,7 @@ public sealed class AbiAddress : AbiType
 
     internal override void Encode(object? value, Span<byte> destination)
     {
-        if (value is not Contracts.Domain.Address address)
+        if (value is not Hosting.Contracts.Domain.Address address)
         {
             throw Invalid(value, "an Address");
         }

@@ -7,7 +7,7 @@ namespace Hosting.L1.Abi;
 
 /// <summary>
 /// A Solidity ABI type. Values are plain .NET values: integers as <see cref="BigInteger"/> (any integer
-/// type is accepted when encoding), <see cref="Contracts.Domain.Address"/>, bool, bytes32 as
+/// type is accepted when encoding), <see cref="Hosting.Contracts.Domain.Address"/>, bool, bytes32 as
 /// <see cref="Hash32"/> (or 32 bytes), other bytesN and bytes as byte[], string, arrays and tuples as
 /// object?[] (tuples also take value tuples or a name → value dictionary when encoding).
 /// </summary>

@@ -12,9 +12,10 @@ public sealed class ContractAbi
     private readonly Dictionary<Hash32, AbiEvent> _eventsByTopic;
     private readonly Dictionary<Selector, AbiError> _errorsBySelector;
 
-    public ContractAbi(string name, IReadOnlyList<AbiFunction> functions, IReadOnlyList<AbiEvent> events, IReadOnlyList<AbiError> errors)
+    public ContractAbi(string name, IReadOnlyList<AbiFunction> functions, IReadOnlyList<AbiEvent> events, IReadOnlyList<AbiError> errors, IReadOnlyList<AbiParameter>? constructorInputs = null)
     {
         Name = name;
+        ConstructorInputs = constructorInputs ?? [];
         Functions = functions;
         Events = events;
         Errors = errors;
@@ -26,6 +27,19 @@ public sealed class ContractAbi
     public IReadOnlyList<AbiFunction> Functions { get; }
     public IReadOnlyList<AbiEvent> Events { get; }
     public IReadOnlyList<AbiError> Errors { get; }
+
+    /// <summary>The constructor's parameters (empty when it takes none or the ABI has no constructor).</summary>
+    public IReadOnlyList<AbiParameter> ConstructorInputs { get; }
+
+    /// <summary>Creation code followed by the ABI-encoded constructor arguments: the data of a deployment transaction.</summary>
+    public byte[] EncodeDeployment(ReadOnlySpan<byte> bytecode, params object?[] arguments)
+    {
+        var encoded = new AbiTuple(ConstructorInputs).Encode(arguments);
+        var data = new byte[bytecode.Length + encoded.Length];
+        bytecode.CopyTo(data);
+        encoded.CopyTo(data, bytecode.Length);
+        return data;
+    }
 
     /// <summary>Reads a JSON ABI array, or a forge/solc artifact object holding one under "abi".</summary>
     public static ContractAbi Parse(string name, string json)
@@ -45,6 +59,7 @@ public sealed class ContractAbi
             var functions = new List<AbiFunction>();
             var events = new List<AbiEvent>();
             var errors = new List<AbiError>();
+            List<AbiParameter>? constructorInputs = null;
             foreach (var entry in root.EnumerateArray())
             {
                 var kind = entry.TryGetProperty("type", out var type) ? type.GetString() : "function";
@@ -64,12 +79,15 @@ public sealed class ContractAbi
                     case "error":
                         errors.Add(new AbiError(Text(entry, "name"), Parameters(entry, "inputs")));
                         break;
+                    case "constructor":
+                        constructorInputs = Parameters(entry, "inputs");
+                        break;
                     default:
-                        // constructor, fallback and receive have no selector to bind.
+                        // fallback and receive have no selector to bind.
                         break;
                 }
             }
-            return new ContractAbi(name, functions, events, errors);
+            return new ContractAbi(name, functions, events, errors, constructorInputs);
         }
         catch (JsonException exception)
         {
