@@ -9,7 +9,9 @@ public sealed class AbiAddress : AbiType
     {
     }
 
+    /// <inheritdoc />
     public override string CanonicalName => "address";
+    /// <inheritdoc />
     public override bool IsDynamic => false;
 
     internal override int EncodedLength(object? value) => Word;

@@ -12,6 +12,7 @@ public sealed class ContractAbi
     private readonly Dictionary<Hash32, AbiEvent> _eventsByTopic;
     private readonly Dictionary<Selector, AbiError> _errorsBySelector;
 
+    /// <summary>A contract ABI from its parts.</summary>
     public ContractAbi(string name, IReadOnlyList<AbiFunction> functions, IReadOnlyList<AbiEvent> events, IReadOnlyList<AbiError> errors, IReadOnlyList<AbiParameter>? constructorInputs = null)
     {
         Name = name;
@@ -23,9 +24,13 @@ public sealed class ContractAbi
         _errorsBySelector = errors.DistinctBy(e => e.Selector).ToDictionary(e => e.Selector);
     }
 
+    /// <summary>The contract's name, used in messages.</summary>
     public string Name { get; }
+    /// <summary>Its functions.</summary>
     public IReadOnlyList<AbiFunction> Functions { get; }
+    /// <summary>Its events.</summary>
     public IReadOnlyList<AbiEvent> Events { get; }
+    /// <summary>Its custom errors.</summary>
     public IReadOnlyList<AbiError> Errors { get; }
 
     /// <summary>The constructor's parameters (empty when it takes none or the ABI has no constructor).</summary>
@@ -95,6 +100,7 @@ public sealed class ContractAbi
         }
     }
 
+    /// <summary>The function named so, or with that signature; an overloaded name must be given as a signature.</summary>
     public AbiFunction Function(string nameOrSignature)
     {
         var matches = Functions.Where(f => f.Name == nameOrSignature || f.Signature == nameOrSignature).ToList();
@@ -106,16 +112,20 @@ public sealed class ContractAbi
         };
     }
 
+    /// <summary>The event named so, or with that signature.</summary>
     public AbiEvent Event(string nameOrSignature) =>
         Events.SingleOrDefault(e => e.Name == nameOrSignature || e.Signature == nameOrSignature)
         ?? throw new AbiException("event", nameOrSignature, $"an event of {Name}: {string.Join(", ", Events.Select(e => e.Signature))}");
 
+    /// <summary>The custom error named so, or with that signature.</summary>
     public AbiError Error(string nameOrSignature) =>
         Errors.SingleOrDefault(e => e.Name == nameOrSignature || e.Signature == nameOrSignature)
         ?? throw new AbiException("error", nameOrSignature, $"an error of {Name}: {string.Join(", ", Errors.Select(e => e.Signature))}");
 
+    /// <summary>Finds the event whose topic 0 is <paramref name="topic"/>.</summary>
     public bool TryFindEvent(Hash32 topic, out AbiEvent abiEvent) => _eventsByTopic.TryGetValue(topic, out abiEvent!);
 
+    /// <summary>Finds the custom error with <paramref name="selector"/>.</summary>
     public bool TryFindError(Selector selector, out AbiError error) => _errorsBySelector.TryGetValue(selector, out error!);
 
     /// <summary>Decodes a log of any of this contract's events, chosen by topic 0.</summary>
@@ -128,6 +138,7 @@ public sealed class ContractAbi
         return abiEvent.Decode(topics, data);
     }
 
+    /// <summary>Names revert data: Error(string), Panic(uint256) or one of this contract's custom errors.</summary>
     public RevertReason DecodeRevert(ReadOnlySpan<byte> data) => RevertReason.Decode(data, Errors);
 
     private static string Text(JsonElement entry, string property) =>
