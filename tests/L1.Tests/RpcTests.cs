@@ -184,4 +184,33 @@ public sealed class RpcTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
         Assert.NotNull(heads.LastWebSocketError);
         Assert.Equal([.. Enumerable.Range(0, 6).Select(i => seen[0] + (ulong)i)], seen.Where(n => n >= seen[0]).Distinct().Take(6));
     }
+
+    [Fact]
+    public async Task A_silent_subscription_is_taken_for_stuck_and_polling_takes_over()
+    {
+        using var rpc = new JsonRpcClient(new RpcOptions
+        {
+            Endpoints = [anvil.Node.RpcUrl],
+            WebSocketEndpoints = [anvil.Node.WebSocketUrl],
+            WebSocketStallTimeout = TimeSpan.FromMilliseconds(300),
+            HeadPollInterval = TimeSpan.FromMilliseconds(100),
+        });
+        var heads = new NewHeads(rpc);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var enumerator = heads.WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        var first = enumerator.MoveNextAsync();
+        while (heads.Source != HeadSource.Polling)
+        {
+            await Task.Delay(50, stop.Token);
+        }
+        Assert.Contains("no new head", heads.LastWebSocketError, StringComparison.Ordinal);
+        Assert.True(await first);
+        var target = enumerator.Current.Number + 1;
+        await anvil.Node.MineAsync();
+        while (await enumerator.MoveNextAsync() && enumerator.Current.Number < target)
+        {
+        }
+        Assert.Equal(target, enumerator.Current.Number);
+        await enumerator.DisposeAsync();
+    }
 }
