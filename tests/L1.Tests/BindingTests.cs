@@ -16,8 +16,14 @@ public sealed class BindingTests(ForgeBuild forge) : IClassFixture<ForgeBuild>
     [Theory]
     [InlineData(StakingTokenContract.ContractName)]
     [InlineData(SequencerRegistryContract.ContractName)]
+    [InlineData(FernetRollupContract.ContractName)]
     public void Embedded_abi_equals_what_forge_builds_from_infra_l1(string contract)
     {
+        if (contract == FernetRollupContract.ContractName && !forge.Has(contract))
+        {
+            // The rollup's ABI is a snapshot of the contracts branch until FernetRollup.sol reaches this tree.
+            return;
+        }
         var built = JsonNode.Parse(forge.Artifact(contract).GetProperty("abi").GetRawText());
         var embedded = JsonNode.Parse(EmbeddedAbi.Json(contract));
         Assert.True(JsonNode.DeepEquals(built, embedded), $"src/L1/Contracts/Abi/{contract}.json is stale: run src/L1/Contracts/refresh-abis.sh");
@@ -32,6 +38,24 @@ public sealed class BindingTests(ForgeBuild forge) : IClassFixture<ForgeBuild>
         {
             Assert.Contains("FernetRollup", EmbeddedAbi.Names);
         }
+    }
+
+    [Fact]
+    public async Task Rollup_events_and_custom_errors_decode_from_its_abi()
+    {
+        var generated = new Generated(5002);
+        var rollup = new FernetRollupContract(new EthereumClient(new JsonRpcClient(RpcOptions.For(new Uri("http://127.0.0.1:1")))), generated.Address());
+        var proposed = new FernetRollupContract.BlockProposed(7, generated.Address(), generated.Hash(), generated.Hash(), generated.Hash(), Hash32.Zero, 12345);
+        var (topics, data) = rollup.Abi.Event("BlockProposed").Encode(proposed.Slot, proposed.Sequencer, proposed.BlockHash, proposed.Archive, proposed.TxsEffectsHash, proposed.UpgradeSignal, proposed.Score);
+        Assert.Equal(4, topics.Count);
+        Assert.Equal(proposed, rollup.DecodeEvent(new Log(rollup.Address, topics, data, 1, null, null, 0, false)));
+        Assert.Null(rollup.DecodeEvent(new Log(generated.Address(), topics, data, 1, null, null, 0, false)));
+
+        var revert = Hex.Decode(await Cast.RunAsync("calldata", "Rollup__ScoreTooLow(uint256,uint256)", "5", "9"));
+        var reason = Assert.IsType<Abi.RevertReason.CustomError>(rollup.Abi.DecodeRevert(revert));
+        Assert.Equal("Rollup__ScoreTooLow(score=5, best=9)", reason.ToString());
+        var phase = Hex.Decode(await Cast.RunAsync("calldata", "Rollup__NotProposalPhase(uint256,uint8)", "3", "2"));
+        Assert.Equal([new BigInteger(3), new BigInteger(2)], Assert.IsType<Abi.RevertReason.CustomError>(rollup.Abi.DecodeRevert(phase)).Values);
     }
 
     [Fact]
