@@ -213,4 +213,14 @@ public sealed class RpcTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
         Assert.Equal(target, enumerator.Current.Number);
         await enumerator.DisposeAsync();
     }
+
+    [Fact]
+    public async Task Resending_a_transaction_the_node_already_holds_counts_as_sent()
+    {
+        await using var stub = new StubRpcServer(_ => StubRpcServer.Http("""{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"already known"}}"""));
+        using var rpc = new JsonRpcClient(Fast(stub.Url));
+        using var signer = Signing.LocalKeySigner.FromHex(AnvilFixture.DevKey0);
+        var signed = await Signing.EthSignerExtensions.SignTransactionAsync(signer, new Transactions.Eip1559Transaction { ChainId = 1, Nonce = 0, GasLimit = 21000, MaxFeePerGas = 1, MaxPriorityFeePerGas = 1, To = signer.Address });
+        Assert.Equal(signed.Hash, await new EthereumClient(rpc).SendRawTransactionAsync(signed));
+    }
 }
