@@ -1,0 +1,136 @@
+using Hosting.Contracts.Domain;
+
+namespace Hosting.Grains.Election;
+
+/// <summary>
+/// The per-silo score index (DESIGN.md): every active sequencer of the network in memory, which of them this
+/// deployment hosts and for which tenant, and one call that ranks all hosted sequencers for a slot's seed, so
+/// a hundred thousand identities never mean a hundred thousand grain calls. Register it as a singleton; the
+/// L1 follower feeds it activation and exit events, the slot grain asks it for rankings. Thread-safe: changes
+/// and rankings take turns, and a ranking uses every core.
+/// </summary>
+public sealed class ScoreIndex
+{
+    private readonly Lock _gate = new();
+    private readonly ActiveSequencers _active = new();
+    private readonly Dictionary<Address, string> _tenants = [];
+
+    /// <summary>How many sequencers the network counts as active.</summary>
+    public int ActiveCount
+    {
+        get { lock (_gate) { return _active.Count; } }
+    }
+
+    /// <summary>How many sequencers this deployment hosts, active or not.</summary>
+    public int HostedCount
+    {
+        get { lock (_gate) { return _tenants.Count; } }
+    }
+
+    /// <summary>The score of one sequencer in one slot: <c>uint256(keccak256(abi.encode(seed, slot, sequencer)))</c>.</summary>
+    public static Score ScoreOf(Hash32 seed, ulong slot, Address sequencer)
+    {
+        var lanes = AddressLanes.For(sequencer);
+        return ScoreKeccak.Score(SlotLanes.For(seed, slot), lanes.Lane9, lanes.Lane10, lanes.Lane11);
+    }
+
+    /// <summary>Counts a sequencer as active in the network (it may now propose); false if it already was.</summary>
+    public bool Activate(Address sequencer)
+    {
+        lock (_gate)
+        {
+            return _active.Add(sequencer, _tenants.ContainsKey(sequencer));
+        }
+    }
+
+    /// <summary>Stops counting a sequencer as active (it exited); false if it was not active.</summary>
+    public bool Deactivate(Address sequencer)
+    {
+        lock (_gate)
+        {
+            return _active.Remove(sequencer);
+        }
+    }
+
+    /// <summary>Records that a tenant's sequencer is hosted here, whether or not it is active yet; hosting it again moves it to the given tenant.</summary>
+    public void Host(Address sequencer, string tenantId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        lock (_gate)
+        {
+            _tenants[sequencer] = tenantId;
+            _active.MarkHosted(sequencer);
+        }
+    }
+
+    /// <summary>Stops hosting a sequencer; it stays active in the network if it was. False if it was not hosted.</summary>
+    public bool Unhost(Address sequencer)
+    {
+        lock (_gate)
+        {
+            _active.MarkNotHosted(sequencer);
+            return _tenants.Remove(sequencer);
+        }
+    }
+
+    public bool IsActive(Address sequencer)
+    {
+        lock (_gate)
+        {
+            return _active.Contains(sequencer);
+        }
+    }
+
+    /// <summary>The tenant hosting a sequencer, or null when this deployment does not host it.</summary>
+    public string? TenantOf(Address sequencer)
+    {
+        lock (_gate)
+        {
+            return _tenants.GetValueOrDefault(sequencer);
+        }
+    }
+
+    /// <summary>
+    /// Ranks every hosted, active sequencer for the slot against all active sequencers of the network, and
+    /// names the slot's leader. Costs one Keccak per active sequencer, spread over every core.
+    /// </summary>
+    public SlotRanking Rank(ulong slot, Hash32 seed)
+    {
+        lock (_gate)
+        {
+            var ranked = SlotRanker.Rank(_active, SlotLanes.For(seed, slot));
+            return new SlotRanking(slot, seed, _active.Count, LeaderOf(ranked), HostedRanks(ranked), HostedInactive());
+        }
+    }
+
+    /// <summary>The <paramref name="topK"/> best hosted candidates for a slot, best first, with their network-wide ranks.</summary>
+    public IReadOnlyList<HostedRank> Forecast(ulong slot, Hash32 seed, int topK)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(topK);
+        var hosted = Rank(slot, seed).Hosted;
+        return hosted.Count <= topK ? hosted : hosted.Take(topK).ToArray();
+    }
+
+    private SlotLeader? LeaderOf(RankedSlot ranked)
+    {
+        if (ranked.LeaderPosition < 0)
+        {
+            return null;
+        }
+        return new SlotLeader(_active.LanesAt(ranked.LeaderPosition).ToAddress(), ranked.LeaderScore, ranked.LeaderPosition < _active.HostedCount);
+    }
+
+    private HostedRank[] HostedRanks(RankedSlot ranked)
+    {
+        var result = new HostedRank[ranked.HostedPositions.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var sequencer = _active.LanesAt(ranked.HostedPositions[i]).ToAddress();
+            result[i] = new HostedRank(sequencer, _tenants[sequencer], ranked.HostedScores[i], ranked.Ranks[i]);
+        }
+        return result;
+    }
+
+    private Address[] HostedInactive() =>
+        _active.HostedCount == _tenants.Count ? [] : _tenants.Keys.Where(sequencer => !_active.Contains(sequencer)).ToArray();
+}
