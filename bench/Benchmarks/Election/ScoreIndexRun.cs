@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using Hosting.Contracts.Domain;
 using Hosting.Grains.Election;
 
 namespace Hosting.Benchmarks.Election;
@@ -16,6 +17,7 @@ internal static class ScoreIndexRun
     public static void Run(string[] args)
     {
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 25;
+        var memory = Memory();
         var workload = new ScoreIndexWorkload();
         CheckNativeReference(workload);
         var digests = new byte[workload.Sequencers.Length * 32];
@@ -33,6 +35,24 @@ internal static class ScoreIndexRun
             ("OpenSSL SHA3-256, EVP_Digest one-shot: 100k", () => workload.HashInParallel(digests, OpenSslSha3.OneShot)),
             ("OpenSSL SHA3-256, fetched md + reused ctx: 100k", () => workload.HashInParallel(digests, OpenSslSha3.ReusedContext)),
         };
+        if (args is [_, _, "phases"])
+        {
+            var active = workload.Index.Active;
+            var lanes = SlotLanes.For(workload.Seed, 5);
+            HostedThresholds? thresholds = null;
+            SlotRanker.HostedScores? hosted = null;
+            RankedSlot? ranked = null;
+            measured =
+            [
+                ("phase 1: score + sort hosted", () => hosted = SlotRanker.ScoreHosted(active, lanes)),
+                ("thresholds", () => thresholds = new HostedThresholds(hosted!.Scores)),
+                ("phase 2: count others", () => SlotRanker.CountOthers(active, lanes, thresholds!)),
+                ("ranks from counts (SlotRanker.Rank)", () => ranked = SlotRanker.Rank(active, lanes)),
+                ("results: HostedRank[]", () => workload.Index.HostedRanks(ranked!)),
+                ("managed hashing 100k", measured[1].Body),
+                ("rank", measured[0].Body),
+            ];
+        }
         var timings = measured.Select(_ => new List<double>()).ToArray();
         for (var round = -3; round < rounds; round++)
         {
@@ -55,10 +75,15 @@ internal static class ScoreIndexRun
             var (median, min, max) = Summary(timings[i]);
             Console.WriteLine(Invariant($"| {measured[i].Name} | {median:F2} | {min:F2} | {max:F2} | {median * 1e6 / workload.Sequencers.Length:F0} |"));
         }
+        if (args is [_, _, "phases"])
+        {
+            return;
+        }
         var rank = Summary(timings[0]).Median;
         Console.WriteLine(Invariant($"Ratio rank / EVP_Digest: {rank / Summary(timings[2]).Median:F2}; rank / reused ctx: {rank / Summary(timings[3]).Median:F2}; rank / managed hashing: {rank / Summary(timings[1]).Median:F2}"));
         SingleCore(workload, lane9, lane10, lane11, digests, scores);
-        Memory();
+        Console.WriteLine();
+        Console.WriteLine(memory);
     }
 
     private static void ScoreAllInParallel(SlotLanes slot, ulong[] lane9, ulong[] lane10, ulong[] lane11, Score[] scores)
@@ -105,28 +130,40 @@ internal static class ScoreIndexRun
         }
     }
 
-    private static void Memory()
+    /// <summary>
+    /// Retained bytes, measured before anything else runs: an index of 100k active, then a second one with
+    /// the same 100k active of which 10k hosted; the difference between the two is what hosting costs.
+    /// </summary>
+    private static string Memory()
     {
         var sequencers = ScoreIndexWorkload.NewSequencers(new Random(7), 100_000);
-        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var activeOnly = NewIndex(sequencers, hosted: 0);
+        var withActive = GC.GetTotalMemory(forceFullCollection: true);
+        var withHosted = NewIndex(sequencers, hosted: 10_000);
+        var withBoth = GC.GetTotalMemory(forceFullCollection: true);
+        withHosted.Rank(1, default);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var ranking = withHosted.Rank(2, default);
+        var perRank = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var perActive = (withActive - baseline) / 100_000.0;
+        var perHosted = (withBoth - withActive - (withActive - baseline)) / 10_000.0;
+        GC.KeepAlive(activeOnly);
+        return Invariant($"Memory: {perActive:F1} bytes per active sequencer (100k), {perHosted:F1} bytes more per hosted sequencer (10k, tenant strings shared); one Rank allocates {perRank / 1024.0:F0} KiB for {ranking.Hosted.Count} hosted results.");
+    }
+
+    private static ScoreIndex NewIndex(Address[] sequencers, int hosted)
+    {
         var index = new ScoreIndex();
         foreach (var sequencer in sequencers)
         {
             index.Activate(sequencer);
         }
-        var active = GC.GetTotalMemory(forceFullCollection: true);
-        for (var i = 0; i < 10_000; i++)
+        for (var i = 0; i < hosted; i++)
         {
-            index.Host(sequencers[i], "tenant-0");
+            index.Host(sequencers[i], $"tenant-{i % 10}");
         }
-        var hosted = GC.GetTotalMemory(forceFullCollection: true);
-        index.Rank(1, default);
-        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var ranking = index.Rank(2, default);
-        var perRank = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        Console.WriteLine();
-        Console.WriteLine(Invariant($"Memory: {(active - before) / 100_000.0:F1} bytes per active sequencer (100k), {(hosted - active) / 10_000.0:F1} bytes per hosted sequencer (10k, one tenant string shared); one Rank allocates {perRank / 1024.0:F0} KiB for {ranking.Hosted.Count} hosted results."));
-        GC.KeepAlive(index);
+        return index;
     }
 
     private static void CheckNativeReference(ScoreIndexWorkload workload)

@@ -13,6 +13,8 @@ public sealed class ScoreIndex
 {
     private readonly Lock _gate = new();
     private readonly ActiveSequencers _active = new();
+
+    internal ActiveSequencers Active => _active;
     private readonly Dictionary<Address, string> _tenants = [];
 
     /// <summary>How many sequencers the network counts as active.</summary>
@@ -120,7 +122,7 @@ public sealed class ScoreIndex
         return new SlotLeader(_active.LanesAt(ranked.LeaderPosition).ToAddress(), ranked.LeaderScore, ranked.LeaderPosition < _active.HostedCount);
     }
 
-    private HostedRank[] HostedRanks(RankedSlot ranked)
+    internal HostedRank[] HostedRanks(RankedSlot ranked)
     {
         var result = new HostedRank[ranked.HostedPositions.Length];
         for (var i = 0; i < result.Length; i++)

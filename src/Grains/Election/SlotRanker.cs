@@ -48,7 +48,7 @@ internal static class SlotRanker
         }
     }
 
-    private static HostedScores ScoreHosted(ActiveSequencers active, SlotLanes slot)
+    internal static HostedScores ScoreHosted(ActiveSequencers active, SlotLanes slot)
     {
         var count = active.HostedCount;
         var scores = new Score[count];
@@ -66,7 +66,7 @@ internal static class SlotRanker
         return new HostedScores(positions, scores);
     }
 
-    private static (int[] Counts, Standing Best) CountOthers(ActiveSequencers active, SlotLanes slot, HostedThresholds thresholds)
+    internal static (int[] Counts, Standing Best) CountOthers(ActiveSequencers active, SlotLanes slot, HostedThresholds thresholds)
     {
         var hostedCount = active.HostedCount;
         var counts = new int[hostedCount + 1];
@@ -156,7 +156,7 @@ internal static class SlotRanker
         });
     }
 
-    private sealed record HostedScores(int[] Positions, Score[] Scores);
+    internal sealed record HostedScores(int[] Positions, Score[] Scores);
 }
 
 /// <summary>A position in the active set and its score; <see cref="None"/> before anything was seen.</summary>
