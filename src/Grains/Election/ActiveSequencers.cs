@@ -13,6 +13,7 @@ internal sealed class ActiveSequencers
     private ulong[] _lane9 = [];
     private ulong[] _lane10 = [];
     private ulong[] _lane11 = [];
+    private string?[] _tenants = [];
 
     public int Count { get; private set; }
 
@@ -27,7 +28,11 @@ internal sealed class ActiveSequencers
 
     public AddressLanes LanesAt(int position) => new(_lane9[position], _lane10[position], _lane11[position]);
 
-    public bool Add(Address sequencer, bool hosted)
+    /// <summary>The tenant of the hosted sequencer at a position in the hosted run.</summary>
+    public string TenantAt(int position) => _tenants[position]!;
+
+    /// <summary>Adds an active sequencer, into the hosted run when a tenant hosts it; false if it is already active.</summary>
+    public bool Add(Address sequencer, string? tenantId)
     {
         if (!_positions.TryAdd(sequencer, Count))
         {
@@ -36,9 +41,9 @@ internal sealed class ActiveSequencers
         EnsureCapacity(Count + 1);
         Write(Count, AddressLanes.For(sequencer));
         Count++;
-        if (hosted)
+        if (tenantId is not null)
         {
-            MarkHosted(sequencer);
+            MarkHosted(sequencer, tenantId);
         }
         return true;
     }
@@ -53,13 +58,19 @@ internal sealed class ActiveSequencers
         Swap(_positions[sequencer], Count - 1);
         _positions.Remove(sequencer);
         Count--;
+        _tenants[Count] = null;
         return true;
     }
 
-    /// <summary>Moves an active sequencer into the hosted run; nothing happens if it is not active or already there.</summary>
-    public void MarkHosted(Address sequencer)
+    /// <summary>Moves an active sequencer into the hosted run under a tenant; nothing happens if it is not active.</summary>
+    public void MarkHosted(Address sequencer, string tenantId)
     {
-        if (_positions.TryGetValue(sequencer, out var position) && position >= HostedCount)
+        if (!_positions.TryGetValue(sequencer, out var position))
+        {
+            return;
+        }
+        _tenants[position] = tenantId;
+        if (position >= HostedCount)
         {
             Swap(position, HostedCount);
             HostedCount++;
@@ -73,6 +84,7 @@ internal sealed class ActiveSequencers
         {
             Swap(position, HostedCount - 1);
             HostedCount--;
+            _tenants[HostedCount] = null;
         }
     }
 
@@ -86,6 +98,7 @@ internal sealed class ActiveSequencers
         var b = LanesAt(second);
         Write(first, b);
         Write(second, a);
+        (_tenants[first], _tenants[second]) = (_tenants[second], _tenants[first]);
         _positions[a.ToAddress()] = second;
         _positions[b.ToAddress()] = first;
     }
@@ -108,5 +121,6 @@ internal sealed class ActiveSequencers
         Array.Resize(ref _lane9, capacity);
         Array.Resize(ref _lane10, capacity);
         Array.Resize(ref _lane11, capacity);
+        Array.Resize(ref _tenants, capacity);
     }
 }

@@ -41,7 +41,7 @@ public sealed class ScoreIndex
     {
         lock (_gate)
         {
-            return _active.Add(sequencer, _tenants.ContainsKey(sequencer));
+            return _active.Add(sequencer, _tenants.GetValueOrDefault(sequencer));
         }
     }
 
@@ -61,7 +61,7 @@ public sealed class ScoreIndex
         lock (_gate)
         {
             _tenants[sequencer] = tenantId;
-            _active.MarkHosted(sequencer);
+            _active.MarkHosted(sequencer, tenantId);
         }
     }
 
@@ -127,8 +127,8 @@ public sealed class ScoreIndex
         var result = new HostedRank[ranked.HostedPositions.Length];
         for (var i = 0; i < result.Length; i++)
         {
-            var sequencer = _active.LanesAt(ranked.HostedPositions[i]).ToAddress();
-            result[i] = new HostedRank(sequencer, _tenants[sequencer], ranked.HostedScores[i], ranked.Ranks[i]);
+            var position = ranked.HostedPositions[i];
+            result[i] = new HostedRank(_active.LanesAt(position).ToAddress(), _active.TenantAt(position), ranked.HostedScores[i], ranked.Ranks[i]);
         }
         return result;
     }

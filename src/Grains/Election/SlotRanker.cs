@@ -60,10 +60,54 @@ internal static class SlotRanker
         {
             positions[i] = i;
         }
-        Array.Sort(scores, positions);
-        Array.Reverse(scores);
-        Array.Reverse(positions);
+        SortDescending(scores, positions);
         return new HostedScores(positions, scores);
+    }
+
+    /// <summary>
+    /// Sorts scores best first, carrying their positions along. Sorting on the top word alone is several times
+    /// faster than comparing whole scores; runs that tie on it (about never, for Keccak outputs) are then sorted
+    /// on the full score.
+    /// </summary>
+    internal static void SortDescending(Score[] scores, int[] positions)
+    {
+        var keys = new ulong[scores.Length];
+        var order = new int[scores.Length];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = ~scores[i].Word0;
+            order[i] = i;
+        }
+        Array.Sort(keys, order);
+        var sortedScores = new Score[scores.Length];
+        var sortedPositions = new int[scores.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            sortedScores[i] = scores[order[i]];
+            sortedPositions[i] = positions[order[i]];
+        }
+        SortTiesOnTopWord(keys, sortedScores, sortedPositions);
+        sortedScores.CopyTo(scores, 0);
+        sortedPositions.CopyTo(positions, 0);
+    }
+
+    private static void SortTiesOnTopWord(ulong[] keys, Score[] scores, int[] positions)
+    {
+        for (var start = 0; start < keys.Length;)
+        {
+            var end = start + 1;
+            while (end < keys.Length && keys[end] == keys[start])
+            {
+                end++;
+            }
+            if (end - start > 1)
+            {
+                Array.Sort(scores, positions, start, end - start);
+                Array.Reverse(scores, start, end - start);
+                Array.Reverse(positions, start, end - start);
+            }
+            start = end;
+        }
     }
 
     internal static (int[] Counts, Standing Best) CountOthers(ActiveSequencers active, SlotLanes slot, HostedThresholds thresholds)
