@@ -152,6 +152,8 @@ internal static class ScoreIndexRun
         return Invariant($"Memory: {perActive:F1} bytes per active sequencer (100k), {perHosted:F1} bytes more per hosted sequencer (10k, tenant strings shared); one Rank allocates {perRank / 1024.0:F0} KiB for {ranking.Hosted.Count} hosted results.");
     }
 
+    private static readonly string[] Tenants = [.. Enumerable.Range(0, 10).Select(i => $"tenant-{i}")];
+
     private static ScoreIndex NewIndex(Address[] sequencers, int hosted)
     {
         var index = new ScoreIndex();
@@ -161,7 +163,7 @@ internal static class ScoreIndexRun
         }
         for (var i = 0; i < hosted; i++)
         {
-            index.Host(sequencers[i], $"tenant-{i % 10}");
+            index.Host(sequencers[i], Tenants[i % Tenants.Length]);
         }
         return index;
     }
