@@ -7,11 +7,16 @@ namespace Hosting.Grains.Election;
 /// deployment hosts and for which tenant, and one call that ranks all hosted sequencers for a slot's seed, so
 /// a hundred thousand identities never mean a hundred thousand grain calls. Register it as a singleton; the
 /// L1 follower feeds it activation and exit events, the slot grain asks it for rankings. Thread-safe: changes
-/// and rankings take turns, and a ranking uses every core.
+/// and rankings take turns, and a ranking uses every core (tens of milliseconds for 100k active), so a grain
+/// should call it off its turn (<c>await Task.Run(() => index.Rank(slot, seed))</c>). The last few rankings are
+/// kept until the sets change, because a slot is forecast <c>LAG</c> slots ahead and asked again when it starts.
 /// </summary>
 public sealed class ScoreIndex
 {
+    private const int RecentCapacity = 8;
+
     private readonly Lock _gate = new();
+    private readonly Dictionary<(ulong Slot, Hash32 Seed), SlotRanking> _recent = [];
     private readonly ActiveSequencers _active = new();
 
     internal ActiveSequencers Active => _active;
@@ -41,7 +46,7 @@ public sealed class ScoreIndex
     {
         lock (_gate)
         {
-            return _active.Add(sequencer, _tenants.GetValueOrDefault(sequencer));
+            return Changed(_active.Add(sequencer, _tenants.GetValueOrDefault(sequencer)));
         }
     }
 
@@ -50,7 +55,7 @@ public sealed class ScoreIndex
     {
         lock (_gate)
         {
-            return _active.Remove(sequencer);
+            return Changed(_active.Remove(sequencer));
         }
     }
 
@@ -62,6 +67,7 @@ public sealed class ScoreIndex
         {
             _tenants[sequencer] = tenantId;
             _active.MarkHosted(sequencer, tenantId);
+            Changed(true);
         }
     }
 
@@ -71,10 +77,11 @@ public sealed class ScoreIndex
         lock (_gate)
         {
             _active.MarkNotHosted(sequencer);
-            return _tenants.Remove(sequencer);
+            return Changed(_tenants.Remove(sequencer));
         }
     }
 
+    /// <summary>Whether the network counts the sequencer as active.</summary>
     public bool IsActive(Address sequencer)
     {
         lock (_gate)
@@ -94,14 +101,22 @@ public sealed class ScoreIndex
 
     /// <summary>
     /// Ranks every hosted, active sequencer for the slot against all active sequencers of the network, and
-    /// names the slot's leader. Costs one Keccak per active sequencer, spread over every core.
+    /// names the slot's leader. Costs one Keccak per active sequencer, spread over every core, unless the same
+    /// slot and seed were ranked since the sets last changed.
     /// </summary>
     public SlotRanking Rank(ulong slot, Hash32 seed)
     {
         lock (_gate)
         {
+            if (_recent.TryGetValue((slot, seed), out var recent))
+            {
+                return recent;
+            }
             var ranked = SlotRanker.Rank(_active, SlotLanes.For(seed, slot));
-            return new SlotRanking(slot, seed, _active.Count, LeaderOf(ranked), HostedRanks(ranked), HostedInactive());
+            var ranking = new SlotRanking(
+                slot, seed, _active.Count, LeaderOf(ranked), Array.AsReadOnly(HostedRanks(ranked)), Array.AsReadOnly(HostedInactive()));
+            Remember(ranking);
+            return ranking;
         }
     }
 
@@ -111,6 +126,24 @@ public sealed class ScoreIndex
         ArgumentOutOfRangeException.ThrowIfNegative(topK);
         var hosted = Rank(slot, seed).Hosted;
         return hosted.Count <= topK ? hosted : hosted.Take(topK).ToArray();
+    }
+
+    private void Remember(SlotRanking ranking)
+    {
+        if (_recent.Count >= RecentCapacity)
+        {
+            _recent.Clear();
+        }
+        _recent[(ranking.Slot, ranking.Seed)] = ranking;
+    }
+
+    private bool Changed(bool changed)
+    {
+        if (changed)
+        {
+            _recent.Clear();
+        }
+        return changed;
     }
 
     private SlotLeader? LeaderOf(RankedSlot ranked)

@@ -173,6 +173,27 @@ public sealed class ScoreIndexTests
     }
 
     [Fact]
+    public void test_rank_isRemembered_untilTheSetsChange()
+    {
+        var index = new ScoreIndex();
+        var (first, second) = (Address.Parse("0x00000000000000000000000000000000000000f1"), Address.Parse("0x00000000000000000000000000000000000000f2"));
+        index.Activate(first);
+        index.Host(first, "t1");
+        var ranking = index.Rank(4, Seed);
+
+        Assert.Same(ranking, index.Rank(4, Seed));
+        Assert.NotSame(ranking, index.Rank(5, Seed));
+        index.Activate(second);
+        Assert.Equal(2, index.Rank(4, Seed).ActiveCount);
+        index.Host(second, "t2");
+        Assert.Equal(2, index.Rank(4, Seed).Hosted.Count);
+        index.Unhost(first);
+        Assert.Equal([second], index.Rank(4, Seed).Hosted.Select(rank => rank.Sequencer));
+        index.Deactivate(second);
+        Assert.Equal([second], index.Rank(4, Seed).HostedInactive);
+    }
+
+    [Fact]
     public void test_score_roundTripsThroughItsBytes()
     {
         var score = ScoreIndex.ScoreOf(Seed, 1, Address.Parse("0x00000000000000000000000000000000000000ee"));
