@@ -14,6 +14,7 @@ public readonly record struct Score(
     [property: Id(2)] ulong Word2,
     [property: Id(3)] ulong Word3) : IComparable<Score>
 {
+    /// <summary>A score is a uint256: 32 bytes.</summary>
     public const int Length = 32;
 
     /// <summary>Reads a score from the 32 bytes of a Keccak-256 output (big-endian, as Solidity casts to uint256).</summary>
@@ -36,6 +37,7 @@ public readonly record struct Score(
         return new Hash32(bytes);
     }
 
+    /// <summary>Orders as uint256: the most significant word that differs decides.</summary>
     public int CompareTo(Score other)
     {
         if (Word0 != other.Word0)

@@ -53,7 +53,7 @@ internal static class SlotRanker
         var count = active.HostedCount;
         var scores = new Score[count];
         var (lane9, lane10, lane11) = (active.Lane9, active.Lane10, active.Lane11);
-        ForEachChunk(0, count, (start, end, _) =>
+        ForEachChunk(0, count, (start, end) =>
             ScoreInto(slot, lane9.Span[start..end], lane10.Span[start..end], lane11.Span[start..end], scores.AsSpan(start, end - start)));
         var positions = new int[count];
         for (var i = 0; i < count; i++)
@@ -117,7 +117,7 @@ internal static class SlotRanker
         var best = Standing.None;
         var gate = new Lock();
         var (lane9, lane10, lane11) = (active.Lane9, active.Lane10, active.Lane11);
-        ForEachChunk(hostedCount, active.Count, (start, end, _) =>
+        ForEachChunk(hostedCount, active.Count, (start, end) =>
         {
             var local = ArrayPool<int>.Shared.Rent(hostedCount + 1);
             Array.Clear(local, 0, hostedCount + 1);
@@ -179,7 +179,7 @@ internal static class SlotRanker
         hosted.Scores.Length == 0 ? bestOther : Standing.Better(new Standing(hosted.Positions[0], hosted.Scores[0]), bestOther);
 
     /// <summary>Splits [start, end) into a few chunks per core so a busy core does not hold the whole pass back.</summary>
-    private static void ForEachChunk(int start, int end, Action<int, int, int> body)
+    private static void ForEachChunk(int start, int end, Action<int, int> body)
     {
         var length = end - start;
         if (length <= 0)
@@ -190,13 +190,13 @@ internal static class SlotRanker
         var size = (length + chunks - 1) / chunks;
         if (chunks == 1)
         {
-            body(start, end, 0);
+            body(start, end);
             return;
         }
         Parallel.For(0, chunks, chunk =>
         {
             var from = start + chunk * size;
-            body(from, Math.Min(end, from + size), chunk);
+            body(from, Math.Min(end, from + size));
         });
     }
 
