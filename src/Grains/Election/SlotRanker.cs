@@ -178,6 +178,10 @@ internal static class SlotRanker
     private static Standing Leader(HostedScores hosted, Standing bestOther) =>
         hosted.Scores.Length == 0 ? bestOther : Standing.Better(new Standing(hosted.Positions[0], hosted.Scores[0]), bestOther);
 
+    // Called from a grain turn, TaskScheduler.Current is the activation's one-at-a-time scheduler: Parallel.For
+    // would then queue its helpers behind the very turn that waits for them and run every chunk on one thread.
+    private static readonly ParallelOptions OnThreadPool = new() { TaskScheduler = TaskScheduler.Default };
+
     /// <summary>Splits [start, end) into a few chunks per core so a busy core does not hold the whole pass back.</summary>
     private static void ForEachChunk(int start, int end, Action<int, int> body)
     {
@@ -193,7 +197,7 @@ internal static class SlotRanker
             body(start, end);
             return;
         }
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, OnThreadPool, chunk =>
         {
             var from = start + chunk * size;
             body(from, Math.Min(end, from + size));

@@ -34,6 +34,22 @@ public sealed class ScoreIndexTests
     }
 
     [Fact]
+    public async Task test_rank_matchesNaiveSort_whenCalledFromAOneAtATimeScheduler()
+    {
+        // A grain turn runs on a scheduler like this one: the ranking must not depend on it to make progress.
+        var random = new Random(9);
+        var active = Sequencers(random, 5_000);
+        var index = new ScoreIndex();
+        active.ForEach(sequencer => index.Activate(sequencer));
+        active.Take(1_500).ToList().ForEach(sequencer => index.Host(sequencer, TenantFor(sequencer)));
+        var exclusive = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+
+        var ranking = await Task.Factory.StartNew(() => index.Rank(12, Seed), CancellationToken.None, TaskCreationOptions.None, exclusive);
+
+        AssertMatchesNaive(ranking, active, active.Take(1_500).ToHashSet(), 12);
+    }
+
+    [Fact]
     public void test_rank_isEmpty_whenNothingIsActiveOrHosted()
     {
         var ranking = new ScoreIndex().Rank(1, Seed);
