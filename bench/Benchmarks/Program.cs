@@ -5,5 +5,14 @@ namespace Hosting.Benchmarks;
 public static class Program
 {
     // Run one area with: dotnet run -c Release --project bench/Benchmarks -- --filter '*Keccak*'
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    // The score index's ratio harness: dotnet run -c Release --project bench/Benchmarks -- score-index [rounds]
+    public static void Main(string[] args)
+    {
+        if (args is ["score-index", ..])
+        {
+            Election.ScoreIndexRun.Run(args);
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -1,5 +1,6 @@
 using Hosting.Contracts.Telemetry;
 using Hosting.Grains;
+using Hosting.Grains.Election;
 using Hosting.Portal;
 using Hosting.Silo.Configuration;
 using Hosting.Silo.Database;
@@ -28,6 +29,8 @@ public static class SiloApplication
         builder.Services.AddSingleton(options);
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddSingleton(TimeProvider.System);
+        // One per silo: the L1 follower feeds it, slot grains on this silo rank against it.
+        builder.Services.AddSingleton<ScoreIndex>();
 
         if (options.Postgres.ConnectionString is { Length: > 0 } connectionString)
         {
