@@ -13,7 +13,7 @@ public sealed class RpcTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
     private static RpcOptions Fast(params Uri[] endpoints) => new()
     {
         Endpoints = endpoints,
-        RequestTimeout = TimeSpan.FromMilliseconds(500),
+        RequestTimeout = TimeSpan.FromMilliseconds(2000),
         RetryDelay = TimeSpan.FromMilliseconds(10),
         MaxAttempts = 2 * endpoints.Length,
     };
@@ -63,7 +63,7 @@ public sealed class RpcTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
     [InlineData("truncated", RpcFailureKind.MalformedResponse, "truncated")]
     [InlineData("garbage", RpcFailureKind.MalformedResponse, "not JSON")]
     [InlineData("http500", RpcFailureKind.Transport, "HTTP 500")]
-    [InlineData("silent", RpcFailureKind.Timeout, "500 ms")]
+    [InlineData("silent", RpcFailureKind.Timeout, "2000 ms")]
     [InlineData("wrongid", RpcFailureKind.MalformedResponse, "id")]
     [InlineData("badresult", RpcFailureKind.MalformedResponse, "0xZZ")]
     public async Task Broken_answers_are_typed_failures_naming_what_came_back(string behaviour, RpcFailureKind kind, string detail)
