@@ -19,6 +19,13 @@ internal static class SigningStops
         "select scope, reason, stopped_by, stopped_at from signing_stops where scope = '*' or scope = $1 order by scope = '*' desc limit 1",
         Sql.Text(tenant));
 
+    /// <summary>The stops in force for any of <paramref name="tenants"/> or for all.</summary>
+    public static NpgsqlBatchCommand FindInForce(IEnumerable<string> tenants) => Sql.Command(
+        "select scope, reason, stopped_by, stopped_at from signing_stops where scope = any($1)",
+        Sql.TextArray(tenants.Append(AllTenants).Distinct()));
+
+    public static EmergencyStop ReadRow(NpgsqlDataReader reader) => Read(reader);
+
     public static async Task<EmergencyStop?> ReadFoundAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
         await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
 

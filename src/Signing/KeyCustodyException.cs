@@ -1,0 +1,10 @@
+using Hosting.Contracts.Domain;
+
+namespace Hosting.Signing;
+
+/// <summary>A custody action (register, stop, resume, watermark, delete) was refused: the key is unknown or another tenant's. Audited; nothing changed.</summary>
+public sealed class KeyCustodyException(SigningRefusal refusal, Address key, string message) : Exception(message)
+{
+    public SigningRefusal Refusal { get; } = refusal;
+    public Address Key { get; } = key;
+}
