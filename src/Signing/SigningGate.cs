@@ -168,8 +168,8 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
             read.BatchCommands.Add(SigningStops.FindInForce(valid.Select(p => p.Request.Tenant)));
             read.BatchCommands.Add(SignedDuties.FindMany(valid.Select(p => (p.Request.Sequencer, p.Request.Slot, p.Request.Duty)).Distinct().ToList()));
             await using var reader = await read.ExecuteReaderAsync().ConfigureAwait(false);
-            await reader.NextResultAsync().ConfigureAwait(false); // stop locks
-            await reader.NextResultAsync().ConfigureAwait(false); // key locks
+            // "begin" returns no result set; the reader starts at the stop locks, then the key locks, then now().
+            await reader.NextResultAsync().ConfigureAwait(false);
             await reader.NextResultAsync().ConfigureAwait(false);
             await reader.ReadAsync().ConfigureAwait(false);
             now = reader.GetFieldValue<DateTimeOffset>(0);
