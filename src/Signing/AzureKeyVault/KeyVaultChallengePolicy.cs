@@ -63,7 +63,7 @@ internal sealed class KeyVaultChallengePolicy(TokenCredential credential, bool v
                 parameters[part[..equals].Trim()] = part[(equals + 1)..].Trim().Trim('"');
             }
         }
-        var scope = parameters.TryGetValue("scope", out var given) ? given
+        string? scope = parameters.TryGetValue("scope", out var given) ? given
             : parameters.TryGetValue("resource", out var resource) ? resource.TrimEnd('/') + "/.default"
             : null;
         if (scope is null || !Uri.TryCreate(scope, UriKind.Absolute, out var scopeUri))
@@ -71,7 +71,7 @@ internal sealed class KeyVaultChallengePolicy(TokenCredential credential, bool v
             throw new KeyVaultException(Contracts.Telemetry.VaultError.Unauthorised, 401, null,
                 $"The vault at {message.Request.Uri.Host} sent a Bearer challenge without a usable resource or scope: '{header}'.");
         }
-        var host = message.Request.Uri.Host;
+        var host = message.Request.Uri.Host ?? "";
         if (verifyResource && !host.EndsWith("." + scopeUri.Host, StringComparison.OrdinalIgnoreCase) && !host.Equals(scopeUri.Host, StringComparison.OrdinalIgnoreCase))
         {
             throw new KeyVaultException(Contracts.Telemetry.VaultError.Unauthorised, 401, null,
