@@ -19,7 +19,8 @@ public interface IKeyBackend
 
     /// <summary>
     /// Signs a 32-byte digest with <paramref name="key"/>; the result is a canonical Ethereum signature (low s,
-    /// parity 0 or 1) that recovers to <see cref="SigningKey.Address"/>.
+    /// parity 0 or 1) that recovers to <see cref="SigningKey.Address"/>. Guaranteeing the signer is the backend's
+    /// job (the gate checks only canonical form): a backend whose key is not that address must throw.
     /// </summary>
     /// <exception cref="KeyBackendException">The key is missing or locked, or the backend failed or refused.</exception>
     Task<Signature> SignDigestAsync(SigningKey key, Hash32 digest, CancellationToken cancellationToken = default);
