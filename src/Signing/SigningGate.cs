@@ -150,8 +150,30 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     /// <summary>One transaction: lock, read, decide, sign, record, commit. Returns the decisions to release afterwards.</summary>
     private async Task<List<Decision>> DecideOnceAsync(List<PendingRequest> batch)
     {
-        var valid = batch.Where(p => p.Problem is null).ToList();
         await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+        try
+        {
+            return await DecideOnceAsync(batch, connection).ConfigureAwait(false);
+        }
+        catch when (connection.State == System.Data.ConnectionState.Open)
+        {
+            // The transaction was begun with plain SQL; end it before the connection goes back to the pool.
+            try
+            {
+                await using var rollback = new NpgsqlCommand("rollback", connection);
+                await rollback.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // The connection is broken; the server rolls the transaction back when it drops.
+            }
+            throw;
+        }
+    }
+
+    private async Task<List<Decision>> DecideOnceAsync(List<PendingRequest> batch, NpgsqlConnection connection)
+    {
+        var valid = batch.Where(p => p.Problem is null).ToList();
         var keys = new Dictionary<Address, SigningKey>();
         var stops = new Dictionary<string, EmergencyStop>();
         var stored = new Dictionary<(Address, ulong, Duty), SignedDutyRecord>();
