@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Telemetry;
 using Hosting.L1.Crypto;
@@ -23,8 +22,12 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     private readonly Dictionary<SigningBackend, IKeyBackend> _backends;
     private readonly SigningGateOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<PendingRequest> _queue = Channel.CreateUnbounded<PendingRequest>(new UnboundedChannelOptions { SingleReader = false });
-    private readonly Task[] _workers;
+    private readonly Lock _dispatch = new();
+    private readonly LinkedList<PendingRequest> _waiting = new();
+    private readonly HashSet<Address> _busyKeys = [];
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _running;
+    private bool _closed;
 
     /// <param name="dataSource">The safety database (schema infra/postgres/010_signing_gate.sql).</param>
     /// <param name="backends">One backend per <see cref="SigningBackend"/> the keys use.</param>
@@ -34,7 +37,6 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         _backends = backends.ToDictionary(b => b.Backend);
         _options = options ?? new SigningGateOptions();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _workers = Enumerable.Range(0, Math.Max(1, _options.MaxConcurrentBatches)).Select(_ => Task.Run(RunWorkerAsync)).ToArray();
     }
 
     /// <summary>Test seam: runs after a batch committed and before any caller sees its signatures.</summary>
@@ -45,10 +47,15 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var pending = new PendingRequest(request, FindProblem(request));
-        if (!_queue.Writer.TryWrite(pending))
+        lock (_dispatch)
         {
-            throw new ObjectDisposedException(nameof(SigningGate), "The signing gate is shut down; nothing was signed.");
+            if (_closed)
+            {
+                throw new ObjectDisposedException(nameof(SigningGate), "The signing gate is shut down; nothing was signed.");
+            }
+            _waiting.AddLast(pending);
         }
+        Dispatch();
         // Once queued the batch decides regardless of the caller's token: a committed signature is stored and an identical request returns it.
         return await pending.Outcome.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -56,8 +63,15 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     /// <summary>Stops taking requests and waits for the batches in flight.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await Task.WhenAll(_workers).ConfigureAwait(false);
+        lock (_dispatch)
+        {
+            _closed = true;
+            if (_running == 0 && _waiting.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+        await _drained.Task.ConfigureAwait(false);
     }
 
     private static string? FindProblem(SigningRequest request)
@@ -81,34 +95,76 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         return SigningPayload.FindProblem(request.Payload.Span);
     }
 
-    private async Task RunWorkerAsync()
+    /// <summary>
+    /// Starts batches while fewer than <see cref="SigningGateOptions.MaxConcurrentBatches"/> run. A batch takes every
+    /// waiting request whose key is in no running batch, so one key's requests never wait on each other's locks
+    /// inside this gate and a busy key's requests gather into its next batch (group commit per key).
+    /// </summary>
+    private void Dispatch()
     {
-        var batch = new List<PendingRequest>(_options.MaxBatchSize);
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        List<List<PendingRequest>>? start = null;
+        lock (_dispatch)
         {
-            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+            while (_running < Math.Max(1, _options.MaxConcurrentBatches) && _waiting.Count > 0)
             {
-                batch.Add(pending);
+                var batch = new List<PendingRequest>();
+                var keys = new HashSet<Address>();
+                for (var node = _waiting.First; node is not null && batch.Count < _options.MaxBatchSize;)
+                {
+                    var next = node.Next;
+                    if (!_busyKeys.Contains(node.Value.Request.Sequencer))
+                    {
+                        batch.Add(node.Value);
+                        keys.Add(node.Value.Request.Sequencer);
+                        _waiting.Remove(node);
+                    }
+                    node = next;
+                }
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+                _busyKeys.UnionWith(keys);
+                _running++;
+                (start ??= []).Add(batch);
             }
-            if (batch.Count == 0)
+        }
+        foreach (var batch in start ?? [])
+        {
+            _ = Task.Run(() => RunBatchAsync(batch));
+        }
+    }
+
+    private async Task RunBatchAsync(List<PendingRequest> batch)
+    {
+        try
+        {
+            await DecideAsync(batch).ConfigureAwait(false);
+        }
+        catch (Exception unexpected)
+        {
+            // DecideAsync settles every request itself; this only guards the gate against a bug.
+            _logger.LogError(unexpected, "The signing gate failed a batch of {Count} requests unexpectedly; none was answered with a signature.", batch.Count);
+            foreach (var pending in batch)
             {
-                continue;
+                pending.Outcome.TrySetException(pending.Refuse(SigningRefusal.SafetyRecordUnavailable, $"the gate failed unexpectedly ({unexpected.GetType().Name})", unexpected));
             }
-            try
+        }
+        finally
+        {
+            lock (_dispatch)
             {
-                await DecideAsync(batch).ConfigureAwait(false);
-            }
-            catch (Exception unexpected)
-            {
-                // DecideAsync settles every request itself; this only guards the loop against a bug.
-                _logger.LogError(unexpected, "The signing gate failed a batch of {Count} requests unexpectedly; none was answered with a signature.", batch.Count);
                 foreach (var pending in batch)
                 {
-                    pending.Outcome.TrySetException(pending.Refuse(SigningRefusal.SafetyRecordUnavailable, $"the gate failed unexpectedly ({unexpected.GetType().Name})", unexpected));
+                    _busyKeys.Remove(pending.Request.Sequencer);
+                }
+                _running--;
+                if (_closed && _running == 0 && _waiting.Count == 0)
+                {
+                    _drained.TrySetResult();
                 }
             }
-            batch.Clear();
+            Dispatch();
         }
     }
 

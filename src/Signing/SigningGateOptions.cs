@@ -12,7 +12,7 @@ public sealed class SigningGateOptions
     /// </summary>
     public int MaxBatchSize { get; set; } = 256;
 
-    /// <summary>How many batches may be in flight at once (each holds one pooled connection).</summary>
+    /// <summary>How many batches may be in flight at once (each holds one pooled connection); a key is in at most one of them.</summary>
     public int MaxConcurrentBatches { get; set; } = 4;
 
     /// <summary>How often a batch is retried after a deadlock or a unique violation before its requests are refused.</summary>
