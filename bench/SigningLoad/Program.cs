@@ -183,7 +183,7 @@ internal static class KeystoreBench
                 Scrypt.DeriveKey("pw"u8, "salt"u8, n, 8, 1, derived, forceManaged: true);
             }
             var managed = managedCount / watch.Elapsed.TotalSeconds;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| n={n}, r=8, p=1, dklen=32 | {count} | {ours:F1} | {native:F1} | {ours / native:F2} | {managed:F1} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| n={n}, r=8, p=1, dklen=32 | {count} | {ours:F2} | {native:F2} | {ours / native:F2} | {managed:F2} |"));
         }
     }
 
