@@ -27,6 +27,7 @@ public sealed class KeyVaultBackend : IKeyBackend
     private readonly KeyVaultOptions _options;
     private readonly ConcurrentDictionary<string, (Uri Kid, Address Address)> _keys = new(StringComparer.Ordinal);
 
+    /// <param name="credential">Any Azure.Identity credential (DefaultAzureCredential, workload identity, managed identity).</param>
     public KeyVaultBackend(TokenCredential credential, KeyVaultOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(credential);

@@ -28,5 +28,6 @@ public enum KeystoreProblem
 public sealed class KeystoreException(KeystoreProblem problem, string message, Exception? innerException = null)
     : KeyBackendException(SigningBackend.Keystore, message, innerException)
 {
+    /// <summary>What was wrong.</summary>
     public KeystoreProblem Problem { get; } = problem;
 }

@@ -28,5 +28,6 @@ public enum HsmProblem
 public sealed class HsmException(HsmProblem problem, string message, Exception? innerException = null)
     : KeyBackendException(SigningBackend.Pkcs11, message, innerException)
 {
+    /// <summary>What was wrong.</summary>
     public HsmProblem Problem { get; } = problem;
 }

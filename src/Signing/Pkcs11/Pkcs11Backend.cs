@@ -42,6 +42,7 @@ public sealed class Pkcs11Backend : IKeyBackend, IDisposable
                 : IntPtr.Zero);
     }
 
+    /// <summary>Connects lazily: the library loads and the token is found at the first call, so a missing token is a typed error then, not a start-up crash.</summary>
     public Pkcs11Backend(Pkcs11Options options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -5,6 +5,7 @@ namespace Hosting.Signing.Safety;
 /// <summary>An emergency stop in force: for one tenant, or for all when <see cref="Tenant"/> is null.</summary>
 public sealed record EmergencyStop(string? Tenant, string Reason, string StoppedBy, DateTimeOffset StoppedAt)
 {
+    /// <summary>Scope, who, when and why, as refusals quote it.</summary>
     public override string ToString() =>
         $"{(Tenant is null ? "every tenant" : $"tenant {Tenant}")} stopped by {StoppedBy} at {StoppedAt:O}: {Reason}";
 }
