@@ -35,7 +35,7 @@ public static class SiloApplication
         if (options.Postgres.ConnectionString is { Length: > 0 } connectionString)
         {
             builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
-            if (options.Mode == HostingMode.Production && options.Postgres.MigrateOnStart)
+            if (options.Postgres.MigrateOnStart)
             {
                 // Registered before Orleans so it runs first: the providers read their queries at start.
                 builder.Services.AddHostedService<SchemaMigrationService>();
