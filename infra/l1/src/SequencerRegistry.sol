@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {
     ISequencerRegistry,
     SequencerStatus,
@@ -20,6 +21,7 @@ import {PayoutLib} from "./libraries/PayoutLib.sol";
 /// A sequencer's own stake is a position owned by its withdrawer, so a reward always has an owner.
 contract SequencerRegistry is ISequencerRegistry {
     using SafeERC20 for IERC20;
+    using EnumerableSet for EnumerableSet.AddressSet;
 
     /// @dev `stored` is None, Queued (registered: Active once `registeredAt + ENTRY_PERIOD` has come),
     /// Exiting or Exited; `statusOf` derives Active.
@@ -51,6 +53,8 @@ contract SequencerRegistry is ISequencerRegistry {
     mapping(address sequencer => mapping(address delegator => Position)) private _delegations;
     mapping(address delegator => Withdrawal[]) private _withdrawals;
     ActiveSet private _activeSet;
+    /// @dev Queued and Active sequencers, for paging through the active set without replaying events.
+    EnumerableSet.AddressSet private _listed;
 
     /// @param token The staking token.
     /// @param config_ Minimum stake, entry period, exit delay, commission cap.
@@ -88,6 +92,7 @@ contract SequencerRegistry is ISequencerRegistry {
         record.registeredAt = uint64(block.number);
         record.exitInitiatedAt = 0;
         record.entryIndex = uint64(ActiveSetLib.enter(_activeSet, activeFrom));
+        _listed.add(sequencer);
         RewardLib.deposit(record.pool, record.own, amount);
         stakingToken.safeTransferFrom(msg.sender, address(this), amount);
         emit SequencerRegistered(sequencer, withdrawer, amount, activeFrom);
@@ -114,6 +119,7 @@ contract SequencerRegistry is ISequencerRegistry {
         record.stored = SequencerStatus.Exiting;
         record.exitInitiatedAt = uint64(block.number);
         ActiveSetLib.leave(_activeSet, record.entryIndex, block.number);
+        _listed.remove(sequencer);
         emit ExitInitiated(sequencer, record.withdrawer, block.number + EXIT_DELAY);
     }
 
@@ -246,6 +252,33 @@ contract SequencerRegistry is ISequencerRegistry {
     /// @inheritdoc ISequencerRegistry
     function activeCount() external view returns (uint256) {
         return ActiveSetLib.count(_activeSet, block.number);
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function listedCount() external view returns (uint256) {
+        return _listed.length();
+    }
+
+    /// @inheritdoc ISequencerRegistry
+    function activeSequencers(uint256 offset, uint256 limit)
+        external
+        view
+        returns (address[] memory sequencers, uint256 next)
+    {
+        uint256 listed = _listed.length();
+        uint256 end = offset + limit < listed ? offset + limit : listed;
+        if (offset >= end) return (new address[](0), listed);
+        sequencers = new address[](end - offset);
+        uint256 found;
+        for (uint256 i = offset; i < end; i++) {
+            address sequencer = _listed.at(i);
+            if (_statusOf(_sequencers[sequencer]) == SequencerStatus.Active) sequencers[found++] = sequencer;
+        }
+        // Trim the array to the Active ones found.
+        assembly ("memory-safe") {
+            mstore(sequencers, found)
+        }
+        next = end;
     }
 
     /// @inheritdoc ISequencerRegistry

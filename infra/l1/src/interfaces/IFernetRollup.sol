@@ -272,6 +272,9 @@ interface IFernetRollup {
         view
         returns (bytes32);
 
+    /// @notice The EIP-712 domain separator (name "FernetRollup", version "1", chain id, this contract).
+    function domainSeparator() external view returns (bytes32);
+
     /// @notice Signals counted for `payload` in upgrade round `round` (blocks `round * ROUND + 1` to
     /// `(round + 1) * ROUND`).
     function upgradeSignals(bytes32 payload, uint256 round) external view returns (uint256);
@@ -284,4 +287,7 @@ interface IFernetRollup {
 
     /// @notice L1 block at which slot 0 starts.
     function genesisBlock() external view returns (uint256);
+
+    /// @notice L1 blocks per slot: the sum of the five phase lengths.
+    function slotBlocks() external view returns (uint256);
 }

@@ -136,6 +136,21 @@ interface ISequencerRegistry {
     /// since its own stake alone is at least `minStake` until it exits.
     function activeCount() external view returns (uint256);
 
+    /// @notice How many sequencers are Queued or Active: the range `activeSequencers` pages over.
+    function listedCount() external view returns (uint256);
+
+    /// @notice The Active sequencers among listed (Queued or Active) positions `offset` to
+    /// `offset + limit - 1`. Page with `offset = next` until `next >= listedCount()`; call every page at
+    /// one block (eth_call with a block number) for a consistent view, since an exit reorders the list.
+    /// @param offset First listed position to look at.
+    /// @param limit How many listed positions to look at.
+    /// @return sequencers The Active ones among them, in list order.
+    /// @return next The offset of the next page.
+    function activeSequencers(uint256 offset, uint256 limit)
+        external
+        view
+        returns (address[] memory sequencers, uint256 next);
+
     /// @notice Stake `delegator` has delegated to `sequencer`.
     function positionOf(address delegator, address sequencer) external view returns (uint256);
 
