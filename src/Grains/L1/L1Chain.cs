@@ -33,6 +33,9 @@ public sealed record L1FollowerOptions
     /// <summary>How long a publisher's transaction may stay unmined before its fees are bumped.</summary>
     public TimeSpan FeeBumpAfter { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Blocks a mined transaction must be buried under before its publisher forgets it (a reorg above re-sends it).</summary>
+    public int ConfirmationDepth { get; init; } = 12;
+
     /// <summary>How often publishers reconcile pending transactions and their balance.</summary>
     public TimeSpan PublisherCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -148,23 +148,42 @@ public sealed class PublisherGrain(
             return View();
         }
         var client = chain.RequireClient();
+        var head = await client.GetBlockNumberAsync();
         var confirmed = await client.GetTransactionCountAsync(Self, BlockTag.Latest);
-        var pending = state.State.Pending.Where(p => p.Nonce >= confirmed).ToList();
+        var pending = new List<StoredTransaction>();
         var bumped = 0;
         var signer = keys.Find(Self);
-        for (var i = 0; i < pending.Count && signer is not null; i++)
+        foreach (var transaction in state.State.Pending)
         {
-            if (clock.GetUtcNow() - pending[i].SentAt < chain.Options.FeeBumpAfter)
+            var receipt = await client.GetTransactionReceiptAsync(Hash32.Parse(transaction.Hash));
+            if (receipt is not null)
             {
+                // Mined, but kept until it is deeper than a reorg can reach: a reorg that drops it makes it pending again.
+                if (head < receipt.BlockNumber + (ulong)chain.Options.ConfirmationDepth)
+                {
+                    pending.Add(transaction);
+                }
                 continue;
             }
-            pending[i] = await BumpAsync(client, signer, pending[i]);
-            bumped++;
+            if (transaction.Nonce < confirmed)
+            {
+                // An earlier version of this nonce was mined: the replacement is moot.
+                continue;
+            }
+            if (signer is not null && clock.GetUtcNow() - transaction.SentAt >= chain.Options.FeeBumpAfter)
+            {
+                pending.Add(await BumpAsync(client, signer, transaction));
+                bumped++;
+            }
+            else
+            {
+                pending.Add(transaction);
+            }
         }
         _balance = await client.GetBalanceAsync(Self);
         var (_, maxFee) = await SuggestFeesAsync(client);
         _typicalCost = maxFee * TypicalGas;
-        if (pending.Count != state.State.Pending.Count || bumped > 0)
+        if (pending.Count != state.State.Pending.Count || bumped > 0 || !pending.SequenceEqual(state.State.Pending))
         {
             state.State = state.State with { Pending = pending, Bumped = state.State.Bumped + bumped };
             await state.WriteStateAsync();

@@ -1,6 +1,7 @@
 using Hosting.Grains.L1;
 using Hosting.L1.Rpc;
 using Hosting.Silo.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hosting.Silo.L1;
 
@@ -13,7 +14,7 @@ public static class L1Hosting
     /// </summary>
     public static IServiceCollection AddL1Follower(this IServiceCollection services, L1Options options, L1FollowerOptions? follower = null)
     {
-        services.AddSingleton<AccountKeys>();
+        services.TryAddSingleton<AccountKeys>();
         services.AddSingleton(provider => CreateChain(options, follower ?? FollowerOptions(options), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Hosting.L1")));
         services.AddHostedService<L1HeadWatch>();
         return services;
