@@ -71,7 +71,16 @@ public sealed class ChainUnderTest : IAsyncDisposable
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"forge script Deploy did not finish in 4 minutes against {anvil.RpcUrl}.");
+        }
         if (process.ExitCode != 0 || !File.Exists(file))
         {
             throw new InvalidOperationException($"forge script Deploy failed ({process.ExitCode}): {await error} {await output}");
