@@ -119,6 +119,13 @@ public sealed class ChainUnderTest : IAsyncDisposable
         return int.Parse(result.EnsureSuccess("cast call statusOf").Output, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Sends a transaction from an unlocked anvil account with the real cast (a party outside the platform).</summary>
+    public async Task CastSendAsync(Address from, Address to, string signature, params string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync(Tools.Cast, ["send", "--unlocked", "--from", from.ToString(), to.ToString(), signature, .. arguments, "--rpc-url", Anvil.RpcUrl.ToString()]);
+        result.EnsureSuccess($"cast send {signature}");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Cluster.StopAsync();
