@@ -10,6 +10,7 @@ namespace Hosting.L1;
 /// </summary>
 public static class Hex
 {
+    /// <summary>0x followed by two lower-case hex digits per byte.</summary>
     public static string Encode(ReadOnlySpan<byte> bytes) => "0x" + Convert.ToHexStringLower(bytes);
 
     /// <summary>Reads hex data; the 0x prefix is optional because keys and calldata arrive both ways from people.</summary>
@@ -38,6 +39,7 @@ public static class Hex
             : throw new HexFormatException(text, $"{length} bytes ({2 * length} hex digits), got {bytes.Length} bytes");
     }
 
+    /// <summary>A quantity: 0x and the shortest hex digits ("0x0" for zero).</summary>
     public static string EncodeQuantity(BigInteger value)
     {
         if (value.Sign < 0)
@@ -52,6 +54,7 @@ public static class Hex
         return "0x" + digits;
     }
 
+    /// <summary>A quantity: 0x and the shortest hex digits ("0x0" for zero).</summary>
     public static string EncodeQuantity(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 
     /// <summary>Reads a quantity ("0x1a"); leading zeros are tolerated on input, never written.</summary>

@@ -6,6 +6,7 @@ namespace Hosting.L1;
 /// </summary>
 public abstract class L1Exception : Exception
 {
+    /// <summary>Creates the error with its message.</summary>
     protected L1Exception(string message, Exception? innerException = null) : base(message, innerException)
     {
     }

@@ -22,7 +22,7 @@ public sealed class RpcTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
     public async Task Typed_calls_read_anvil()
     {
         Assert.Equal(31337UL, await anvil.Client.GetChainIdAsync());
-        var balance = await anvil.Client.GetBalanceAsync(Contracts.Domain.Address.Parse(AnvilNode.DevAccount0));
+        var balance = await anvil.Client.GetBalanceAsync(Hosting.Contracts.Domain.Address.Parse(AnvilNode.DevAccount0));
         Assert.True(balance > 0);
         var head = await anvil.Client.GetBlockAsync(BlockTag.Latest);
         Assert.NotNull(head);
@@ -183,5 +183,44 @@ public sealed class RpcTests(AnvilFixture anvil) : IClassFixture<AnvilFixture>
         }
         Assert.NotNull(heads.LastWebSocketError);
         Assert.Equal([.. Enumerable.Range(0, 6).Select(i => seen[0] + (ulong)i)], seen.Where(n => n >= seen[0]).Distinct().Take(6));
+    }
+
+    [Fact]
+    public async Task A_silent_subscription_is_taken_for_stuck_and_polling_takes_over()
+    {
+        using var rpc = new JsonRpcClient(new RpcOptions
+        {
+            Endpoints = [anvil.Node.RpcUrl],
+            WebSocketEndpoints = [anvil.Node.WebSocketUrl],
+            WebSocketStallTimeout = TimeSpan.FromMilliseconds(300),
+            HeadPollInterval = TimeSpan.FromMilliseconds(100),
+        });
+        var heads = new NewHeads(rpc);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var enumerator = heads.WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        var first = enumerator.MoveNextAsync();
+        while (heads.Source != HeadSource.Polling)
+        {
+            await Task.Delay(50, stop.Token);
+        }
+        Assert.Contains("no new head", heads.LastWebSocketError, StringComparison.Ordinal);
+        Assert.True(await first);
+        var target = enumerator.Current.Number + 1;
+        await anvil.Node.MineAsync();
+        while (await enumerator.MoveNextAsync() && enumerator.Current.Number < target)
+        {
+        }
+        Assert.Equal(target, enumerator.Current.Number);
+        await enumerator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Resending_a_transaction_the_node_already_holds_counts_as_sent()
+    {
+        await using var stub = new StubRpcServer(_ => StubRpcServer.Http("""{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"already known"}}"""));
+        using var rpc = new JsonRpcClient(Fast(stub.Url));
+        using var signer = Signing.LocalKeySigner.FromHex(AnvilFixture.DevKey0);
+        var signed = await Signing.EthSignerExtensions.SignTransactionAsync(signer, new Transactions.Eip1559Transaction { ChainId = 1, Nonce = 0, GasLimit = 21000, MaxFeePerGas = 1, MaxPriorityFeePerGas = 1, To = signer.Address });
+        Assert.Equal(signed.Hash, await new EthereumClient(rpc).SendRawTransactionAsync(signed));
     }
 }

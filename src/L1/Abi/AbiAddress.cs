@@ -9,14 +9,16 @@ public sealed class AbiAddress : AbiType
     {
     }
 
+    /// <inheritdoc />
     public override string CanonicalName => "address";
+    /// <inheritdoc />
     public override bool IsDynamic => false;
 
     internal override int EncodedLength(object? value) => Word;
 
     internal override void Encode(object? value, Span<byte> destination)
     {
-        if (value is not Contracts.Domain.Address address)
+        if (value is not Hosting.Contracts.Domain.Address address)
         {
             throw Invalid(value, "an Address");
         }

@@ -17,13 +17,17 @@ public sealed class AbiArray : AbiType
         CanonicalName = $"{element.CanonicalName}[{length?.ToString(CultureInfo.InvariantCulture)}]";
     }
 
+    /// <summary>The element type.</summary>
     public AbiType Element { get; }
 
     /// <summary>The fixed length of T[k]; null for T[].</summary>
     public int? Length { get; }
 
+    /// <inheritdoc />
     public override string CanonicalName { get; }
+    /// <inheritdoc />
     public override bool IsDynamic => Length is null || Element.IsDynamic;
+    /// <inheritdoc />
     public override int HeadLength => IsDynamic ? Word : Length!.Value * Element.HeadLength;
 
     internal override int EncodedLength(object? value)

@@ -7,7 +7,9 @@ public sealed class AbiBool : AbiType
     {
     }
 
+    /// <inheritdoc />
     public override string CanonicalName => "bool";
+    /// <inheritdoc />
     public override bool IsDynamic => false;
 
     internal override int EncodedLength(object? value) => Word;

@@ -7,7 +7,9 @@ public sealed class AbiBytes : AbiType
     {
     }
 
+    /// <inheritdoc />
     public override string CanonicalName => "bytes";
+    /// <inheritdoc />
     public override bool IsDynamic => true;
 
     internal override int EncodedLength(object? value) => Word + Padded(Content(value).Length);

@@ -5,6 +5,7 @@ public sealed class AbiError
 {
     private readonly AbiTuple _inputs;
 
+    /// <summary>An error with its name and parameters, as the JSON ABI declares it.</summary>
     public AbiError(string name, IReadOnlyList<AbiParameter> inputs)
     {
         Name = name;
@@ -14,11 +15,16 @@ public sealed class AbiError
         Selector = Selector.Of(Signature);
     }
 
+    /// <summary>The error's name, e.g. "Registry__StakeBelowMinimum".</summary>
     public string Name { get; }
+    /// <summary>The error's parameters in order.</summary>
     public IReadOnlyList<AbiParameter> Inputs { get; }
+    /// <summary>The canonical signature, e.g. "Registry__StakeBelowMinimum(uint256,uint256)".</summary>
     public string Signature { get; }
+    /// <summary>The first four bytes of keccak(signature): how revert data names this error.</summary>
     public Selector Selector { get; }
 
+    /// <summary>Reads "Name(type,…)".</summary>
     public static AbiError Parse(string signature)
     {
         var function = AbiFunction.Parse(signature);
@@ -34,6 +40,7 @@ public sealed class AbiError
             : throw new AbiException("revert data", Hex.Encode(revertData[..Math.Min(revertData.Length, 36)]), $"the selector {Selector} of {Signature}, got {selector}");
     }
 
+    /// <summary>Revert data for this error with the given values: the selector, then the values ABI-encoded.</summary>
     public byte[] Encode(params object?[] values)
     {
         var encoded = _inputs.Encode(values);
@@ -43,5 +50,6 @@ public sealed class AbiError
         return data;
     }
 
+    /// <inheritdoc />
     public override string ToString() => Signature;
 }

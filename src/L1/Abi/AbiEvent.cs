@@ -13,6 +13,7 @@ public sealed class AbiEvent
 {
     private readonly AbiTuple _data;
 
+    /// <summary>An event with its name and fields; fields marked indexed travel as topics.</summary>
     public AbiEvent(string name, IReadOnlyList<AbiParameter> inputs, bool anonymous = false)
     {
         Name = name;
@@ -24,16 +25,22 @@ public sealed class AbiEvent
         IndexedCount = inputs.Count(input => input.Indexed);
     }
 
+    /// <summary>The event's name.</summary>
     public string Name { get; }
+    /// <summary>The event's fields in declaration order.</summary>
     public IReadOnlyList<AbiParameter> Inputs { get; }
+    /// <summary>True for an anonymous event, whose logs carry no topic 0.</summary>
     public bool Anonymous { get; }
+    /// <summary>The canonical signature, e.g. "Transfer(address,address,uint256)".</summary>
     public string Signature { get; }
 
     /// <summary>keccak256 of the signature: topic 0 of every log of this event.</summary>
     public Hash32 Topic { get; }
 
+    /// <summary>How many fields are indexed (topics after topic 0).</summary>
     public int IndexedCount { get; }
 
+    /// <summary>Reads "Name(type,…)"; <paramref name="indexedNames"/> lists the positions ("0", "1"…) of indexed fields.</summary>
     public static AbiEvent Parse(string signature, params string[] indexedNames)
     {
         var function = AbiFunction.Parse(signature);
@@ -41,6 +48,7 @@ public sealed class AbiEvent
             input with { Indexed = indexedNames.Contains(index.ToString(CultureInfo.InvariantCulture)) })]);
     }
 
+    /// <summary>Decodes a log of this event from its topics and data; the topic count and topic 0 must match.</summary>
     public DecodedEvent Decode(IReadOnlyList<Hash32> topics, ReadOnlySpan<byte> data)
     {
         var expectedTopics = IndexedCount + (Anonymous ? 0 : 1);
@@ -128,5 +136,6 @@ public sealed class AbiEvent
         return (topics, _data.Encode(dataValues.ToArray()));
     }
 
+    /// <inheritdoc />
     public override string ToString() => Signature;
 }

@@ -6,6 +6,7 @@ namespace Hosting.L1.Abi;
 /// </summary>
 public sealed class AbiException : L1Exception
 {
+    /// <summary>Creates the error for a value of <paramref name="type"/> that is not <paramref name="expected"/>.</summary>
     public AbiException(string type, string value, string expected, string path = "", Exception? innerException = null)
         : base(Compose(type, value, expected, path), innerException)
     {
@@ -21,6 +22,7 @@ public sealed class AbiException : L1Exception
     /// <summary>The offending value or bytes, as text.</summary>
     public string Value { get; }
 
+    /// <summary>What would have been accepted.</summary>
     public string Expected { get; }
 
     /// <summary>Where the value sits: an argument name or index, then .field and [index] steps; empty at the top.</summary>

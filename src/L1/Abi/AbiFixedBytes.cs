@@ -12,8 +12,11 @@ public sealed class AbiFixedBytes : AbiType
         CanonicalName = "bytes" + size.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>N, from 1 to 32.</summary>
     public int Size { get; }
+    /// <inheritdoc />
     public override string CanonicalName { get; }
+    /// <inheritdoc />
     public override bool IsDynamic => false;
 
     internal override int EncodedLength(object? value) => Word;

@@ -6,6 +6,7 @@ public sealed class AbiFunction
     private readonly AbiTuple _inputs;
     private readonly AbiTuple _outputs;
 
+    /// <summary>A function with its name, parameters, return values and state mutability.</summary>
     public AbiFunction(string name, IReadOnlyList<AbiParameter> inputs, IReadOnlyList<AbiParameter> outputs, string stateMutability = "nonpayable")
     {
         Name = name;
@@ -18,8 +19,11 @@ public sealed class AbiFunction
         Selector = Selector.Of(Signature);
     }
 
+    /// <summary>The function's name.</summary>
     public string Name { get; }
+    /// <summary>The parameters in order.</summary>
     public IReadOnlyList<AbiParameter> Inputs { get; }
+    /// <summary>The return values in order.</summary>
     public IReadOnlyList<AbiParameter> Outputs { get; }
 
     /// <summary>pure, view, nonpayable or payable.</summary>
@@ -28,8 +32,10 @@ public sealed class AbiFunction
     /// <summary>The canonical signature, e.g. "transfer(address,uint256)".</summary>
     public string Signature { get; }
 
+    /// <summary>The first four bytes of keccak(signature): how calldata names this function.</summary>
     public Selector Selector { get; }
 
+    /// <summary>True for view and pure functions, which are called rather than sent.</summary>
     public bool IsReadOnly => StateMutability is "view" or "pure";
 
     /// <summary>Reads "name(type,…)", the form cast takes, for functions not in a JSON ABI.</summary>
@@ -64,9 +70,12 @@ public sealed class AbiFunction
             : throw new AbiException("calldata", Hex.Encode(calldata[..Math.Min(calldata.Length, 36)]), $"the selector {Selector} of {Signature}, got {selector}");
     }
 
+    /// <summary>The return values decoded from eth_call's return data.</summary>
     public object?[] DecodeOutput(ReadOnlySpan<byte> returnData) => _outputs.Decode(returnData);
 
+    /// <summary>Return data for the given values (for stubs and tests).</summary>
     public byte[] EncodeOutput(params object?[] values) => _outputs.Encode(values);
 
+    /// <inheritdoc />
     public override string ToString() => Signature;
 }

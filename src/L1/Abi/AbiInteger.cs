@@ -15,12 +15,18 @@ public sealed class AbiInteger : AbiType
         CanonicalName = (signed ? "int" : "uint") + bits.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The width in bits, a multiple of 8 from 8 to 256.</summary>
     public int Bits { get; }
+    /// <summary>True for intN, false for uintN.</summary>
     public bool Signed { get; }
+    /// <summary>The smallest value the type holds.</summary>
     public BigInteger Minimum { get; }
+    /// <summary>The largest value the type holds.</summary>
     public BigInteger Maximum { get; }
 
+    /// <inheritdoc />
     public override string CanonicalName { get; }
+    /// <inheritdoc />
     public override bool IsDynamic => false;
 
     internal override int EncodedLength(object? value) => Word;

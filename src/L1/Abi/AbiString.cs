@@ -11,7 +11,9 @@ public sealed class AbiString : AbiType
     {
     }
 
+    /// <inheritdoc />
     public override string CanonicalName => "string";
+    /// <inheritdoc />
     public override bool IsDynamic => true;
 
     internal override int EncodedLength(object? value) => Word + AbiBytes.Padded(StrictUtf8.GetByteCount(Text(value)));

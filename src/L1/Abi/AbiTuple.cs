@@ -15,9 +15,13 @@ public sealed class AbiTuple : AbiType
         HeadLength = IsDynamic ? Word : components.Sum(component => component.Type.HeadLength);
     }
 
+    /// <summary>The members in order.</summary>
     public IReadOnlyList<AbiParameter> Components { get; }
+    /// <inheritdoc />
     public override string CanonicalName { get; }
+    /// <inheritdoc />
     public override bool IsDynamic { get; }
+    /// <inheritdoc />
     public override int HeadLength { get; }
 
     /// <summary>abi.encode(values…) of the components.</summary>

@@ -7,7 +7,7 @@ namespace Hosting.L1.Abi;
 
 /// <summary>
 /// A Solidity ABI type. Values are plain .NET values: integers as <see cref="BigInteger"/> (any integer
-/// type is accepted when encoding), <see cref="Contracts.Domain.Address"/>, bool, bytes32 as
+/// type is accepted when encoding), <see cref="Hosting.Contracts.Domain.Address"/>, bool, bytes32 as
 /// <see cref="Hash32"/> (or 32 bytes), other bytesN and bytes as byte[], string, arrays and tuples as
 /// object?[] (tuples also take value tuples or a name → value dictionary when encoding).
 /// </summary>
@@ -16,34 +16,51 @@ public abstract class AbiType : IEquatable<AbiType>
     internal const int Word = 32;
     private const int MaxDepth = 32;
 
+    /// <summary>address.</summary>
     public static AbiType Address { get; } = new AbiAddress();
+    /// <summary>bool.</summary>
     public static AbiType Bool { get; } = new AbiBool();
+    /// <summary>bytes (dynamic).</summary>
     public static AbiType Bytes { get; } = new AbiBytes();
+    /// <summary>string (dynamic, UTF-8).</summary>
     public static AbiType String { get; } = new AbiString();
+    /// <summary>uint256.</summary>
     public static AbiType UInt256 { get; } = new AbiInteger(256, signed: false);
+    /// <summary>bytes32, which decodes to <see cref="Hash32"/>.</summary>
     public static AbiType Bytes32 { get; } = new AbiFixedBytes(32);
 
+    /// <summary>uintN for N a multiple of 8 from 8 to 256.</summary>
     public static AbiType UInt(int bits) => bits == 256 ? UInt256 : new AbiInteger(bits, signed: false);
+    /// <summary>intN for N a multiple of 8 from 8 to 256.</summary>
     public static AbiType Int(int bits) => new AbiInteger(bits, signed: true);
+    /// <summary>bytesN for N from 1 to 32.</summary>
     public static AbiType FixedBytes(int size) => size == 32 ? Bytes32 : new AbiFixedBytes(size);
+    /// <summary>T[] when <paramref name="length"/> is null, otherwise T[length].</summary>
     public static AbiType ArrayOf(AbiType element, int? length = null) => new AbiArray(element, length);
+    /// <summary>A tuple of named members.</summary>
     public static AbiType Tuple(params AbiParameter[] components) => new AbiTuple(components);
+    /// <summary>A tuple of unnamed members.</summary>
     public static AbiType Tuple(params AbiType[] components) => new AbiTuple([.. components.Select(type => new AbiParameter("", type))]);
 
     /// <summary>The name used in signatures: uint256 not uint, tuples as (t1,t2).</summary>
     public abstract string CanonicalName { get; }
 
+    /// <summary>True when the encoding has a length that depends on the value (bytes, string, T[], and anything holding one).</summary>
     public abstract bool IsDynamic { get; }
 
     /// <summary>Bytes this type takes in the head of an enclosing tuple: 32 for dynamic types (an offset).</summary>
     public virtual int HeadLength => Word;
 
+    /// <inheritdoc />
     public override string ToString() => CanonicalName;
 
+    /// <summary>Types are equal when their canonical names are.</summary>
     public bool Equals(AbiType? other) => other is not null && other.CanonicalName == CanonicalName;
 
+    /// <inheritdoc />
     public override bool Equals(object? obj) => obj is AbiType other && Equals(other);
 
+    /// <inheritdoc />
     public override int GetHashCode() => CanonicalName.GetHashCode(StringComparison.Ordinal);
 
     /// <summary>Reads a type from its Solidity spelling: "uint8", "bytes32[]", "(uint256,address)[2]".</summary>

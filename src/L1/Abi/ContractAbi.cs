@@ -12,9 +12,11 @@ public sealed class ContractAbi
     private readonly Dictionary<Hash32, AbiEvent> _eventsByTopic;
     private readonly Dictionary<Selector, AbiError> _errorsBySelector;
 
-    public ContractAbi(string name, IReadOnlyList<AbiFunction> functions, IReadOnlyList<AbiEvent> events, IReadOnlyList<AbiError> errors)
+    /// <summary>A contract ABI from its parts.</summary>
+    public ContractAbi(string name, IReadOnlyList<AbiFunction> functions, IReadOnlyList<AbiEvent> events, IReadOnlyList<AbiError> errors, IReadOnlyList<AbiParameter>? constructorInputs = null)
     {
         Name = name;
+        ConstructorInputs = constructorInputs ?? [];
         Functions = functions;
         Events = events;
         Errors = errors;
@@ -22,10 +24,27 @@ public sealed class ContractAbi
         _errorsBySelector = errors.DistinctBy(e => e.Selector).ToDictionary(e => e.Selector);
     }
 
+    /// <summary>The contract's name, used in messages.</summary>
     public string Name { get; }
+    /// <summary>Its functions.</summary>
     public IReadOnlyList<AbiFunction> Functions { get; }
+    /// <summary>Its events.</summary>
     public IReadOnlyList<AbiEvent> Events { get; }
+    /// <summary>Its custom errors.</summary>
     public IReadOnlyList<AbiError> Errors { get; }
+
+    /// <summary>The constructor's parameters (empty when it takes none or the ABI has no constructor).</summary>
+    public IReadOnlyList<AbiParameter> ConstructorInputs { get; }
+
+    /// <summary>Creation code followed by the ABI-encoded constructor arguments: the data of a deployment transaction.</summary>
+    public byte[] EncodeDeployment(ReadOnlySpan<byte> bytecode, params object?[] arguments)
+    {
+        var encoded = new AbiTuple(ConstructorInputs).Encode(arguments);
+        var data = new byte[bytecode.Length + encoded.Length];
+        bytecode.CopyTo(data);
+        encoded.CopyTo(data, bytecode.Length);
+        return data;
+    }
 
     /// <summary>Reads a JSON ABI array, or a forge/solc artifact object holding one under "abi".</summary>
     public static ContractAbi Parse(string name, string json)
@@ -45,6 +64,7 @@ public sealed class ContractAbi
             var functions = new List<AbiFunction>();
             var events = new List<AbiEvent>();
             var errors = new List<AbiError>();
+            List<AbiParameter>? constructorInputs = null;
             foreach (var entry in root.EnumerateArray())
             {
                 var kind = entry.TryGetProperty("type", out var type) ? type.GetString() : "function";
@@ -64,12 +84,15 @@ public sealed class ContractAbi
                     case "error":
                         errors.Add(new AbiError(Text(entry, "name"), Parameters(entry, "inputs")));
                         break;
+                    case "constructor":
+                        constructorInputs = Parameters(entry, "inputs");
+                        break;
                     default:
-                        // constructor, fallback and receive have no selector to bind.
+                        // fallback and receive have no selector to bind.
                         break;
                 }
             }
-            return new ContractAbi(name, functions, events, errors);
+            return new ContractAbi(name, functions, events, errors, constructorInputs);
         }
         catch (JsonException exception)
         {
@@ -77,6 +100,7 @@ public sealed class ContractAbi
         }
     }
 
+    /// <summary>The function named so, or with that signature; an overloaded name must be given as a signature.</summary>
     public AbiFunction Function(string nameOrSignature)
     {
         var matches = Functions.Where(f => f.Name == nameOrSignature || f.Signature == nameOrSignature).ToList();
@@ -88,16 +112,20 @@ public sealed class ContractAbi
         };
     }
 
+    /// <summary>The event named so, or with that signature.</summary>
     public AbiEvent Event(string nameOrSignature) =>
         Events.SingleOrDefault(e => e.Name == nameOrSignature || e.Signature == nameOrSignature)
         ?? throw new AbiException("event", nameOrSignature, $"an event of {Name}: {string.Join(", ", Events.Select(e => e.Signature))}");
 
+    /// <summary>The custom error named so, or with that signature.</summary>
     public AbiError Error(string nameOrSignature) =>
         Errors.SingleOrDefault(e => e.Name == nameOrSignature || e.Signature == nameOrSignature)
         ?? throw new AbiException("error", nameOrSignature, $"an error of {Name}: {string.Join(", ", Errors.Select(e => e.Signature))}");
 
+    /// <summary>Finds the event whose topic 0 is <paramref name="topic"/>.</summary>
     public bool TryFindEvent(Hash32 topic, out AbiEvent abiEvent) => _eventsByTopic.TryGetValue(topic, out abiEvent!);
 
+    /// <summary>Finds the custom error with <paramref name="selector"/>.</summary>
     public bool TryFindError(Selector selector, out AbiError error) => _errorsBySelector.TryGetValue(selector, out error!);
 
     /// <summary>Decodes a log of any of this contract's events, chosen by topic 0.</summary>
@@ -110,6 +138,7 @@ public sealed class ContractAbi
         return abiEvent.Decode(topics, data);
     }
 
+    /// <summary>Names revert data: Error(string), Panic(uint256) or one of this contract's custom errors.</summary>
     public RevertReason DecodeRevert(ReadOnlySpan<byte> data) => RevertReason.Decode(data, Errors);
 
     private static string Text(JsonElement entry, string property) =>

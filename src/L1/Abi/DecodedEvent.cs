@@ -3,8 +3,10 @@ namespace Hosting.L1.Abi;
 /// <summary>An event's field values in declaration order, also reachable by name.</summary>
 public sealed record DecodedEvent(AbiEvent Event, IReadOnlyList<object?> Values)
 {
+    /// <summary>The event's name.</summary>
     public string Name => Event.Name;
 
+    /// <summary>The value of the field called <paramref name="name"/>.</summary>
     public object? this[string name]
     {
         get
@@ -20,5 +22,6 @@ public sealed record DecodedEvent(AbiEvent Event, IReadOnlyList<object?> Values)
         }
     }
 
+    /// <inheritdoc />
     public override string ToString() => $"{Name}({AbiText.Format(Event.Inputs, Values)})";
 }

@@ -10,7 +10,9 @@ namespace Hosting.L1.Abi;
 /// </summary>
 public abstract record RevertReason
 {
+    /// <summary>Error(string), what require and revert with a message produce.</summary>
     public static readonly AbiError ErrorString = new("Error", [new AbiParameter("message", AbiType.String)]);
+    /// <summary>Panic(uint256), what failed compiler checks produce.</summary>
     public static readonly AbiError PanicCode = new("Panic", [new AbiParameter("code", AbiType.UInt256)]);
 
     private RevertReason()
@@ -20,12 +22,14 @@ public abstract record RevertReason
     /// <summary>require(cond, "message") or revert("message").</summary>
     public sealed record Message(string Text) : RevertReason
     {
+        /// <inheritdoc />
         public override string ToString() => $"Error(\"{Text}\")";
     }
 
     /// <summary>A compiler-inserted check failed (overflow, division by zero, array index, assert).</summary>
     public sealed record Panic(BigInteger Code) : RevertReason
     {
+        /// <summary>What the panic code means, per the Solidity documentation.</summary>
         public string Meaning => (int)BigInteger.Min(Code, 0xFFFF) switch
         {
             0x00 => "generic compiler panic",
@@ -41,20 +45,24 @@ public abstract record RevertReason
             _ => "unknown panic code",
         };
 
+        /// <inheritdoc />
         public override string ToString() => $"Panic(0x{Code.ToString("x2", CultureInfo.InvariantCulture).TrimStart('0').PadLeft(2, '0')}: {Meaning})";
     }
 
     /// <summary>A custom error the contract declares, with its values in declaration order.</summary>
     public sealed record CustomError(AbiError Error, IReadOnlyList<object?> Values) : RevertReason
     {
+        /// <summary>The custom error's name.</summary>
         public string Name => Error.Name;
 
+        /// <inheritdoc />
         public override string ToString() => $"{Error.Name}({AbiText.Format(Error.Inputs, Values)})";
     }
 
     /// <summary>Revert data that matches no known error (or is malformed), kept as bytes.</summary>
     public sealed record Unrecognised(byte[] Data) : RevertReason
     {
+        /// <inheritdoc />
         public override string ToString() => Data.Length == 0 ? "reverted without data" : $"unrecognised revert data {Hex.Encode(Data)}";
     }
 

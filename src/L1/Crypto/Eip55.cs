@@ -8,6 +8,7 @@ namespace Hosting.L1.Crypto;
 /// </summary>
 public static class Eip55
 {
+    /// <summary>The address in EIP-55 mixed-case checksum form.</summary>
     public static string ToChecksumString(this Address address)
     {
         var lower = address.ToString()[2..];

@@ -21,7 +21,9 @@ public interface ISecp256k1
     /// <summary>True when the signature is canonical (low s) and made by <paramref name="publicKey"/>.</summary>
     bool Verify(Hash32 digest, Signature signature, PublicKey publicKey);
 
+    /// <summary>The public key of <paramref name="key"/>.</summary>
     PublicKey DerivePublicKey(PrivateKey key);
 
+    /// <summary>The address that made <paramref name="signature"/> over <paramref name="digest"/>.</summary>
     Address RecoverAddress(Hash32 digest, Signature signature) => Recover(digest, signature).ToAddress();
 }

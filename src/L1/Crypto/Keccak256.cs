@@ -13,6 +13,7 @@ public static class Keccak256
     // KeccakDigest is stateful and costs a 200-byte state to create; one per thread keeps hashing allocation-free.
     [ThreadStatic] private static KeccakDigest? _digest;
 
+    /// <summary>keccak256(data).</summary>
     public static Hash32 Hash(ReadOnlySpan<byte> data)
     {
         Span<byte> output = stackalloc byte[32];
@@ -23,6 +24,7 @@ public static class Keccak256
     /// <summary>Hashes the UTF-8 bytes of text, as Solidity does for signatures like "Transfer(address,address,uint256)".</summary>
     public static Hash32 Hash(string text) => Hash(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Writes keccak256(data) into the first 32 bytes of <paramref name="destination"/>.</summary>
     public static void Hash(ReadOnlySpan<byte> data, Span<byte> destination)
     {
         if (destination.Length < 32)

@@ -25,8 +25,10 @@ public sealed class ManagedSecp256k1 : ISecp256k1
     private static readonly BigInteger HalfN = N.ShiftRight(1);
     private static readonly FixedPointCombMultiplier BaseMultiplier = new();
 
+    /// <inheritdoc />
     public string Name => "BouncyCastle";
 
+    /// <inheritdoc />
     public Signature Sign(Hash32 digest, PrivateKey key)
     {
         var d = new BigInteger(1, key.Bytes);
@@ -64,6 +66,7 @@ public sealed class ManagedSecp256k1 : ISecp256k1
         }
     }
 
+    /// <inheritdoc />
     public PublicKey Recover(Hash32 digest, Signature signature)
     {
         Secp256k1.EnsureCanonical(signature);
@@ -91,6 +94,7 @@ public sealed class ManagedSecp256k1 : ISecp256k1
         return ToPublicKey(q);
     }
 
+    /// <inheritdoc />
     public bool Verify(Hash32 digest, Signature signature, PublicKey publicKey)
     {
         if (Secp256k1.FindProblem(signature) is not null)
@@ -106,6 +110,7 @@ public sealed class ManagedSecp256k1 : ISecp256k1
         return !point.IsInfinity && point.AffineXCoord.ToBigInteger().Mod(N).Equals(r);
     }
 
+    /// <inheritdoc />
     public PublicKey DerivePublicKey(PrivateKey key) =>
         ToPublicKey(BaseMultiplier.Multiply(G, new BigInteger(1, key.Bytes)).Normalize());
 

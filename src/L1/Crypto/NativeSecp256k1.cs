@@ -60,6 +60,7 @@ public sealed unsafe class NativeSecp256k1 : ISecp256k1
     /// <summary>The library file that was loaded.</summary>
     public string Library { get; }
 
+    /// <inheritdoc />
     public string Name => $"libsecp256k1 ({Library})";
 
     /// <summary>Loads libsecp256k1 when it is installed and exports the recovery module; null otherwise.</summary>
@@ -81,6 +82,7 @@ public sealed unsafe class NativeSecp256k1 : ISecp256k1
         return null;
     }
 
+    /// <inheritdoc />
     public Signature Sign(Hash32 digest, PrivateKey key)
     {
         byte* message = stackalloc byte[32];
@@ -105,6 +107,7 @@ public sealed unsafe class NativeSecp256k1 : ISecp256k1
         return new Signature(new Hash32(bytes[..32]), new Hash32(bytes[32..]), (byte)recoveryId);
     }
 
+    /// <inheritdoc />
     public PublicKey Recover(Hash32 digest, Signature signature)
     {
         Secp256k1.EnsureCanonical(signature);
@@ -126,6 +129,7 @@ public sealed unsafe class NativeSecp256k1 : ISecp256k1
         return SerializePublicKey(publicKey);
     }
 
+    /// <inheritdoc />
     public bool Verify(Hash32 digest, Signature signature, PublicKey publicKey)
     {
         if (Secp256k1.FindProblem(signature) is not null)
@@ -148,6 +152,7 @@ public sealed unsafe class NativeSecp256k1 : ISecp256k1
         }
     }
 
+    /// <inheritdoc />
     public PublicKey DerivePublicKey(PrivateKey key)
     {
         byte* publicKey = stackalloc byte[64];

@@ -5,7 +5,7 @@ namespace Hosting.L1.Crypto;
 
 /// <summary>
 /// A secp256k1 private key held in memory: for tests, the devnet and the in-memory signer only. Production
-/// keys stay in a vault behind Hosting.L1.Signing.ISigner. The key never appears in text: ToString and
+/// keys stay in a vault behind <see cref="Signing.IEthSigner"/>. The key never appears in text: ToString and
 /// every error name the address or what was wrong, not the key. Dispose wipes it.
 /// </summary>
 public sealed class PrivateKey : IDisposable
@@ -13,6 +13,7 @@ public sealed class PrivateKey : IDisposable
     private readonly byte[] _bytes;
     private PublicKey? _publicKey;
 
+    /// <summary>Takes a copy of 32 big-endian bytes in [1, n-1].</summary>
     public PrivateKey(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length != 32)
@@ -46,6 +47,7 @@ public sealed class PrivateKey : IDisposable
         }
     }
 
+    /// <summary>A new random key from the operating system's CSPRNG.</summary>
     public static PrivateKey Generate()
     {
         Span<byte> bytes = stackalloc byte[32];
@@ -64,13 +66,17 @@ public sealed class PrivateKey : IDisposable
         }
     }
 
+    /// <summary>The key's public key (computed once).</summary>
     public PublicKey PublicKey => _publicKey ??= Secp256k1.Default.DerivePublicKey(this);
 
+    /// <summary>The key's account address.</summary>
     public Address Address => PublicKey.ToAddress();
 
     internal ReadOnlySpan<byte> Bytes => _bytes;
 
+    /// <inheritdoc />
     public override string ToString() => $"PrivateKey({Address})";
 
+    /// <summary>Wipes the key bytes.</summary>
     public void Dispose() => CryptographicOperations.ZeroMemory(_bytes);
 }

@@ -12,7 +12,9 @@ public readonly record struct PublicKey
         Y = y;
     }
 
+    /// <summary>The x coordinate, big-endian.</summary>
     public Hash32 X { get; }
+    /// <summary>The y coordinate, big-endian.</summary>
     public Hash32 Y { get; }
 
     /// <summary>Reads the uncompressed form: 64 bytes x || y, or 65 bytes with the 0x04 prefix.</summary>
@@ -56,6 +58,7 @@ public readonly record struct PublicKey
         return bytes;
     }
 
+    /// <inheritdoc />
     public override string ToString() => Hex.Encode(ToArray());
 
     private static readonly BigInteger P = BigInteger.Parse("0FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F", System.Globalization.NumberStyles.HexNumber);

@@ -5,14 +5,16 @@ namespace Hosting.L1.Crypto;
 /// <summary>
 /// The curve's rules and the implementation in use. Setting HOSTING_SECP256K1 to "managed" forces
 /// BouncyCastle, "native" demands libsecp256k1 (startup fails without it); unset, the native library is
-/// used when present because it is several times faster (bench/results/L1.md).
+/// used when present because it is several times faster (bench/results/l1.md).
 /// </summary>
 public static class Secp256k1
 {
+    /// <summary>The environment variable that picks the implementation: auto (default), managed or native.</summary>
     public const string ImplementationVariable = "HOSTING_SECP256K1";
 
     private static readonly Lazy<ISecp256k1> Selected = new(() => Select(Environment.GetEnvironmentVariable(ImplementationVariable)));
 
+    /// <summary>The implementation chosen at first use: libsecp256k1 when it loads, BouncyCastle otherwise.</summary>
     public static ISecp256k1 Default => Selected.Value;
 
     /// <summary>The group order n, big-endian.</summary>
@@ -29,6 +31,7 @@ public static class Secp256k1
         0x5D, 0x57, 0x6E, 0x73, 0x57, 0xA4, 0x50, 0x1D, 0xDF, 0xE9, 0x2F, 0x46, 0x68, 0x1B, 0x20, 0xA0,
     ];
 
+    /// <summary>The implementation for a HOSTING_SECP256K1 value (auto, managed, native).</summary>
     public static ISecp256k1 Select(string? choice) => choice?.Trim().ToLowerInvariant() switch
     {
         null or "" or "auto" => (ISecp256k1?)NativeSecp256k1.TryLoad() ?? new ManagedSecp256k1(),
@@ -62,6 +65,7 @@ public static class Secp256k1
             : null;
     }
 
+    /// <summary>Throws <see cref="SignatureException"/> unless the signature is canonical.</summary>
     public static void EnsureCanonical(Signature signature)
     {
         if (FindProblem(signature) is { } problem)

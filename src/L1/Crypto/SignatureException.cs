@@ -5,6 +5,7 @@ namespace Hosting.L1.Crypto;
 /// <summary>A signature that breaks a rule of secp256k1 or Ethereum (range, low s, v, recovery).</summary>
 public sealed class SignatureException : L1Exception
 {
+    /// <summary>Creates the error for a signature given as text.</summary>
     public SignatureException(string reason, string signature, Exception? innerException = null)
         : base($"Signature {signature} rejected: {reason}.", innerException)
     {
@@ -12,6 +13,7 @@ public sealed class SignatureException : L1Exception
         Value = signature;
     }
 
+    /// <summary>Creates the error for a parsed signature.</summary>
     public SignatureException(string reason, Signature signature, Exception? innerException = null)
         : this(reason, signature.ToString(), innerException)
     {

@@ -115,7 +115,7 @@ public sealed class TypedData
         }
         var primaryType = Property(root, "primaryType", JsonValueKind.String).GetString()!;
         var domain = Property(root, "domain", JsonValueKind.Object);
-        var message = root.TryGetProperty("message", out var m) ? m : JsonDocument.Parse("{}").RootElement;
+        var message = root.TryGetProperty("message", out var m) ? m : EmptyObject;
         return new TypedData(types, primaryType, domain, message);
     }
 
@@ -381,6 +381,8 @@ public sealed class TypedData
             ? value
             : throw new TypedDataException(path.Length == 0 ? name : $"{path}.{name}", element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var wrong) ? wrong.GetRawText() : "nothing", $"a JSON {kind.ToString().ToLowerInvariant()}");
     }
+
+    private static readonly JsonElement EmptyObject = JsonSerializer.SerializeToElement(new Dictionary<string, object>());
 
     private static readonly (string Name, string Type)[] StandardDomainFields =
         [("name", "string"), ("version", "string"), ("chainId", "uint256"), ("verifyingContract", "address"), ("salt", "bytes32")];

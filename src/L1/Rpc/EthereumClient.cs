@@ -55,11 +55,23 @@ public sealed class EthereumClient(JsonRpcClient rpc)
     public Task<BigInteger> GetGasPriceAsync(CancellationToken cancellationToken = default) =>
         Rpc.CallAsync("eth_gasPrice", [], Quantity, cancellationToken);
 
-    /// <summary>eth_sendRawTransaction; returns the hash the node reports, checked against the one we computed.</summary>
+    /// <summary>
+    /// eth_sendRawTransaction; returns the hash the node reports, checked against the one we computed. A node
+    /// that answers "already known" holds this very transaction (a retry or rebroadcast), which counts as sent.
+    /// </summary>
     public async Task<Hash32> SendRawTransactionAsync(SignedTransaction transaction, CancellationToken cancellationToken = default)
     {
         var expected = transaction.Hash;
-        var hash = await Rpc.CallAsync("eth_sendRawTransaction", [Hex.Encode(transaction.Encode())], Hash, cancellationToken).ConfigureAwait(false);
+        Hash32 hash;
+        try
+        {
+            hash = await Rpc.CallAsync("eth_sendRawTransaction", [Hex.Encode(transaction.Encode())], Hash, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException exception) when (IsAlreadyKnown(exception))
+        {
+            // A retry after a lost answer, or a rebroadcast: the node already holds exactly this transaction.
+            return expected;
+        }
         return hash == expected
             ? hash
             : throw new TransactionFormatException($"the node reports hash {hash} but the transaction hashes to {expected}", Hex.Encode(transaction.Encode()));
@@ -90,6 +102,11 @@ public sealed class EthereumClient(JsonRpcClient rpc)
     /// <summary>eth_getLogs.</summary>
     public Task<IReadOnlyList<Log>> GetLogsAsync(LogFilter filter, CancellationToken cancellationToken = default) =>
         Rpc.CallAsync<IReadOnlyList<Log>>("eth_getLogs", [filter.ToJson()], result => [.. result.EnumerateArray().Select(Log.Read)], cancellationToken);
+
+    private static bool IsAlreadyKnown(RpcException exception) =>
+        exception.RpcMessage.Contains("already known", StringComparison.OrdinalIgnoreCase)
+        || exception.RpcMessage.Contains("known transaction", StringComparison.OrdinalIgnoreCase)
+        || exception.RpcMessage.Contains("already imported", StringComparison.OrdinalIgnoreCase);
 
     private static ulong Quantity64(JsonElement result) => Hex.DecodeUInt64Quantity(Text(result));
 

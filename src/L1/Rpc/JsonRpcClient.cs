@@ -40,7 +40,8 @@ public sealed class JsonRpcClient : IDisposable
         }
         Options = options;
         _ownsHttp = http is null;
-        _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        // Timeouts are per attempt (RequestTimeout); pooled connections are recycled so a provider's DNS failover is noticed.
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan };
         _retry = options.MaxAttempts == 1
             ? ResiliencePipeline.Empty
             : new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions

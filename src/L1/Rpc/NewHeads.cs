@@ -38,6 +38,9 @@ public sealed class NewHeads(JsonRpcClient rpc)
     /// <summary>The last WebSocket problem, if any, for logs: which endpoint and what happened.</summary>
     public string? LastWebSocketError { get; private set; }
 
+    /// <summary>The last polling problem, if any, for logs.</summary>
+    public string? LastPollError { get; private set; }
+
     /// <summary>Headers in arrival order until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async IAsyncEnumerable<BlockHeader> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -79,9 +82,10 @@ public sealed class NewHeads(JsonRpcClient rpc)
                     {
                         await SubscribeAsync(endpoint, writer, number => last = number, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception exception) when (exception is WebSocketException or RpcException or JsonException or L1Exception or IOException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+                    catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
                     {
-                        LastWebSocketError = $"{RpcFailure.Redact(endpoint)}: {exception.Message}";
+                        // Whatever broke the subscription (refused, closed, stalled, nonsense), polling takes over.
+                        LastWebSocketError = $"{RpcFailure.Redact(endpoint)}: {exception.GetType().Name}: {exception.Message}";
                     }
                 }
                 _source = HeadSource.Polling;
@@ -92,9 +96,10 @@ public sealed class NewHeads(JsonRpcClient rpc)
                     {
                         last = await PollOnceAsync(writer, last, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (Exception exception) when (exception is RpcUnavailableException or RpcException && !cancellationToken.IsCancellationRequested)
+                    catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
                     {
-                        // Every endpoint is down for now; the next poll tries again.
+                        // Every endpoint is down or answering nonsense for now; the next poll tries again.
+                        LastPollError = exception.Message;
                     }
                     await Task.Delay(rpc.Options.HeadPollInterval, cancellationToken).ConfigureAwait(false);
                 }
@@ -152,9 +157,21 @@ public sealed class NewHeads(JsonRpcClient rpc)
         {
             buffer.SetLength(0);
             WebSocketReceiveResult received;
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (subscription is not null)
+            {
+                stall.CancelAfter(rpc.Options.WebSocketStallTimeout);
+            }
             do
             {
-                received = await socket.ReceiveAsync(chunk, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    received = await socket.ReceiveAsync(chunk, subscription is null ? cancellationToken : stall.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"no new head for {rpc.Options.WebSocketStallTimeout.TotalSeconds:0} s; the subscription may be stuck");
+                }
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     throw new WebSocketException($"the node closed the subscription ({received.CloseStatus} {received.CloseStatusDescription})");

@@ -24,6 +24,12 @@ public sealed record RpcOptions
     /// <summary>How often new heads are polled when no WebSocket subscription is up.</summary>
     public TimeSpan HeadPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a WebSocket subscription may stay silent before it is taken for stuck and polling takes
+    /// over (polling still sees every head, so on an idle devnet this costs nothing).
+    /// </summary>
+    public TimeSpan WebSocketStallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long the follower polls before trying a WebSocket subscription again.</summary>
     public TimeSpan WebSocketRetryInterval { get; init; } = TimeSpan.FromSeconds(30);
 

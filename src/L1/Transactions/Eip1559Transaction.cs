@@ -11,15 +11,22 @@ namespace Hosting.L1.Transactions;
 /// </summary>
 public sealed record Eip1559Transaction : Transaction
 {
+    /// <summary>The EIP-2718 type byte.</summary>
     public const byte Type = 0x02;
 
+    /// <summary>The EIP-155 chain id the signature binds the transaction to.</summary>
     public required ulong ChainId { get; init; }
+    /// <summary>The most per gas that goes to the block builder.</summary>
     public required BigInteger MaxPriorityFeePerGas { get; init; }
+    /// <summary>The most per gas the sender pays in total (base fee plus tip).</summary>
     public required BigInteger MaxFeePerGas { get; init; }
+    /// <summary>Accounts and slots the transaction declares up front (EIP-2930).</summary>
     public IReadOnlyList<AccessListEntry> AccessList { get; init; } = [];
 
+    /// <inheritdoc />
     public override byte[] EncodeForSigning() => Typed(Fields());
 
+    /// <inheritdoc />
     public override byte[] EncodeSigned(Signature signature)
     {
         var fields = Fields();

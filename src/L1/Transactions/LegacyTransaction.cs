@@ -9,11 +9,13 @@ namespace Hosting.L1.Transactions;
 /// </summary>
 public sealed record LegacyTransaction : Transaction
 {
+    /// <summary>Wei per gas.</summary>
     public required BigInteger GasPrice { get; init; }
 
     /// <summary>The EIP-155 chain id; null only to read or make pre-EIP-155 transactions.</summary>
     public ulong? ChainId { get; init; }
 
+    /// <inheritdoc />
     public override byte[] EncodeForSigning()
     {
         var fields = Fields();
@@ -24,6 +26,7 @@ public sealed record LegacyTransaction : Transaction
         return Rlp.Encode(RlpItem.List(fields));
     }
 
+    /// <inheritdoc />
     public override byte[] EncodeSigned(Signature signature)
     {
         var fields = Fields();

@@ -11,6 +11,7 @@ public static class Rlp
 {
     private const int MaxDepth = 64;
 
+    /// <summary>The RLP encoding of <paramref name="item"/>.</summary>
     public static byte[] Encode(RlpItem item)
     {
         var output = new byte[EncodedLength(item)];
@@ -18,6 +19,7 @@ public static class Rlp
         return output;
     }
 
+    /// <summary>Reads exactly one canonical item spanning all of <paramref name="input"/>.</summary>
     public static RlpItem Decode(ReadOnlySpan<byte> input)
     {
         var position = 0;
@@ -27,6 +29,7 @@ public static class Rlp
             : throw new RlpException($"{input.Length - position} bytes after the end of the item", position, Hex.Encode(input));
     }
 
+    /// <summary>How many bytes the encoding of <paramref name="item"/> takes.</summary>
     public static int EncodedLength(RlpItem item)
     {
         if (!item.IsList)

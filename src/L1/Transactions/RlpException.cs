@@ -4,6 +4,7 @@ namespace Hosting.L1.Transactions;
 public sealed class RlpException(string reason, int offset, string input)
     : L1Exception($"Invalid RLP at byte {offset}: {reason} (input {HexFormatException.Shorten(input)}).")
 {
+    /// <summary>What was wrong.</summary>
     public string Reason { get; } = reason;
 
     /// <summary>Where in the input the problem starts.</summary>

@@ -15,23 +15,29 @@ public abstract record Transaction
     {
     }
 
+    /// <summary>The sender's transaction count when this one is mined.</summary>
     public required ulong Nonce { get; init; }
+    /// <summary>The most gas the transaction may use.</summary>
     public required ulong GasLimit { get; init; }
 
     /// <summary>The recipient, or null to create a contract from <see cref="Data"/>.</summary>
     public Address? To { get; init; }
 
+    /// <summary>Wei sent to <see cref="To"/>.</summary>
     public BigInteger Value { get; init; }
+    /// <summary>Calldata, or creation code when <see cref="To"/> is null.</summary>
     public byte[] Data { get; init; } = [];
 
     /// <summary>The bytes whose Keccak-256 the sender signs.</summary>
     public abstract byte[] EncodeForSigning();
 
+    /// <summary>keccak256 of <see cref="EncodeForSigning"/>: the digest the sender signs.</summary>
     public Hash32 SigningHash => Keccak256.Hash(EncodeForSigning());
 
     /// <summary>The raw transaction as eth_sendRawTransaction takes it.</summary>
     public abstract byte[] EncodeSigned(Signature signature);
 
+    /// <summary>This transaction with a signature attached.</summary>
     public SignedTransaction WithSignature(Signature signature) => new(this, signature);
 
     private protected static RlpItem Quantity(BigInteger value, string field) =>

@@ -4,6 +4,7 @@ namespace Hosting.L1.Transactions;
 public sealed class TransactionFormatException(string reason, string value)
     : L1Exception($"Invalid transaction: {reason} (value {HexFormatException.Shorten(value)}).")
 {
+    /// <summary>What was wrong.</summary>
     public string Reason { get; } = reason;
 
     /// <summary>The offending field value, or the raw transaction as hex.</summary>
