@@ -43,14 +43,18 @@ contract Deploy is Script {
         string verifierKind;
     }
 
-    /// @notice Deploys the profile named by `PROFILE` and writes the deployment file.
-    function run() external returns (Deployed memory deployed) {
-        Profile memory profile = profileNamed(vm.envOr("PROFILE", string("devnet")));
+    /// @notice Deploys the profile named by `PROFILE` and writes the deployment file to `DEPLOYMENT_FILE`.
+    function run() external returns (Deployed memory) {
+        string memory name = vm.envOr("PROFILE", string("devnet"));
+        return deploy(name, vm.envOr("DEPLOYMENT_FILE", string.concat("./deployments/", name, ".json")));
+    }
+
+    /// @notice Deploys profile `name` from the sender and writes the deployment file to `file`.
+    function deploy(string memory name, string memory file) public returns (Deployed memory deployed) {
+        Profile memory profile = profileNamed(name);
         profile.rollup.genesisBlock = block.number + profile.genesisDelayBlocks;
         profile.rollup.genesisArchive = vm.envOr("GENESIS_ARCHIVE", bytes32(0));
         address existingVerifier = vm.envOr("VERIFIER", address(0));
-        string memory file =
-            vm.envOr("DEPLOYMENT_FILE", string.concat("./deployments/", profile.name, ".json"));
 
         deployed.deployer = msg.sender;
         deployed.deployBlock = block.number;

@@ -153,6 +153,7 @@ contract FernetRollup is IFernetRollup, EIP712 {
         if (phase != Phase.Commitment) revert Rollup__NotCommitmentPhase(slot, phase);
         SlotStatus status = _status[slot];
         if (status == SlotStatus.None) revert Rollup__NoProposal(slot);
+        if (status == SlotStatus.BackupFinalised) revert Rollup__AlreadyFinalised(slot);
         if (status != SlotStatus.Proposed) revert Rollup__AlreadyCommitted(slot, _commitments[slot].prover);
         if (bond < MIN_BOND) revert Rollup__BondBelowMinimum(bond, MIN_BOND);
 
@@ -176,6 +177,7 @@ contract FernetRollup is IFernetRollup, EIP712 {
         SlotStatus status = _status[slot];
         if (status == SlotStatus.None) revert Rollup__NoProposal(slot);
         if (status == SlotStatus.Proposed) revert Rollup__NoCommitment(slot);
+        if (status == SlotStatus.BackupFinalised) revert Rollup__AlreadyFinalised(slot);
         if (status != SlotStatus.Committed) revert Rollup__AlreadyRevealed(slot);
 
         Proposal storage proposal = _proposals[slot].proposal;

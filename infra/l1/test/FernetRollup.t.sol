@@ -428,7 +428,24 @@ contract FernetRollupTest is FernetTestBase {
         rollup.commitProver(SLOT, stranger, 10 ether, signature);
     }
 
+    function test_commitProver_revertsAfterABackupBlockWasFinalised() public {
+        _rollTo(SLOT, Phase.Commitment);
+        _backup(SLOT, relay); // nobody proposed: backup opened after Proposal
+        bytes memory signature = _commitmentCall(0, 10 ether);
+        vm.expectRevert(abi.encodeWithSelector(IFernetRollup.Rollup__AlreadyFinalised.selector, SLOT));
+        vm.prank(prover);
+        rollup.commitProver(SLOT, prover, 10 ether, signature);
+    }
+
     // ================================================================ 3. Reveal
+
+    function test_reveal_revertsAfterABackupBlockWasFinalised() public {
+        _propose(SLOT, _proposal(SLOT));
+        _rollTo(SLOT, Phase.Reveal);
+        _backup(SLOT, relay); // nobody committed: backup opened after Commitment
+        vm.expectRevert(abi.encodeWithSelector(IFernetRollup.Rollup__AlreadyFinalised.selector, SLOT));
+        rollup.reveal(SLOT, _data(SLOT));
+    }
 
     function test_reveal_publishesTheDataInAnEvent() public {
         Proposal memory proposal = _proposal(SLOT);

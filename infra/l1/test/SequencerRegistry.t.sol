@@ -50,11 +50,6 @@ contract SequencerRegistryTest is Test {
         registry.register(sequencer, withdrawer, minStake);
     }
 
-    function _credit(address to, uint256 amount) internal {
-        token.transfer(address(registry), amount);
-        registry.creditReward(to, amount);
-    }
-
     // ---------------------------------------------------------------- register
 
     function test_register_queuedUntilTheEntryPeriodHasPassedThenActive() public {
@@ -279,7 +274,7 @@ contract SequencerRegistryTest is Test {
         registry.setCommission(sequencer, 1_000); // 10 %
         vm.prank(alice);
         registry.delegate(sequencer, 300 ether); // alice 300, own 100: 3/4 and 1/4
-        token.transfer(address(registry), 40 ether);
+        assertTrue(token.transfer(address(registry), 40 ether));
         vm.expectEmit(address(registry));
         emit ISequencerRegistry.RewardCredited(sequencer, 40 ether, 4 ether);
         registry.creditReward(sequencer, 40 ether);

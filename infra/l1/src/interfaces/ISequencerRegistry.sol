@@ -54,14 +54,19 @@ interface ISequencerRegistry {
     event ExitInitiated(address indexed sequencer, address indexed withdrawer, uint256 exitableAt);
     /// @notice `amount` of own stake went back to `withdrawer`.
     event ExitFinalized(address indexed sequencer, address indexed withdrawer, uint256 amount);
+    /// @notice `delegator` added `amount` to `sequencer`'s stake.
     event Delegated(address indexed delegator, address indexed sequencer, uint256 amount);
     /// @notice `amount` stopped counting for `sequencer`; the delegator can take it from `unlockBlock`.
     event Undelegated(address indexed delegator, address indexed sequencer, uint256 amount, uint256 unlockBlock);
+    /// @notice `delegator` took back `amount` of unlocked undelegated stake.
     event UndelegatedWithdrawn(address indexed delegator, uint256 amount);
+    /// @notice `claimant` was paid `amount` of rewards earned with `sequencer`.
     event RewardsClaimed(address indexed claimant, address indexed sequencer, uint256 amount);
     /// @notice A block reward reached `sequencer`: `commission` to its withdrawer, the rest pro rata to stake.
     event RewardCredited(address indexed sequencer, uint256 amount, uint256 commission);
+    /// @notice `sequencer`'s commission on future rewards changed from `previousBps` to `bps`.
     event CommissionChanged(address indexed sequencer, uint16 previousBps, uint16 bps);
+    /// @notice `rollup` may now credit rewards.
     event RollupBound(address indexed rollup);
 
     error Registry__InvalidConfig(string field, uint256 value);
