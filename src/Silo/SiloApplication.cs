@@ -46,7 +46,8 @@ public static class SiloApplication
         // After Orleans, so the head watch starts once the silo can call grains.
         builder.Services.AddL1Follower(options.L1);
         var health = builder.Services.AddHealthChecks()
-            .AddCheck<ClusterJoinedCheck>("cluster", tags: [HealthEndpoints.ReadyTag]);
+            .AddCheck<ClusterJoinedCheck>("cluster", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<L1SyncCheck>("l1", tags: [HealthEndpoints.ReadyTag]);
         if (options.Postgres.ConnectionString is { Length: > 0 })
         {
             health.AddCheck<DatabaseCheck>("database", tags: [HealthEndpoints.ReadyTag]);

@@ -109,6 +109,9 @@ public sealed class L1Options
 
     /// <summary>How many recent blocks the follower keeps to undo a reorg.</summary>
     public int ReorgDepth { get; set; } = 64;
+
+    /// <summary>Readiness fails when the follower is more than this many blocks behind the L1 head.</summary>
+    public int MaxLagBlocks { get; set; } = 5;
 }
 
 public sealed class PostgresOptions

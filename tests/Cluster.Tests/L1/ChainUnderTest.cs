@@ -54,7 +54,7 @@ public sealed class ChainUnderTest : IAsyncDisposable
     }
 
     /// <summary>Runs infra/l1's deploy script against the anvil, as the `hosting devnet` command does.</summary>
-    private static async Task DeployAsync(AnvilNode anvil, string file)
+    internal static async Task DeployAsync(AnvilNode anvil, string file)
     {
         var info = new ProcessStartInfo(Tools.Forge)
         {
