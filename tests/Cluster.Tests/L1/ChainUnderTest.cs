@@ -38,10 +38,9 @@ public sealed class ChainUnderTest : IAsyncDisposable
 
     public static async Task<ChainUnderTest> StartAsync(short silos = 2)
     {
-        var anvil = await AnvilNode.StartAsync();
         var file = Path.Combine(RepositoryRoot.Combine(".run"), "tests", $"deployment-{Guid.NewGuid():N}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        await DeployAsync(anvil, file);
+        var anvil = await StartDeployedAnvilAsync(file);
         var deployment = L1Deployment.Read(file) ?? throw new InvalidOperationException($"{file} names no contracts");
         var db = await PostgresCluster.CreateMigratedDatabaseAsync();
         var cluster = await PostgresCluster.StartAsync(db, silos, configure: builder =>
@@ -51,6 +50,32 @@ public sealed class ChainUnderTest : IAsyncDisposable
             builder.AddSiloBuilderConfigurator<SiloOnL1>();
         });
         return new ChainUnderTest(anvil, file, deployment, cluster);
+    }
+
+    /// <summary>
+    /// A fresh anvil with infra/l1 deployed. forge's broadcast has been seen to wait forever for a receipt on a
+    /// loaded machine (the script itself done); such an attempt is abandoned and made again on a new anvil.
+    /// </summary>
+    internal static async Task<AnvilNode> StartDeployedAnvilAsync(string file)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var anvil = await AnvilNode.StartAsync();
+            try
+            {
+                await DeployAsync(anvil, file);
+                return anvil;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                await anvil.DisposeAsync();
+            }
+            catch
+            {
+                await anvil.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     /// <summary>Runs infra/l1's deploy script against the anvil, as the `hosting devnet` command does.</summary>
@@ -64,7 +89,7 @@ public sealed class ChainUnderTest : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "script", "script/Deploy.s.sol:Deploy", "--rpc-url", anvil.RpcUrl.ToString(), "--broadcast", "--unlocked", "--sender", AnvilNode.DevAccount0 })
+        foreach (var argument in new[] { "script", "script/Deploy.s.sol:Deploy", "--rpc-url", anvil.RpcUrl.ToString(), "--broadcast", "--slow", "--unlocked", "--sender", AnvilNode.DevAccount0 })
         {
             info.ArgumentList.Add(argument);
         }
@@ -73,7 +98,7 @@ public sealed class ChainUnderTest : IAsyncDisposable
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -81,7 +106,7 @@ public sealed class ChainUnderTest : IAsyncDisposable
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"forge script Deploy did not finish in 90 s against {anvil.RpcUrl}: {await error} {await output}");
+            throw new TimeoutException($"forge script Deploy did not finish in 60 s against {anvil.RpcUrl}: {await error} {await output}");
         }
         if (process.ExitCode != 0 || !File.Exists(file))
         {

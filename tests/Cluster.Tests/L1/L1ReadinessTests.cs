@@ -12,10 +12,9 @@ public sealed class L1ReadinessTests
     [Fact]
     public async Task Readiness_follows_the_l1_and_names_it_when_the_node_goes_away()
     {
-        var anvil = await AnvilNode.StartAsync();
         var file = Path.Combine(RepositoryRoot.Combine(".run"), "tests", $"deployment-{Guid.NewGuid():N}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        await ChainUnderTest.DeployAsync(anvil, file);
+        var anvil = await ChainUnderTest.StartDeployedAnvilAsync(file);
         var httpPort = FreePort.Next();
         var app = SiloApplication.Build([
             "--Hosting:Mode=Devnet",

@@ -49,8 +49,9 @@ public sealed class SequencerLifecycleTests(ITestOutputHelper output)
         // Registering 50 takes more blocks than ENTRY_PERIOD (automine: approve and register are a block each),
         // so at any head the early ones are Active and the late ones still Queued; the split must be exact.
         await chain.FollowedAsync();
-        var head = await chain.HeadAsync();
-        var views = await ViewsAsync(chain, sequencers.Select(s => s.Address));
+        // A late transaction may still mine a block while the views are read: judge them at the block the
+        // follower stood on before and after reading them, and read again if it moved meanwhile.
+        var (head, views) = await StableViewsAsync(chain, sequencers.Select(s => s.Address).ToList());
         Assert.All(views, v =>
         {
             Assert.Equal(Stake, v.Stake);
@@ -62,10 +63,11 @@ public sealed class SequencerLifecycleTests(ITestOutputHelper output)
 
         // One block before the last activation block, the last registered are still Queued; one more block, and they are Active.
         var lastActivation = views.Max(v => v.ActivationBlock!.Value);
-        await chain.MineAsync((int)(lastActivation - 1 - head));
+        await chain.MineAsync((int)(lastActivation - 1 - await chain.HeadAsync()));
         await chain.FollowedAsync();
-        var almost = await ViewsAsync(chain, sequencers.Select(s => s.Address));
-        Assert.All(almost, v => AssertStatusAt(lastActivation - 1, v));
+        var (almostAt, almost) = await StableViewsAsync(chain, sequencers.Select(s => s.Address).ToList());
+        Assert.Equal(lastActivation - 1, almostAt);
+        Assert.All(almost, v => AssertStatusAt(almostAt, v));
         Assert.Contains(almost, v => v.Status == SequencerStatus.Queued);
         Assert.Equal(1, await chain.RegistryStatusAsync(almost.First(v => v.Status == SequencerStatus.Queued).Sequencer));
 
@@ -154,6 +156,22 @@ public sealed class SequencerLifecycleTests(ITestOutputHelper output)
         {
             Assert.Equal(SequencerStatus.Queued, v.Status);
             Assert.Null(v.ActivatedBlock);
+        }
+    }
+
+    private static async Task<(ulong Head, IReadOnlyList<SequencerView> Views)> StableViewsAsync(ChainUnderTest chain, IReadOnlyList<Address> addresses)
+    {
+        var follower = chain.Grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key);
+        for (var attempt = 0; ; attempt++)
+        {
+            var before = (await follower.GetAsync()).LastBlock;
+            var views = await ViewsAsync(chain, addresses);
+            var after = (await follower.GetAsync()).LastBlock;
+            if (before == after && after is { } block)
+            {
+                return (block, views);
+            }
+            Assert.True(attempt < 20, $"the follower kept moving ({before} → {after}) while the views were read");
         }
     }
 
