@@ -108,7 +108,7 @@ public sealed class SlotGrain(
         {
             // The duty is retried on the next block while its phase lasts.
             logger.LogWarning(exception, "Slot {Slot}: {Outcome} at block {Block} failed", Slot, Outcome, number);
-            state.State = state.State with { LastError = exception.Message };
+            state.State = state.State with { LastError = exception.ToString() };
             await state.WriteStateAsync();
             return Schedule.PhaseAt(Slot, number + 1) == phase ? L1Reaction.WakeAt(number + 1) : NextWake();
         }
@@ -153,7 +153,7 @@ public sealed class SlotGrain(
             case L1EventKind.BlockRevealed when Outcome == SlotOutcome.Committed:
                 state.State = state.State with { Outcome = (int)SlotOutcome.Revealed };
                 break;
-            case L1EventKind.BlockFinalized when state.State.Tenant.Length > 0:
+            case L1EventKind.BlockFinalized when Outcome is SlotOutcome.Committed or SlotOutcome.Revealed:
                 state.State = state.State with { Outcome = (int)SlotOutcome.Finalised, L2BlockNumber = (ulong)l1Event.Amount };
                 PlatformMetrics.BlockFinalised(state.State.Tenant);
                 if (state.State.CommittedProver.Length > 0)
