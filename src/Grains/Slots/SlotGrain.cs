@@ -41,7 +41,8 @@ public sealed class SlotGrain(
         }
         var seed = Word(await Rollup.SeedOfAsync(Slot));
         var index = await activeSet.RefreshAsync(GrainFactory);
-        var ranking = await Task.Run(() => index.Rank(Slot, seed));
+        var slot = Slot;
+        var ranking = await Task.Run(() => index.Rank(slot, seed));
         var best = ranking.Hosted.Count > 0 ? ranking.Hosted[0] : (HostedRank?)null;
         state.State = state.State with
         {
@@ -235,7 +236,9 @@ public sealed class SlotGrain(
         }
         // Re-rank at the phase start: a sequencer activated or exited since the forecast changes who leads.
         var index = await activeSet.RefreshAsync(GrainFactory);
-        var ranking = await Task.Run(() => index.Rank(Slot, Hash32.Parse(state.State.Seed)));
+        // Ranked off the grain's turn: the lambda touches nothing of the activation.
+        var (slot, seed) = (Slot, Hash32.Parse(state.State.Seed));
+        var ranking = await Task.Run(() => index.Rank(slot, seed));
         if (ranking.Hosted.Count == 0 || ranking.Hosted[0].Rank != 1 || ranking.Hosted[0].Sequencer.ToString() != state.State.Candidate)
         {
             state.State = state.State with { Outcome = (int)SlotOutcome.NotOurs, LastError = "the ranking changed since the forecast: no hosted sequencer leads any more" };
