@@ -320,10 +320,13 @@ public sealed class SlotGrain(
         await state.WriteStateAsync();
     }
 
+    /// <summary>
+    /// Backup opened on our slot. The platform does not submit backup blocks yet (hosting.proofboost.backup_blocks
+    /// counts those), so the reason stays in the view.
+    /// </summary>
     private async Task SettleAsync(SlotOutcome outcome, BackupReason reason)
     {
-        PlatformMetrics.BackupBlockFinalised(state.State.Tenant, reason);
-        state.State = state.State with { Outcome = (int)outcome };
+        state.State = state.State with { Outcome = (int)outcome, LastError = $"backup opened on slot {Slot}: {reason}" };
         await state.WriteStateAsync();
     }
 

@@ -28,7 +28,7 @@ namespace Hosting.Cluster.Tests.Slots;
 public sealed class SlotPipelineTests(ITestOutputHelper output)
 {
     private const string Tenant = "acme";
-    private const int Slots = 6;
+    private const int Slots = 10;
     private static readonly BigInteger Token = BigInteger.Pow(10, 18);
     private static readonly BigInteger Stake = 100 * Token;
 
@@ -49,7 +49,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
 
         await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
         await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
-        var hosted = Enumerable.Range(0, 4).Select(_ => DevAccounts.NewSequencer()).ToList();
+        var hosted = Enumerable.Range(0, 5).Select(_ => DevAccounts.NewSequencer()).ToList();
         foreach (var sequencer in hosted)
         {
             var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
@@ -57,7 +57,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             await grain.RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, Stake));
         }
         // Outsiders: registered on L1 by someone else, their keys only in this test.
-        var outsiders = Enumerable.Range(0, 4).Select(_ => new LocalKeySigner(PrivateKey.Generate())).ToDictionary(s => s.Address);
+        var outsiders = Enumerable.Range(0, 3).Select(_ => new LocalKeySigner(PrivateKey.Generate())).ToDictionary(s => s.Address);
         await token.ApproveAsync(outsiderFunder, deployment.Registry, Stake * outsiders.Count);
         foreach (var outsider in outsiders.Keys)
         {
@@ -79,6 +79,8 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         var results = new List<string>();
         var won = 0;
         var lost = 0;
+        var slashed = 0;
+        var tenantStart = await token.BalanceOfAsync(publisher);
         for (var slot = first; slot < first + Slots; slot++)
         {
             var grain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
@@ -89,6 +91,8 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             }
             var leader = scores.MaxBy(s => s.Value).Key;
             var ours = hosted.Contains(leader);
+            // The second slot we win gets a prover that commits and never proves: its bond must be slashed.
+            var lazyProver = ours && won == 1 && slashed == 0;
             var sentBefore = (await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).GetAsync())!.Sent;
 
             // Quotes arrive during the Proposal phase: a cheap one whose bond is too small, a dear one, and ours.
@@ -129,7 +133,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
                         Keccak256.Hash(DutyPayloads.Commitment(deployment.DomainSeparator, slot, authorisation.BlockHash, prover.Address, authorisation.Bond)));
                     await rollup.CommitProverAsync(prover, slot, authorisation.Bond, authorisation.Signature);
                 }
-                if (ours && phase == SlotPhase.Proving && !proven
+                if (ours && !lazyProver && phase == SlotPhase.Proving && !proven
                     && await rollup.SlotStatusAsync(slot) == FernetRollupContract.RollupSlotStatus.Revealed)
                 {
                     proven = true;
@@ -146,9 +150,21 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             results.Add($"slot {slot}: leader {(ours ? "hosted" : "outsider")}, outcome {view.Outcome}, publisher sent {sent}, L2 block {view.L2BlockNumber}, {view.LastError}");
             output.WriteLine(results[^1]);
             Assert.Equal(leader, onL1.Sequencer);
-            if (ours)
+            if (lazyProver)
+            {
+                slashed++;
+                Assert.Equal(SlotOutcome.Backup, view.Outcome);
+                Assert.Equal(prover.Address, view.CommittedProver);
+                Assert.Equal(3, sent);   // propose, reveal and slashBond
+                var bond = await chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address)).GetAsync();
+                Assert.Equal(BondStatus.Slashed, bond.Status);
+                Assert.Equal(schedule.BackupStart(slot), bond.DeadlineBlock);
+            }
+            else if (ours)
             {
                 won++;
+                Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(DutyPayloads.Proposal(deployment.DomainSeparator, slot,
+                    new L2Block(Hash32.Zero, onL1.Proposal.Archive, onL1.Proposal.BlockHash, onL1.Proposal.TxsEffectsHash, onL1.Proposal.UpgradeSignal, []))));
                 Assert.Equal(leader, view.Forecast!.Candidate);
                 Assert.Equal(1, view.Forecast.CandidateRank);
                 Assert.Equal(SlotOutcome.Finalised, view.Outcome);
@@ -171,10 +187,12 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         // Rewards: per finalised block the prover (also the proof's submitter) earns 2 000 + 1 000 bps of the
         // 10-token block reward, and the hosted sequencers' withdrawer 7 000 bps (no delegators).
         var reward = 10 * Token;
-        Assert.Equal(proverStart + won * reward * 3_000 / 10_000, await token.BalanceOfAsync(prover.Address));
+        // A slashed bond is lost to the prover; its slasher share (1 000 bps) goes to the tenant's publisher, who sent slashBond.
+        Assert.Equal(proverStart + won * reward * 3_000 / 10_000 - slashed * minBond, await token.BalanceOfAsync(prover.Address));
+        Assert.Equal(tenantStart + slashed * minBond * 1_000 / 10_000, await token.BalanceOfAsync(publisher));
         // The registry's per-share accumulator may keep a fraction of a wei per block.
         Assert.InRange(await PendingRewardsAsync(registry, publisher, hosted), rewardsStart + won * reward * 7_000 / 10_000 - won, rewardsStart + won * reward * 7_000 / 10_000);
-        output.WriteLine($"{won} slots won and finalised, {lost} lost and stood down, after {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"{won} slots won and finalised, {slashed} won and slashed, {lost} lost and stood down, after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.True(won > 0, "no hosted sequencer led any slot of the run: " + string.Join("\n", results));
     }
 
