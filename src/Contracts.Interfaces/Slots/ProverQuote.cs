@@ -5,8 +5,8 @@ namespace Hosting.Contracts.Slots;
 
 /// <summary>
 /// A prover's offer to prove a slot's block (PROTOCOL.md, "proof-boost"): its fee, the bond it will post and
-/// the last L1 block the offer holds. <see cref="Signature"/> is the prover's signature over the quote;
-/// this cut stores it and does not check it yet.
+/// the last L1 block the offer holds. <see cref="Signature"/> is the prover's EIP-191 signature over the
+/// quote's text (Hosting.Grains.Slots.QuoteText); a quote it does not recover to the prover is refused.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hosting.prover-quote")]
 public sealed record ProverQuote(

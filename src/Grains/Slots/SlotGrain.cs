@@ -183,19 +183,23 @@ public sealed class SlotGrain(
         return NextWake();
     }
 
-    public Task<QuoteAnswer> QuoteAsync(ProverQuote quote)
+    public async Task<QuoteAnswer> QuoteAsync(ProverQuote quote)
     {
         if (quote.Slot != Slot)
         {
-            return Task.FromResult(new QuoteAnswer(false, $"The quote is for slot {quote.Slot}, not slot {Slot}."));
+            return new QuoteAnswer(false, $"The quote is for slot {quote.Slot}, not slot {Slot}.");
         }
         if (Outcome is not (SlotOutcome.Forecast or SlotOutcome.Proposed or SlotOutcome.Canonical) || state.State.ChosenProver.Length > 0)
         {
-            return Task.FromResult(new QuoteAnswer(false, $"Slot {Slot} takes no quotes: it is {Outcome}{(state.State.ChosenProver.Length > 0 ? " and its prover is chosen" : "")}."));
+            return new QuoteAnswer(false, $"Slot {Slot} takes no quotes: it is {Outcome}{(state.State.ChosenProver.Length > 0 ? " and its prover is chosen" : "")}.");
+        }
+        if (QuoteText.FindProblem(quote, chain.RequireDeployment().Rollup) is { } problem)
+        {
+            return new QuoteAnswer(false, problem);
         }
         if (quote.ExpiryBlock < Schedule.CommitmentStart(Slot))
         {
-            return Task.FromResult(new QuoteAnswer(false, $"The quote expires at block {quote.ExpiryBlock}, before slot {Slot}'s Commitment phase starts at {Schedule.CommitmentStart(Slot)}."));
+            return new QuoteAnswer(false, $"The quote expires at block {quote.ExpiryBlock}, before slot {Slot}'s Commitment phase starts at {Schedule.CommitmentStart(Slot)}.");
         }
         var stored = new StoredQuote
         {
@@ -205,8 +209,9 @@ public sealed class SlotGrain(
             ExpiryBlock = quote.ExpiryBlock,
         };
         state.State = state.State with { Quotes = [.. state.State.Quotes.Where(q => q.Prover != stored.Prover), stored] };
+        await state.WriteStateAsync();
         PlatformMetrics.QuoteReceived(state.State.Tenant);
-        return state.WriteStateAsync().ContinueWith(_ => new QuoteAnswer(true, "kept"), TaskScheduler.Current);
+        return new QuoteAnswer(true, "kept");
     }
 
     public Task<CommitmentAuthorisation?> AuthorisationForAsync(Address prover)

@@ -111,11 +111,19 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
                     quoted = true;
                     var answers = new[]
                     {
-                        await grain.QuoteAsync(new ProverQuote(slot, DevAccounts.Account(2), 1, minBond - 1, schedule.RevealStart(slot))),
-                        await grain.QuoteAsync(new ProverQuote(slot, DevAccounts.Account(0), 5 * Token, minBond, schedule.RevealStart(slot))),
-                        await grain.QuoteAsync(new ProverQuote(slot, prover.Address, 1 * Token, minBond, schedule.RevealStart(slot))),
+                        await grain.QuoteAsync(await SignedAsync(new ProverQuote(slot, DevAccounts.Account(2), 1, minBond - 1, schedule.RevealStart(slot)), deployment.Rollup)),
+                        await grain.QuoteAsync(await SignedAsync(new ProverQuote(slot, DevAccounts.Account(0), 5 * Token, minBond, schedule.RevealStart(slot)), deployment.Rollup)),
+                        await grain.QuoteAsync(await SignedAsync(new ProverQuote(slot, prover.Address, 1 * Token, minBond, schedule.RevealStart(slot)), deployment.Rollup)),
                     };
                     Assert.All(answers, a => Assert.Equal(ours, a.Accepted));
+                    // A quote signed by someone other than the prover it names is refused, naming both.
+                    var forged = await grain.QuoteAsync(new ProverQuote(slot, prover.Address, 0, minBond, schedule.RevealStart(slot),
+                        await DevAccounts.Store.Find(DevAccounts.Account(2))!.SignPersonalMessageAsync(QuoteText.For(new ProverQuote(slot, prover.Address, 0, minBond, schedule.RevealStart(slot)), deployment.Rollup))));
+                    Assert.False(forged.Accepted);
+                    if (ours)
+                    {
+                        Assert.Contains(DevAccounts.Account(2).ToString(), forged.Reason, StringComparison.OrdinalIgnoreCase);
+                    }
                 }
                 if (phase == SlotPhase.Proposal && !ours && !proposedForOutsider)
                 {
@@ -208,6 +216,9 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         prover.CopyTo(words.AsSpan(160 + 12, 20));
         return Keccak256.Hash(words).ToArray();
     }
+
+    private static async Task<ProverQuote> SignedAsync(ProverQuote quote, Address rollup) =>
+        quote with { Signature = await DevAccounts.Store.Find(quote.Prover)!.SignPersonalMessageAsync(QuoteText.For(quote, rollup)) };
 
     private static async Task<BigInteger> PendingRewardsAsync(SequencerRegistryContract registry, Address withdrawer, IEnumerable<Address> sequencers)
     {
