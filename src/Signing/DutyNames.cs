@@ -8,9 +8,12 @@ namespace Hosting.Signing;
 /// </summary>
 public static class DutyNames
 {
+    /// <summary>A block proposal.</summary>
     public const string Proposal = "proposal";
+    /// <summary>A prover-commitment authorisation.</summary>
     public const string CommitmentAuthorisation = "commitment_authorisation";
 
+    /// <summary>The stored name of <paramref name="duty"/>.</summary>
     public static string Of(Duty duty) => duty switch
     {
         Duty.Proposal => Proposal,
@@ -18,8 +21,10 @@ public static class DutyNames
         _ => throw new ArgumentOutOfRangeException(nameof(duty), duty, $"not a duty the gate signs; expected {Proposal} or {CommitmentAuthorisation}"),
     };
 
+    /// <summary>True for the duties the gate signs.</summary>
     public static bool IsDefined(Duty duty) => duty is Duty.Proposal or Duty.CommitmentAuthorisation;
 
+    /// <summary>The duty a stored name stands for; <see cref="FormatException"/> for any other text.</summary>
     public static Duty Parse(string name) => name switch
     {
         Proposal => Duty.Proposal,

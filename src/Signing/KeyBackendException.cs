@@ -8,11 +8,13 @@ namespace Hosting.Signing;
 /// </summary>
 public abstract class KeyBackendException : Exception
 {
+    /// <summary>A failure of <paramref name="backend"/>; the message must name the key, never its material.</summary>
     protected KeyBackendException(SigningBackend backend, string message, Exception? innerException = null)
         : base(message, innerException)
     {
         Backend = backend;
     }
 
+    /// <summary>The backend that failed.</summary>
     public SigningBackend Backend { get; }
 }

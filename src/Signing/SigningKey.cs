@@ -14,6 +14,7 @@ public sealed record SigningKey(
     KeyStatus Status,
     ulong? LowWatermark);
 
+/// <summary>Whether a registered key may sign.</summary>
 public enum KeyStatus
 {
     /// <summary>Signs when the gate allows it.</summary>
@@ -29,6 +30,7 @@ public enum KeyStatus
 /// <summary>The stored names of backends and statuses, written out so the database never depends on C# member names.</summary>
 public static class KeyNames
 {
+    /// <summary>The stored name of a backend.</summary>
     public static string Of(SigningBackend backend) => backend switch
     {
         SigningBackend.Keystore => "keystore",
@@ -37,6 +39,7 @@ public static class KeyNames
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "expected keystore, pkcs11 or azure_key_vault"),
     };
 
+    /// <summary>The backend a stored name stands for.</summary>
     public static SigningBackend ParseBackend(string name) => name switch
     {
         "keystore" => SigningBackend.Keystore,
@@ -45,6 +48,7 @@ public static class KeyNames
         _ => throw new FormatException($"'{name}' is not a key backend; expected keystore, pkcs11 or azure_key_vault."),
     };
 
+    /// <summary>The stored name of a status.</summary>
     public static string Of(KeyStatus status) => status switch
     {
         KeyStatus.Active => "active",
@@ -53,6 +57,7 @@ public static class KeyNames
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "expected active, stopped or deleted"),
     };
 
+    /// <summary>The status a stored name stands for.</summary>
     public static KeyStatus ParseStatus(string name) => name switch
     {
         "active" => KeyStatus.Active,

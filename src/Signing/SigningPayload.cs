@@ -9,6 +9,7 @@ namespace Hosting.Signing;
 /// </summary>
 public static class SigningPayload
 {
+    /// <summary>The length of an EIP-712 signing input: 2 + 32 + 32 bytes.</summary>
     public const int Length = 66;
 
     /// <summary><c>0x19 0x01 ‖ domainSeparator ‖ structHash</c>, whose Keccak-256 is the EIP-712 digest.</summary>

@@ -19,9 +19,13 @@ public sealed class SigningRefusedException : Exception
         Detail = detail;
     }
 
+    /// <summary>Which rule refused.</summary>
     public SigningRefusal Refusal { get; }
+    /// <summary>The key that was asked to sign.</summary>
     public Address Sequencer { get; }
+    /// <summary>The slot of the duty.</summary>
     public ulong Slot { get; }
+    /// <summary>The duty asked for.</summary>
     public Duty Duty { get; }
 
     /// <summary>What decided the refusal, as recorded in the audit trail.</summary>

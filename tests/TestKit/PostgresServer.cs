@@ -28,7 +28,10 @@ public static class PostgresServer
     public static async Task<string> CreateDatabaseAsync(string prefix)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 33)].ToLowerInvariant();
-        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        // initdb makes no database named after the user, so without one named the admin connection uses "postgres".
+        var adminBuilder = new NpgsqlConnectionStringBuilder(AdminConnectionString);
+        adminBuilder.Database ??= "postgres";
+        await using (var admin = new NpgsqlConnection(adminBuilder.ConnectionString))
         {
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);

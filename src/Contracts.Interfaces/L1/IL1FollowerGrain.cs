@@ -28,4 +28,5 @@ public sealed record L1FollowerView(
     [property: Id(3)] long EventsDelivered,
     [property: Id(4)] long EventsRemoved,
     [property: Id(5)] long Reorgs,
-    [property: Id(6)] string? LastError);
+    [property: Id(6)] string? LastError,
+    [property: Id(7)] string Silo);

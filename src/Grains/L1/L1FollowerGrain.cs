@@ -46,7 +46,7 @@ public sealed class L1FollowerGrain(
         var s = state.State;
         var last = s.Recent.Count > 0 ? s.Recent[^1] : null;
         return Task.FromResult(new L1FollowerView(chain.IsConfigured, last?.Number, last is null ? null : Hash32.Parse(last.Hash),
-            s.Delivered, s.Removed, s.Reorgs, _lastError));
+            s.Delivered, s.Removed, s.Reorgs, _lastError, RuntimeIdentity));
     }
 
     private void Arm() => _timer ??= this.RegisterGrainTimer(FollowAsync, new GrainTimerCreationOptions

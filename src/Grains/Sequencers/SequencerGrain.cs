@@ -146,9 +146,10 @@ public sealed class SequencerGrain(
             await state.WriteStateAsync();
             return L1Reaction.None;
         }
-        catch (L1RevertException)
+        catch (Exception exception) when (exception is L1RevertException or RequestRefusedException)
         {
-            // Not yet executable at the pending block: try again on the next one.
+            // Not yet executable at the pending block, or the publisher cannot pay right now: try again on the
+            // next block rather than failing the follower's delivery, which would hold up every other consumer.
             return L1Reaction.WakeAt(number + 1);
         }
     }

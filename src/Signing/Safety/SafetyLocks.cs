@@ -1,38 +1,54 @@
+using System.Buffers.Binary;
+using System.Text;
 using Hosting.Contracts.Domain;
+using Hosting.L1.Crypto;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Hosting.Signing.Safety;
 
 /// <summary>
-/// The transaction-scoped advisory locks that order everything touching a key's safety record. The keys are
-/// computed by PostgreSQL from fixed text so every process (and any future tool) derives the same lock.
-/// Order is always: all-tenants stop lock, tenant stop lock, key lock; a stop takes its lock exclusively, a
-/// signature shares it, so once an emergency stop commits no signature that began before it is still running.
+/// The transaction-scoped advisory locks that order everything touching a key's safety record. A lock id is
+/// the first 8 bytes of keccak256 of fixed text ("signing-key:0x…", "signing-stop:tenant"), so every process
+/// and any future tool derives the same id. Order is always: stop locks (shared by signatures, exclusive for
+/// a stop), then key locks in ascending id order, so two batches never wait on each other in a cycle; once an
+/// emergency stop commits, no signature that began before it is still running.
 /// </summary>
 internal static class SafetyLocks
 {
-    private const string AllTenants = "*";
+    public const string AllTenants = "*";
 
-    /// <summary>What a signature holds: both stop locks shared, the key's lock exclusively.</summary>
-    public static NpgsqlBatchCommand ForSigning(string tenant, Address key) => Sql.Command(
-        "select pg_advisory_xact_lock_shared(hashtextextended('signing-stop:*', 0)), " +
-        "pg_advisory_xact_lock_shared(hashtextextended('signing-stop:' || $1, 0)), " +
-        "pg_advisory_xact_lock(hashtextextended('signing-key:' || encode($2, 'hex'), 0))",
-        Sql.Text(tenant), Sql.Bytes(key));
+    public static long KeyLock(Address key) => Id($"signing-key:{key}");
 
-    /// <summary>A key's own lock, for custody actions (stop, delete, watermark, history import).</summary>
+    public static long StopLock(string? tenant) => Id($"signing-stop:{tenant ?? AllTenants}");
+
+    /// <summary>What a batch of signatures holds: the stop locks of its tenants shared, then its keys' locks exclusively.</summary>
+    public static IEnumerable<NpgsqlBatchCommand> ForSigning(IEnumerable<string> tenants, IEnumerable<Address> keys)
+    {
+        var stops = tenants.Select(StopLock).Append(StopLock(null)).Distinct().Order().ToArray();
+        var keyLocks = keys.Select(KeyLock).Distinct().Order().ToArray();
+        // unnest yields the array in order and the function runs per row as it streams, so locks are taken in ascending order.
+        yield return Sql.Command("select count(pg_advisory_xact_lock_shared(k)) from unnest($1::int8[]) k", Ids(stops));
+        yield return Sql.Command("select count(pg_advisory_xact_lock(k)) from unnest($1::int8[]) k", Ids(keyLocks));
+    }
+
+    /// <summary>A key's own lock, for custody actions (register, stop, delete, watermark, history import).</summary>
     public static async Task LockKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Address key, CancellationToken cancellationToken)
     {
-        await using var command = Sql.Command(connection, transaction,
-            "select pg_advisory_xact_lock(hashtextextended('signing-key:' || encode($1, 'hex'), 0))", Sql.Bytes(key));
+        await using var command = Sql.Command(connection, transaction, "select pg_advisory_xact_lock($1)", Id(KeyLock(key)));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>A stop scope's lock taken exclusively: waits for every signature of that scope in flight.</summary>
     public static async Task LockStopScopeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? tenant, CancellationToken cancellationToken)
     {
-        await using var command = Sql.Command(connection, transaction,
-            "select pg_advisory_xact_lock(hashtextextended('signing-stop:' || $1, 0))", Sql.Text(tenant ?? AllTenants));
+        await using var command = Sql.Command(connection, transaction, "select pg_advisory_xact_lock($1)", Id(StopLock(tenant)));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static long Id(string text) => BinaryPrimitives.ReadInt64BigEndian(Keccak256.Hash(Encoding.UTF8.GetBytes(text)).ToArray());
+
+    private static NpgsqlParameter<long> Id(long value) => new() { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Bigint };
+
+    private static NpgsqlParameter<long[]> Ids(long[] values) => new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
 }

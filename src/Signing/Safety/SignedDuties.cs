@@ -24,6 +24,30 @@ internal static class SignedDuties
         $"select {Columns} from signed_duties where sequencer = $1 and slot = $2 and duty = $3",
         Sql.Bytes(sequencer), Sql.Slot(slot), Sql.Text(DutyNames.Of(duty)));
 
+    /// <summary>Every stored record among the given (sequencer, slot, duty) triples, in one statement.</summary>
+    public static NpgsqlBatchCommand FindMany(IReadOnlyList<(Address Sequencer, ulong Slot, Duty Duty)> duties) => Sql.Command(
+        "select d.sequencer, d.slot, d.duty, d.payload_hash, d.signature, d.payload, d.signer_node, d.signed_at " +
+        "from unnest($1::bytea[], $2::int8[], $3::text[]) as r(sequencer, slot, duty) " +
+        "join signed_duties d on d.sequencer = r.sequencer and d.slot = r.slot and d.duty = r.duty",
+        Sql.BytesArray(duties.Select(d => d.Sequencer.ToArray())), Sql.SlotArray(duties.Select(d => d.Slot)),
+        Sql.TextArray(duties.Select(d => DutyNames.Of(d.Duty))));
+
+    /// <summary>
+    /// Inserts every record of a batch in one statement. The primary key (sequencer, slot, duty) is the last line
+    /// of defence: if a lock was ever bypassed, the insert fails and the whole batch with it.
+    /// </summary>
+    public static NpgsqlBatchCommand InsertMany(IReadOnlyList<SignedDutyRecord> records, string signerNode) => Sql.Command(
+        "insert into signed_duties (sequencer, slot, duty, payload_hash, signature, payload, signer_node) " +
+        "select sequencer, slot, duty, payload_hash, signature, payload, $7 " +
+        "from unnest($1::bytea[], $2::int8[], $3::text[], $4::bytea[], $5::bytea[], $6::bytea[]) as r(sequencer, slot, duty, payload_hash, signature, payload)",
+        Sql.BytesArray(records.Select(r => r.Sequencer.ToArray())), Sql.SlotArray(records.Select(r => r.Slot)),
+        Sql.TextArray(records.Select(r => DutyNames.Of(r.Duty))), Sql.BytesArray(records.Select(r => r.PayloadHash.ToArray())),
+        Sql.BytesArray(records.Select(r => r.Signature.ToArray())), Sql.BytesArray(records.Select(r => r.Payload.ToArray())),
+        Sql.Text(signerNode));
+
+    /// <summary>Reads one row of <see cref="FindMany"/>.</summary>
+    public static SignedDutyRecord ReadRow(NpgsqlDataReader reader) => Read(reader);
+
     /// <summary>Reads the result of <see cref="Find"/>: the record, or null when the duty was never signed.</summary>
     public static async Task<SignedDutyRecord?> ReadFoundAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
         await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
@@ -49,11 +73,13 @@ internal static class SignedDuties
         return records;
     }
 
-    /// <summary>
-    /// Adds a record that was signed elsewhere (an interchange import). Returns null when it was added or was
-    /// already here with the same payload, or the stored record when this one conflicts with it.
-    /// </summary>
-    public static async Task<SignedDutyRecord?> AddImportedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SignedDutyRecord record, CancellationToken cancellationToken)
+    /// <summary>What an imported record met: nothing (added), the same record, or a different one (kept, and returned).</summary>
+    public enum ImportKind { Added, AlreadyPresent, Conflict }
+
+    public sealed record ImportOutcome(ImportKind Kind, SignedDutyRecord? Stored);
+
+    /// <summary>Adds a record that was signed elsewhere (an interchange import); a stored record is never replaced.</summary>
+    public static async Task<ImportOutcome> AddImportedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SignedDutyRecord record, CancellationToken cancellationToken)
     {
         await using (var insert = Sql.Command(connection, transaction,
             "insert into signed_duties (sequencer, slot, duty, payload_hash, signature, payload, signer_node, signed_at) " +
@@ -64,7 +90,7 @@ internal static class SignedDuties
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
-                return null;
+                return new ImportOutcome(ImportKind.Added, null);
             }
         }
         await using var find = Sql.Command(connection, transaction,
@@ -73,7 +99,7 @@ internal static class SignedDuties
         await using var reader = await find.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var stored = Read(reader);
-        return stored.PayloadHash == record.PayloadHash ? null : stored;
+        return new ImportOutcome(stored.PayloadHash == record.PayloadHash ? ImportKind.AlreadyPresent : ImportKind.Conflict, stored);
     }
 
     private static SignedDutyRecord Read(NpgsqlDataReader reader) => new(

@@ -5,6 +5,7 @@ namespace Hosting.Signing.Safety;
 /// <summary>An emergency stop in force: for one tenant, or for all when <see cref="Tenant"/> is null.</summary>
 public sealed record EmergencyStop(string? Tenant, string Reason, string StoppedBy, DateTimeOffset StoppedAt)
 {
+    /// <summary>Scope, who, when and why, as refusals quote it.</summary>
     public override string ToString() =>
         $"{(Tenant is null ? "every tenant" : $"tenant {Tenant}")} stopped by {StoppedBy} at {StoppedAt:O}: {Reason}";
 }
@@ -18,6 +19,13 @@ internal static class SigningStops
     public static NpgsqlBatchCommand FindInForce(string tenant) => Sql.Command(
         "select scope, reason, stopped_by, stopped_at from signing_stops where scope = '*' or scope = $1 order by scope = '*' desc limit 1",
         Sql.Text(tenant));
+
+    /// <summary>The stops in force for any of <paramref name="tenants"/> or for all.</summary>
+    public static NpgsqlBatchCommand FindInForce(IEnumerable<string> tenants) => Sql.Command(
+        "select scope, reason, stopped_by, stopped_at from signing_stops where scope = any($1)",
+        Sql.TextArray(tenants.Append(AllTenants).Distinct()));
+
+    public static EmergencyStop ReadRow(NpgsqlDataReader reader) => Read(reader);
 
     public static async Task<EmergencyStop?> ReadFoundAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
         await reader.ReadAsync(cancellationToken) ? Read(reader) : null;

@@ -26,6 +26,17 @@ internal static class Sql
     public static NpgsqlParameter NullableBytes(byte[]? value) =>
         value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea } : Bytes(value);
 
+    public static NpgsqlParameter<byte[]?[]> BytesArray(IEnumerable<byte[]?> values) =>
+        new() { TypedValue = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea };
+
+    public static NpgsqlParameter<long?[]> SlotArray(IEnumerable<ulong?> values) =>
+        new() { TypedValue = values.Select(v => v is { } slot ? checked((long)slot) : (long?)null).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+
+    public static NpgsqlParameter<long?[]> SlotArray(IEnumerable<ulong> values) => SlotArray(values.Select(v => (ulong?)v));
+
+    public static NpgsqlParameter<string?[]> TextArray(IEnumerable<string?> values) =>
+        new() { TypedValue = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
     public static NpgsqlBatchCommand Command(string text, params NpgsqlParameter[] parameters)
     {
         var command = new NpgsqlBatchCommand(text);

@@ -61,6 +61,7 @@ public sealed class ChainUnderTest : IAsyncDisposable
             WorkingDirectory = RepositoryRoot.Combine("infra", "l1"),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         foreach (var argument in new[] { "script", "script/Deploy.s.sol:Deploy", "--rpc-url", anvil.RpcUrl.ToString(), "--broadcast", "--unlocked", "--sender", AnvilNode.DevAccount0 })
@@ -69,9 +70,10 @@ public sealed class ChainUnderTest : IAsyncDisposable
         }
         info.Environment["DEPLOYMENT_FILE"] = file;
         using var process = Process.Start(info)!;
+        process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -79,7 +81,7 @@ public sealed class ChainUnderTest : IAsyncDisposable
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"forge script Deploy did not finish in 4 minutes against {anvil.RpcUrl}.");
+            throw new TimeoutException($"forge script Deploy did not finish in 90 s against {anvil.RpcUrl}: {await error} {await output}");
         }
         if (process.ExitCode != 0 || !File.Exists(file))
         {
@@ -115,6 +117,13 @@ public sealed class ChainUnderTest : IAsyncDisposable
     {
         var result = await ProcessRunner.RunAsync(Tools.Cast, "call", Deployment.Registry.ToString(), "statusOf(address)(uint8)", sequencer.ToString(), "--rpc-url", Anvil.RpcUrl.ToString());
         return int.Parse(result.EnsureSuccess("cast call statusOf").Output, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sends a transaction from an unlocked anvil account with the real cast (a party outside the platform).</summary>
+    public async Task CastSendAsync(Address from, Address to, string signature, params string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync(Tools.Cast, ["send", "--unlocked", "--from", from.ToString(), to.ToString(), signature, .. arguments, "--rpc-url", Anvil.RpcUrl.ToString()]);
+        result.EnsureSuccess($"cast send {signature}");
     }
 
     public async ValueTask DisposeAsync()

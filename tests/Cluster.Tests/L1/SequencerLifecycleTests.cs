@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Hosting.Contracts.Delegators;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.L1;
 using Hosting.Contracts.Publishers;
@@ -127,6 +128,16 @@ public sealed class SequencerLifecycleTests(ITestOutputHelper output)
         }
         // The others stay Active.
         Assert.All(await ViewsAsync(chain, sequencers.Except(leaving).Select(s => s.Address)), v => Assert.Equal(SequencerStatus.Active, v.Status));
+        // A delegator outside the platform delegates to one of ours with cast; its grain shows the position L1 confirmed.
+        var delegator = Address.Parse("0x15d34aaf54267db7d7c367839aaf71a00a2c6a65"); // anvil account 4: funded with tokens, not a key we hold
+        var target = sequencers.Except(leaving).First().Address;
+        await chain.CastSendAsync(delegator, chain.Deployment.Token, "approve(address,uint256)", chain.Deployment.Registry.ToString(), "5000000000000000000");
+        await chain.CastSendAsync(delegator, chain.Deployment.Registry, "delegate(address,uint256)", target.ToString(), "5000000000000000000");
+        await chain.FollowedAsync();
+        var position = Assert.Single((await chain.Grains.GetGrain<IDelegatorGrain>(delegator.ToString()).GetAsync()).Positions);
+        Assert.Equal(target, position.Sequencer);
+        Assert.Equal(BigInteger.Parse("5000000000000000000"), position.Amount);
+
         var follower = await chain.Grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key).GetAsync();
         output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s; follower {follower}");
     }

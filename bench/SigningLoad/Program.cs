@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Globalization;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
+using Hosting.L1.Crypto;
+using Hosting.Signing;
+using Hosting.Signing.Keystore;
+using Npgsql;
+
+// dotnet run -c Release --project bench/SigningLoad -- [gate|keystore|all] [seconds per gate run]
+// Needs HOSTING_TEST_POSTGRES (a server where databases may be created) for the gate runs and python3 for the native scrypt baseline.
+var what = args.Length > 0 ? args[0] : "all";
+var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, secp256k1: {Secp256k1.Default.Name}, scrypt: {Scrypt.Implementation}");
+if (what is "gate" or "all")
+{
+    await GateBench.RunAsync(seconds);
+}
+if (what is "keystore" or "all")
+{
+    await KeystoreBench.RunAsync();
+}
+
+internal static class GateBench
+{
+    public static async Task RunAsync(int seconds)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("HOSTING_TEST_POSTGRES") ?? throw new InvalidOperationException("set HOSTING_TEST_POSTGRES"));
+        admin.Database ??= "postgres";
+        var name = $"signing_bench_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var settings = new NpgsqlCommand("select current_setting('fsync') || ' fsync, synchronous_commit ' || current_setting('synchronous_commit') || ', ' || version()", connection);
+            Console.WriteLine($"PostgreSQL: {await settings.ExecuteScalarAsync()}");
+            await new NpgsqlCommand($"create database \"{name}\"", connection).ExecuteNonQueryAsync();
+        }
+        var database = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(database);
+        var schema = Path.Combine(FindRoot(), "infra", "postgres", "010_signing_gate.sql");
+        await dataSource.CreateCommand(await File.ReadAllTextAsync(schema)).ExecuteNonQueryAsync();
+
+        Console.WriteLine();
+        Console.WriteLine("Closed loop: a fixed number of requests in flight, each followed at once by the next (maximum throughput).");
+        Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
+        Console.WriteLine();
+        Console.WriteLine("| keys | load | signatures/s | p50 ms | p99 ms | max ms | signatures |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var keys in new[] { 1, 16, 256 })
+        {
+            using var keystores = new KeystoreBackend();
+            var custody = new KeyCustody(dataSource, [keystores], new SigningGateOptions { NodeName = "bench" });
+            var inputs = Enumerable.Range(0, keys).Select(_ => new KeystoreInput(Web3Keystore.Encrypt(RandomSecret(), "pw", new KeystoreKdf("pbkdf2", 1)), "pw")).ToList();
+            var addresses = (await custody.RegisterKeystoresAsync("bench", inputs, "bench")).Select(r => r.Key!.Address).ToArray();
+            await using var gate = new SigningGate(dataSource, [keystores], new SigningGateOptions { NodeName = "bench" });
+            var next = new long[keys];
+            Task<double> SignNext(int request)
+            {
+                var key = request % keys;
+                var slot = (ulong)Interlocked.Increment(ref next[key]);
+                return Timed(gate, addresses[key], slot);
+            }
+
+            var inFlight = Math.Max(keys, 64);
+            Report(keys, $"closed, {inFlight} in flight", await ClosedLoopAsync(SignNext, inFlight, seconds));
+            foreach (var rate in new[] { 1000, 2000 })
+            {
+                Report(keys, $"open, {rate}/s offered", await OpenLoopAsync(SignNext, rate, seconds));
+            }
+        }
+    }
+
+    private static void Report(int keys, string load, (double[] Latencies, double Seconds) run)
+    {
+        var sorted = run.Latencies.Order().ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {keys} | {load} | {sorted.Length / run.Seconds:F0} | {Percentile(sorted, 0.50):F2} | {Percentile(sorted, 0.99):F2} | {sorted[^1]:F2} | {sorted.Length} |"));
+    }
+
+    private static async Task<double> Timed(SigningGate gate, Address key, ulong slot)
+    {
+        var began = Stopwatch.GetTimestamp();
+        await gate.SignAsync(new SigningRequest("bench", key, slot, Duty.Proposal, Payload(slot), "bench"));
+        return Stopwatch.GetElapsedTime(began).TotalMilliseconds;
+    }
+
+    /// <summary>One second of warm-up, then <paramref name="seconds"/> measured.</summary>
+    private static async Task<(double[], double)> ClosedLoopAsync(Func<int, Task<double>> sign, int inFlight, int seconds)
+    {
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var clock = Stopwatch.StartNew();
+        var from = TimeSpan.FromSeconds(1);
+        var until = from + TimeSpan.FromSeconds(seconds);
+        var counter = 0;
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>
+        {
+            while (clock.Elapsed < until)
+            {
+                var started = clock.Elapsed;
+                var latency = await sign(Interlocked.Increment(ref counter));
+                if (started >= from && clock.Elapsed <= until)
+                {
+                    latencies.Add(latency);
+                }
+            }
+        }));
+        return ([.. latencies], seconds);
+    }
+
+    private static async Task<(double[], double)> OpenLoopAsync(Func<int, Task<double>> sign, int rate, int seconds)
+    {
+        var pending = new List<Task<double>>();
+        var clock = Stopwatch.StartNew();
+        var warmUp = rate; // the first second is warm-up
+        var total = rate * (seconds + 1);
+        var issued = 0;
+        while (issued < total)
+        {
+            var due = Math.Min(total, (int)(clock.Elapsed.TotalSeconds * rate));
+            for (; issued < due; issued++)
+            {
+                pending.Add(sign(issued));
+            }
+            await Task.Delay(1);
+        }
+        var measured = await Task.WhenAll(pending);
+        return (measured[warmUp..], seconds);
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static byte[] Payload(ulong slot) => SigningPayload.Eip712(Keccak256.Hash("bench domain"), Keccak256.Hash($"proposal {slot}"));
+
+    internal static byte[] RandomSecret()
+    {
+        var secret = new byte[32];
+        do
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(secret);
+        }
+        while (!Secp256k1.IsValidScalar(secret));
+        return secret;
+    }
+
+    internal static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Hosting.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("run from inside the repository");
+    }
+}
+
+internal static class KeystoreBench
+{
+    public static async Task RunAsync()
+    {
+        var cores = Environment.ProcessorCount;
+        Console.WriteLine();
+        Console.WriteLine($"| scrypt parameters | keystores | ours: keys/s ({cores} threads, UnlockManyAsync) | native python3 hashlib.scrypt: keys/s ({cores} processes) | ours / native | managed BouncyCastle scrypt: keys/s (1 thread) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var (n, count) in new[] { (8192, 64 * cores), (262144, 4 * cores) })
+        {
+            var inputs = Enumerable.Range(0, count).Select(i => new KeystoreInput(Web3Keystore.Encrypt(GateBench.RandomSecret(), $"pw{i}", new KeystoreKdf("scrypt", n)), $"pw{i}")).ToList();
+            using var backend = new KeystoreBackend();
+            var watch = Stopwatch.StartNew();
+            var results = await backend.UnlockManyAsync(inputs);
+            var ours = count / watch.Elapsed.TotalSeconds;
+            if (results.Any(r => r.Error is not null))
+            {
+                throw new InvalidOperationException("a keystore did not open");
+            }
+            var native = await NativeAsync(n, count, cores);
+            var managedCount = n == 8192 ? 8 : 1;
+            var derived = new byte[32];
+            watch.Restart();
+            for (var i = 0; i < managedCount; i++)
+            {
+                Scrypt.DeriveKey("pw"u8, "salt"u8, n, 8, 1, derived, forceManaged: true);
+            }
+            var managed = managedCount / watch.Elapsed.TotalSeconds;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| n={n}, r=8, p=1, dklen=32 | {count} | {ours:F2} | {native:F2} | {ours / native:F2} | {managed:F2} |"));
+        }
+    }
+
+    /// <summary>The same derivations in python3's hashlib.scrypt (OpenSSL) on every core: the native baseline.</summary>
+    private static async Task<double> NativeAsync(int n, int count, int cores)
+    {
+        const string script = """
+import hashlib, os, sys, time
+from multiprocessing import Pool
+n, count, cores = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+def derive(i):
+    return hashlib.scrypt(b"pw%d" % i, salt=os.urandom(32), n=n, r=8, p=1, dklen=32, maxmem=256 * 1024 * 1024 + 16 * 1024 * 1024)
+with Pool(cores) as pool:
+    pool.map(derive, range(cores))
+    start = time.perf_counter()
+    pool.map(derive, range(count), chunksize=1)
+    print(count / (time.perf_counter() - start))
+""";
+        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(count.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(cores.ToString(CultureInfo.InvariantCulture));
+        using var process = Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return process.ExitCode == 0 ? double.Parse(output.Trim(), CultureInfo.InvariantCulture) : throw new InvalidOperationException($"python3 failed: {errors}");
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
+using Hosting.L1.Crypto;
+
+namespace Hosting.Signing.AzureKeyVault;
+
+/// <summary>
+/// secp256k1 keys in Azure Key Vault or Managed HSM (key type EC or EC-HSM, curve P-256K), called over the REST
+/// API through Azure.Core's pipeline: retries with Retry-After, a challenge-driven bearer token from any
+/// Azure.Identity <see cref="TokenCredential"/>. A key reference is the key identifier URL
+/// <c>https://{vault}.vault.azure.net/keys/{name}[/{version}]</c>; without a version the version current at
+/// first use is pinned for the life of this backend.
+/// <list type="bullet">
+/// <item><c>GET {vault}/keys/{name}[/{version}]?api-version=7.4</c> → the JWK (crv P-256K, x, y) and its kid.</item>
+/// <item><c>POST {kid}/sign?api-version=7.4</c> with <c>{"alg":"ES256K","value":base64url(digest)}</c> → base64url(r ‖ s).</item>
+/// </list>
+/// The vault's r ‖ s becomes an Ethereum signature by lowering s and recovering the parity against the key's address.
+/// </summary>
+public sealed class KeyVaultBackend : IKeyBackend
+{
+    private readonly HttpPipeline _pipeline;
+    private readonly KeyVaultOptions _options;
+    private readonly ConcurrentDictionary<string, (Uri Kid, Address Address)> _keys = new(StringComparer.Ordinal);
+
+    /// <param name="credential">Any Azure.Identity credential (DefaultAzureCredential, workload identity, managed identity).</param>
+    public KeyVaultBackend(TokenCredential credential, KeyVaultOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        _options = options ?? new KeyVaultOptions();
+        var clientOptions = new KeyVaultClientOptions();
+        clientOptions.Retry.MaxRetries = _options.MaxRetries;
+        clientOptions.Retry.Delay = _options.RetryDelay;
+        clientOptions.Retry.MaxDelay = _options.MaxRetryDelay;
+        clientOptions.Retry.Mode = RetryMode.Exponential;
+        clientOptions.Retry.NetworkTimeout = _options.NetworkTimeout;
+        if (_options.Transport is { } transport)
+        {
+            clientOptions.Transport = transport;
+        }
+        _pipeline = HttpPipelineBuilder.Build(clientOptions, new KeyVaultChallengePolicy(credential, _options.VerifyChallengeResource));
+    }
+
+    /// <inheritdoc />
+    public SigningBackend Backend => SigningBackend.AzureKeyVault;
+
+    /// <inheritdoc />
+    public async Task<Address> ResolveAddressAsync(string keyReference, CancellationToken cancellationToken = default) =>
+        (await FindKeyAsync(keyReference, cancellationToken).ConfigureAwait(false)).Address;
+
+    /// <inheritdoc />
+    public async Task<Signature> SignDigestAsync(SigningKey key, Hash32 digest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var (kid, address) = await FindKeyAsync(key.KeyReference, cancellationToken).ConfigureAwait(false);
+        if (address != key.Address)
+        {
+            throw new KeyVaultException(VaultError.Other, 200, null, $"Vault key {kid} is {address}, not the registered {key.Address}; nothing was signed.");
+        }
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["alg"] = "ES256K", ["value"] = Base64Url(digest.ToArray()) });
+        using var document = await SendAsync(RequestMethod.Post, new Uri(kid.AbsoluteUri.TrimEnd('/') + "/sign"), body, key.KeyReference, cancellationToken).ConfigureAwait(false);
+        var rs = FromBase64Url(Property(document.RootElement, "value", kid));
+        try
+        {
+            return Secp256k1.FromCompact(Secp256k1.Default, digest, rs, address);
+        }
+        catch (SignatureException failure)
+        {
+            throw new KeyVaultException(VaultError.Other, 200, null, $"Vault key {kid} returned a signature that is not ES256K by {address}: {failure.Message}", failure);
+        }
+    }
+
+    private async Task<(Uri Kid, Address Address)> FindKeyAsync(string keyReference, CancellationToken cancellationToken)
+    {
+        if (_keys.TryGetValue(keyReference, out var known))
+        {
+            return known;
+        }
+        if (!Uri.TryCreate(keyReference, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || !uri.AbsolutePath.StartsWith("/keys/", StringComparison.Ordinal))
+        {
+            throw new KeyVaultException(VaultError.KeyNotFound, 0, null, $"'{keyReference}' is not a Key Vault key identifier; expected https://<vault>/keys/<name>[/<version>].");
+        }
+        using var document = await SendAsync(RequestMethod.Get, uri, null, keyReference, cancellationToken).ConfigureAwait(false);
+        var jwk = document.RootElement.TryGetProperty("key", out var k) ? k : throw Malformed(keyReference, "no 'key'");
+        var curve = jwk.TryGetProperty("crv", out var crv) ? crv.GetString() : null;
+        if (curve != "P-256K")
+        {
+            throw new KeyVaultException(VaultError.Other, 200, null, $"Vault key {keyReference} is curve '{curve}'; a sequencer key must be P-256K (secp256k1).");
+        }
+        var xy = new byte[64];
+        var x = FromBase64Url(Property(jwk, "x", uri));
+        var y = FromBase64Url(Property(jwk, "y", uri));
+        if (x.Length > 32 || y.Length > 32)
+        {
+            throw Malformed(keyReference, "x or y longer than 32 bytes");
+        }
+        x.CopyTo(xy, 32 - x.Length);
+        y.CopyTo(xy, 64 - y.Length);
+        Address address;
+        try
+        {
+            address = PublicKey.FromBytes(xy).ToAddress();
+        }
+        catch (InvalidKeyException failure)
+        {
+            throw new KeyVaultException(VaultError.Other, 200, null, $"Vault key {keyReference} is not a point on secp256k1: {failure.Message}", failure);
+        }
+        var kid = new Uri(Property(jwk, "kid", uri));
+        return _keys[keyReference] = (kid, address);
+    }
+
+    private async Task<JsonDocument> SendAsync(RequestMethod method, Uri uri, byte[]? body, string keyReference, CancellationToken cancellationToken)
+    {
+        using var message = _pipeline.CreateMessage();
+        var request = message.Request;
+        request.Method = method;
+        var builder = new RequestUriBuilder();
+        builder.Reset(uri);
+        builder.AppendQuery("api-version", _options.ApiVersion);
+        request.Uri = builder;
+        request.Headers.Add("Accept", "application/json");
+        if (body is not null)
+        {
+            request.Headers.Add("Content-Type", "application/json");
+            request.Content = RequestContent.Create(body);
+        }
+        try
+        {
+            await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException failure)
+        {
+            // Raised by the pipeline when every attempt failed without a response (connection refused, TLS, timeouts).
+            PlatformMetrics.VaultFailed(Backend, VaultError.Unavailable);
+            throw new KeyVaultException(VaultError.Unavailable, failure.Status, failure.ErrorCode, $"Vault {uri.Host} could not be reached for key {keyReference} after {_options.MaxRetries} retries: {failure.Message}", failure);
+        }
+        catch (OperationCanceledException failure) when (!cancellationToken.IsCancellationRequested)
+        {
+            PlatformMetrics.VaultFailed(Backend, VaultError.Timeout);
+            throw new KeyVaultException(VaultError.Timeout, 0, null, $"Vault {uri.Host} did not answer for key {keyReference} within {_options.NetworkTimeout} per attempt ({_options.MaxRetries} retries).", failure);
+        }
+        var response = message.Response;
+        if (response.Status is >= 200 and < 300)
+        {
+            return await JsonDocument.ParseAsync(response.ContentStream!, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        var (code, text) = ReadError(response);
+        var error = response.Status switch
+        {
+            401 or 403 => VaultError.Unauthorised,
+            404 => VaultError.KeyNotFound,
+            408 => VaultError.Timeout,
+            429 or >= 500 => VaultError.Unavailable,
+            _ => VaultError.Other,
+        };
+        if (response.Status == 429)
+        {
+            PlatformMetrics.VaultThrottled(Backend);
+        }
+        PlatformMetrics.VaultFailed(Backend, error);
+        var retried = response.Status is 408 or 429 or >= 500 ? $" (after {_options.MaxRetries} retries)" : "";
+        throw new KeyVaultException(error, response.Status, code,
+            $"Vault {uri.Host} answered {response.Status} {response.ReasonPhrase}{retried} to {method} for key {keyReference}: {code ?? "no error code"}: {text ?? "no message"}.");
+    }
+
+    private static (string? Code, string? Message) ReadError(Response response)
+    {
+        try
+        {
+            if (response.ContentStream is null)
+            {
+                return (null, null);
+            }
+            using var document = JsonDocument.Parse(response.ContentStream);
+            if (document.RootElement.TryGetProperty("error", out var error))
+            {
+                return (error.TryGetProperty("code", out var code) ? code.GetString() : null, error.TryGetProperty("message", out var text) ? text.GetString() : null);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy's HTML page): the status says enough.
+        }
+        return (null, null);
+    }
+
+    private static string Property(JsonElement element, string name, object where) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Malformed(where.ToString()!, $"no '{name}'");
+
+    private static KeyVaultException Malformed(string where, string what) =>
+        new(VaultError.Other, 200, null, $"Vault answer for {where} is not the Key Vault contract: {what}.");
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[] FromBase64Url(string text)
+    {
+        var base64 = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '='));
+    }
+
+    private sealed class KeyVaultClientOptions : ClientOptions;
+}

@@ -1,0 +1,34 @@
+using Azure.Core.Pipeline;
+
+namespace Hosting.Signing.AzureKeyVault;
+
+/// <summary>How the Key Vault backend calls the vault.</summary>
+public sealed class KeyVaultOptions
+{
+    /// <summary>
+    /// The Key Vault REST api-version sent with every call. 7.4 is the GA version whose sign and get-key contracts
+    /// (ES256K, P-256K JWK) this backend is written and tested against; Managed HSM accepts it too.
+    /// </summary>
+    public string ApiVersion { get; set; } = "7.4";
+
+    /// <summary>Retries after 408, 429, 500, 502, 503, 504 and network errors, honouring Retry-After.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>The first retry delay (exponential back-off after it) when the vault sends no Retry-After.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>The longest wait between retries.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>How long one attempt may take.</summary>
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// When true (the default) a 401 challenge's resource must be a domain the vault's host belongs to, so a
+    /// rogue endpoint cannot obtain a token for another resource. Only tests on localhost turn it off.
+    /// </summary>
+    public bool VerifyChallengeResource { get; set; } = true;
+
+    /// <summary>The HTTP transport; null uses Azure.Core's default. Tests pass one that trusts their certificate.</summary>
+    public HttpPipelineTransport? Transport { get; set; }
+}

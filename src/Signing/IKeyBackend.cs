@@ -1,0 +1,27 @@
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
+
+namespace Hosting.Signing;
+
+/// <summary>
+/// Where sequencer keys live: keystore files held in memory, a PKCS#11 HSM or Azure Key Vault. Only the
+/// <see cref="ISigningGate"/> calls <see cref="SignDigestAsync"/>, after it has committed nothing yet and holds
+/// the key's lock; a backend never decides whether signing is safe.
+/// </summary>
+public interface IKeyBackend
+{
+    /// <summary>Which backend this is; the gate routes each <see cref="SigningKey"/> to the backend it names.</summary>
+    SigningBackend Backend { get; }
+
+    /// <summary>The address of the key <paramref name="keyReference"/> names, read from the backend (its public key).</summary>
+    /// <exception cref="KeyBackendException">The key is not there or the backend cannot be reached.</exception>
+    Task<Address> ResolveAddressAsync(string keyReference, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Signs a 32-byte digest with <paramref name="key"/>; the result is a canonical Ethereum signature (low s,
+    /// parity 0 or 1) that recovers to <see cref="SigningKey.Address"/>. Guaranteeing the signer is the backend's
+    /// job (the gate checks only canonical form): a backend whose key is not that address must throw.
+    /// </summary>
+    /// <exception cref="KeyBackendException">The key is missing or locked, or the backend failed or refused.</exception>
+    Task<Signature> SignDigestAsync(SigningKey key, Hash32 digest, CancellationToken cancellationToken = default);
+}

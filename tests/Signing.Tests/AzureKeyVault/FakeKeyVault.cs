@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Hosting.Contracts.Domain;
+using Hosting.L1.Crypto;
+using Hosting.Signing.AzureKeyVault;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Hosting.Signing.Tests.AzureKeyVault;
+
+/// <summary>
+/// A local HTTPS endpoint (Kestrel, self-signed certificate) that speaks the Key Vault key REST contract the
+/// backend uses: Bearer challenge on 401, GET keys/{name}[/{version}], POST keys/{name}/{version}/sign with
+/// ES256K. Faults can be queued per request: a status (429 with Retry-After, 403, 500…) for the next N calls.
+/// </summary>
+public sealed class FakeKeyVault : IAsyncDisposable
+{
+    public const string TenantId = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    private readonly WebApplication _app;
+    private readonly X509Certificate2 _certificate;
+    private readonly ConcurrentDictionary<string, (string Version, PrivateKey Key)> _keys = new();
+    private readonly ConcurrentQueue<(int Status, string? RetryAfter, string Code)> _faults = new();
+
+    private FakeKeyVault(WebApplication app, X509Certificate2 certificate, int port)
+    {
+        _app = app;
+        _certificate = certificate;
+        Uri = new Uri($"https://localhost:{port}/");
+    }
+
+    public Uri Uri { get; }
+
+    /// <summary>Every request as "METHOD path status", in order.</summary>
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>The challenge's resource; a real vault says https://vault.azure.net.</summary>
+    public string Resource { get; set; } = "https://vault.azure.net";
+
+    /// <summary>When true, sign answers carry the high-s twin of the signature (as an HSM may return).</summary>
+    public bool HighS { get; set; } = true;
+
+    public static async Task<FakeKeyVault> StartAsync()
+    {
+        var certificate = CreateCertificate();
+        var port = TestKit.FreePort.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
+        var app = builder.Build();
+        var vault = new FakeKeyVault(app, certificate, port);
+        app.Run(vault.HandleAsync);
+        await app.StartAsync();
+        return vault;
+    }
+
+    /// <summary>A key as the vault would create it (kty EC-HSM, crv P-256K); returns its identifier without version.</summary>
+    public (string KeyId, Address Address) CreateKey(string name)
+    {
+        var key = PrivateKey.Generate();
+        _keys[name] = (Guid.NewGuid().ToString("N"), key);
+        return (new Uri(Uri, $"keys/{name}").AbsoluteUri, key.Address);
+    }
+
+    public void Fail(int status, int times = 1, string? retryAfter = null, string code = "Fault")
+    {
+        for (var i = 0; i < times; i++)
+        {
+            _faults.Enqueue((status, retryAfter, code));
+        }
+    }
+
+    /// <summary>Options that trust only this server's certificate, with fast retries.</summary>
+    public KeyVaultOptions Options(int maxRetries = 3) => new()
+    {
+        MaxRetries = maxRetries,
+        RetryDelay = TimeSpan.FromMilliseconds(20),
+        MaxRetryDelay = TimeSpan.FromSeconds(2),
+        NetworkTimeout = TimeSpan.FromSeconds(5),
+        VerifyChallengeResource = false,
+        Transport = new HttpClientTransport(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Thumbprint == _certificate.Thumbprint,
+        }),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _certificate.Dispose();
+        foreach (var (_, key) in _keys.Values)
+        {
+            key.Dispose();
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var status = await AnswerAsync(context);
+        Requests.Enqueue($"{context.Request.Method} {context.Request.Path} {status}");
+    }
+
+    private async Task<int> AnswerAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        if (request.Query["api-version"] != "7.4")
+        {
+            return await ErrorAsync(response, 400, "BadParameter", $"api-version '{request.Query["api-version"]}' is not 7.4");
+        }
+        if (request.Headers.Authorization.ToString() != $"Bearer {FakeCredential.TokenFor(TenantId, Resource + "/.default")}")
+        {
+            response.Headers.WWWAuthenticate = $"Bearer authorization=\"https://login.microsoftonline.com/{TenantId}\", resource=\"{Resource}\"";
+            return await ErrorAsync(response, 401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
+        }
+        if (_faults.TryDequeue(out var fault))
+        {
+            if (fault.RetryAfter is not null)
+            {
+                response.Headers.RetryAfter = fault.RetryAfter;
+            }
+            return await ErrorAsync(response, fault.Status, fault.Code, $"injected {fault.Status}");
+        }
+        var segments = request.Path.Value!.Trim('/').Split('/');
+        if (segments.Length < 2 || segments[0] != "keys" || !_keys.TryGetValue(segments[1], out var stored))
+        {
+            return await ErrorAsync(response, 404, "KeyNotFound", $"A key with (name/id) {(segments.Length > 1 ? segments[1] : "")} was not found in this key vault.");
+        }
+        var kid = new Uri(Uri, $"keys/{segments[1]}/{stored.Version}").AbsoluteUri;
+        if (request.Method == "GET" && segments.Length <= 3)
+        {
+            var publicKey = stored.Key.PublicKey;
+            await response.WriteAsJsonAsync(new JsonObject
+            {
+                ["key"] = new JsonObject
+                {
+                    ["kid"] = kid, ["kty"] = "EC-HSM", ["key_ops"] = new JsonArray("sign", "verify"), ["crv"] = "P-256K",
+                    ["x"] = Base64Url(publicKey.X.ToArray()), ["y"] = Base64Url(publicKey.Y.ToArray()),
+                },
+                ["attributes"] = new JsonObject { ["enabled"] = true, ["exportable"] = false },
+            });
+            return 200;
+        }
+        if (request.Method == "POST" && segments.Length == 4 && segments[2] == stored.Version && segments[3] == "sign")
+        {
+            using var body = await JsonDocument.ParseAsync(request.Body);
+            if (body.RootElement.GetProperty("alg").GetString() != "ES256K")
+            {
+                return await ErrorAsync(response, 400, "BadParameter", "alg must be ES256K for a P-256K key");
+            }
+            var digest = FromBase64Url(body.RootElement.GetProperty("value").GetString()!);
+            if (digest.Length != 32)
+            {
+                return await ErrorAsync(response, 400, "BadParameter", "ES256K signs a 32-byte digest");
+            }
+            var signature = Secp256k1.Default.Sign(new Hash32(digest), stored.Key);
+            var s = signature.S.ToArray();
+            if (HighS)
+            {
+                s = (Order - new BigInteger(s, isUnsigned: true, isBigEndian: true)).ToByteArray(isUnsigned: true, isBigEndian: true);
+            }
+            await response.WriteAsJsonAsync(new JsonObject { ["kid"] = kid, ["value"] = Base64Url([.. signature.R.ToArray(), .. new byte[32 - s.Length], .. s]) });
+            return 200;
+        }
+        return await ErrorAsync(response, 405, "MethodNotAllowed", $"{request.Method} {request.Path} is not part of this fake");
+    }
+
+    private static readonly BigInteger Order = new(Secp256k1.Order, isUnsigned: true, isBigEndian: true);
+
+    private static async Task<int> ErrorAsync(HttpResponse response, int status, string code, string message)
+    {
+        response.StatusCode = status;
+        await response.WriteAsJsonAsync(new JsonObject { ["error"] = new JsonObject { ["code"] = code, ["message"] = message } });
+        return status;
+    }
+
+    private static X509Certificate2 CreateCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[] FromBase64Url(string text)
+    {
+        var base64 = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(base64.PadRight(base64.Length + (4 - base64.Length % 4) % 4, '='));
+    }
+}
+
+/// <summary>A TokenCredential that records what it was asked for and hands out a token naming tenant and scope.</summary>
+public sealed class FakeCredential : TokenCredential
+{
+    public ConcurrentQueue<TokenRequestContext> Requests { get; } = new();
+
+    public static string TokenFor(string? tenant, string scope) => $"token.{tenant}.{scope.Replace('/', '_')}";
+
+    public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
+    {
+        Requests.Enqueue(requestContext);
+        return new AccessToken(TokenFor(requestContext.TenantId, requestContext.Scopes.Single()), DateTimeOffset.UtcNow.AddHours(1));
+    }
+
+    public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+}

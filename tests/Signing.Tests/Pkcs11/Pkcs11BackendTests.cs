@@ -1,0 +1,137 @@
+using Hosting.L1.Crypto;
+using Hosting.Signing.Pkcs11;
+using Hosting.Signing.Tests.Support;
+using Hosting.TestKit;
+
+namespace Hosting.Signing.Tests.Pkcs11;
+
+/// <summary>
+/// A SoftHSM2 token of the fixture's own: a private SOFTHSM2_CONF pointing at a temporary token directory,
+/// initialised with softhsm2-util, so no manual set-up is needed (./hosting test installs softhsm2).
+/// </summary>
+public sealed class SoftHsmToken : IAsyncLifetime
+{
+    public const string Library = "/usr/lib/softhsm/libsofthsm2.so";
+    public const string Label = "hosting-test";
+    public const string Pin = "71829";
+    private readonly string _directory = Directory.CreateTempSubdirectory("signing_softhsm_").FullName;
+
+    public Pkcs11Options Options => new() { LibraryPath = Library, TokenLabel = Label, UserPin = Pin, Sessions = 4 };
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Library))
+        {
+            throw new InvalidOperationException($"SoftHSM2 is not installed ({Library} is missing): apt-get install softhsm2, or run ./hosting test which installs it.");
+        }
+        var tokens = Path.Combine(_directory, "tokens");
+        Directory.CreateDirectory(tokens);
+        var config = Path.Combine(_directory, "softhsm2.conf");
+        await File.WriteAllTextAsync(config, $"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
+        // SoftHSM reads the variable at C_Initialize, which happens once per process: set before any backend loads it.
+        // .NET's SetEnvironmentVariable changes only the managed copy on Linux; SoftHSM calls getenv, so set the native one too.
+        Environment.SetEnvironmentVariable("SOFTHSM2_CONF", config);
+        if (SetNativeEnvironment("SOFTHSM2_CONF", config, 1) != 0)
+        {
+            throw new InvalidOperationException("setenv(SOFTHSM2_CONF) failed.");
+        }
+        (await ProcessRunner.RunAsync("softhsm2-util", ["--init-token", "--free", "--label", Label, "--so-pin", "0000", "--pin", Pin],
+            environment: new Dictionary<string, string> { ["SOFTHSM2_CONF"] = config })).EnsureSuccess("softhsm2-util --init-token");
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_directory, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "setenv")]
+    private static extern int SetNativeEnvironment([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name,
+        [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string value, int overwrite);
+}
+
+[CollectionDefinition(Name)]
+public sealed class SoftHsmCollection : ICollectionFixture<SoftHsmToken>
+{
+    public const string Name = "softhsm";
+}
+
+[Collection(SoftHsmCollection.Name)]
+public sealed class Pkcs11BackendTests(SoftHsmToken token) : IAsyncLifetime
+{
+    private readonly SafetyDatabase _database = new();
+
+    public Task InitializeAsync() => _database.InitializeAsync();
+
+    public Task DisposeAsync() => _database.DisposeAsync();
+
+    [Fact]
+    public async Task test_generate_keyStaysInTheToken()
+    {
+        using var hsm = new Pkcs11Backend(token.Options);
+        var (reference, address) = await hsm.GenerateKeyAsync("seq-kept");
+
+        var (sensitive, extractable, neverExtractable) = await hsm.DescribeKeyAsync(reference);
+
+        Assert.True(sensitive);
+        Assert.False(extractable);
+        Assert.True(neverExtractable);
+        Assert.Equal(address, await hsm.ResolveAddressAsync(reference));
+        Assert.Equal(address, await hsm.ResolveAddressAsync("seq-kept"));
+    }
+
+    [Fact]
+    public async Task test_sign_throughGate_lowSRecoversToTheKey()
+    {
+        using var hsm = new Pkcs11Backend(token.Options);
+        var (reference, address) = await hsm.GenerateKeyAsync("seq-gate");
+        await using var scope = new GateScope(_database, extraBackends: [hsm]);
+        var key = await scope.Custody.RegisterAsync("acme", Contracts.Telemetry.SigningBackend.Pkcs11, reference, "test");
+        Assert.Equal(address, key.Address);
+
+        // ECDSA from the token is randomised and high s half the time: many signatures exercise both parities and the s flip.
+        for (ulong slot = 1; slot <= 40; slot++)
+        {
+            var signed = await scope.SignAsync("acme", address, slot, 1);
+            Assert.Null(Secp256k1.FindProblem(signed.Signature));
+            Assert.Equal(address, Secp256k1.Default.RecoverAddress(signed.PayloadHash, signed.Signature));
+        }
+        Assert.True((await scope.SignAsync("acme", address, 40, 1)).Repeated);
+        Assert.Equal(SigningRefusal.ConflictingPayload, (await Assert.ThrowsAsync<SigningRefusedException>(() => scope.SignAsync("acme", address, 40, 2))).Refusal);
+    }
+
+    [Fact]
+    public async Task test_tokenMissing_typedErrorNamesTheLabel_nothingSigned()
+    {
+        using var present = new Pkcs11Backend(token.Options);
+        var (reference, address) = await present.GenerateKeyAsync("seq-missing");
+        await using var registering = new GateScope(_database, extraBackends: [present]);
+        await registering.Custody.RegisterAsync("acme", Contracts.Telemetry.SigningBackend.Pkcs11, reference, "test");
+
+        var options = token.Options;
+        options.TokenLabel = "unplugged-token";
+        using var missing = new Pkcs11Backend(options);
+        await using var scope = new GateScope(_database, "node-b", [missing]);
+
+        var failure = await Assert.ThrowsAsync<HsmException>(() => scope.SignAsync("acme", address, 1, 1));
+
+        Assert.Equal(HsmProblem.TokenMissing, failure.Problem);
+        Assert.Contains("unplugged-token", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(SoftHsmToken.Label, failure.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await _database.CountAsync("select count(*) from signed_duties"));
+    }
+
+    [Fact]
+    public async Task test_unknownKeyLabel_and_missingLibrary_typed()
+    {
+        using var hsm = new Pkcs11Backend(token.Options);
+        var unknown = await Assert.ThrowsAsync<HsmException>(() => hsm.ResolveAddressAsync("pkcs11:object=nobody"));
+        Assert.Equal(HsmProblem.KeyNotFound, unknown.Problem);
+        Assert.Contains("'nobody'", unknown.Message, StringComparison.Ordinal);
+
+        using var nowhere = new Pkcs11Backend(new Pkcs11Options { LibraryPath = "/nonexistent/libpkcs11.so", TokenLabel = "x", UserPin = "1" });
+        var missing = await Assert.ThrowsAsync<HsmException>(() => nowhere.ResolveAddressAsync("k"));
+        Assert.Equal(HsmProblem.LibraryMissing, missing.Problem);
+        Assert.Contains("/nonexistent/libpkcs11.so", missing.Message, StringComparison.Ordinal);
+    }
+}

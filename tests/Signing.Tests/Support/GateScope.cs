@@ -1,0 +1,41 @@
+using Hosting.Contracts.Domain;
+using Hosting.Signing.Keystore;
+
+namespace Hosting.Signing.Tests.Support;
+
+/// <summary>A gate, its custody and a keystore backend on one database, as one silo would wire them.</summary>
+public sealed class GateScope : IAsyncDisposable
+{
+    public GateScope(SafetyDatabase database, string node = "node-a", IKeyBackend[]? extraBackends = null, Npgsql.NpgsqlDataSource? dataSource = null)
+    {
+        Keystores = new KeystoreBackend();
+        IKeyBackend[] backends = [Keystores, .. extraBackends ?? []];
+        var options = new SigningGateOptions { NodeName = node };
+        DataSource = dataSource ?? database.NewDataSource();
+        Gate = new SigningGate(DataSource, backends, options);
+        Custody = new KeyCustody(DataSource, backends, options);
+    }
+
+    public Npgsql.NpgsqlDataSource DataSource { get; }
+    public KeystoreBackend Keystores { get; }
+    public SigningGate Gate { get; }
+    public KeyCustody Custody { get; }
+
+    public async Task<Address> RegisterKeystoreAsync(string tenant, string password = "correct horse")
+    {
+        var (json, address) = TestKeys.NewKeystore(password);
+        var key = await Custody.RegisterKeystoreAsync(tenant, json, password, "test");
+        Assert.Equal(address, key.Address);
+        return address;
+    }
+
+    public Task<SignedDuty> SignAsync(string tenant, Address sequencer, ulong slot, int variant, Contracts.Telemetry.Duty duty = Contracts.Telemetry.Duty.Proposal) =>
+        Gate.SignAsync(new SigningRequest(tenant, sequencer, slot, duty, TestKeys.Payload(variant, slot), "test"));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Gate.DisposeAsync();
+        Keystores.Dispose();
+        await DataSource.DisposeAsync();
+    }
+}

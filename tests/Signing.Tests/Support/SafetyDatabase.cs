@@ -1,0 +1,69 @@
+using Hosting.Contracts.Domain;
+using Hosting.Signing.Keystore;
+using Hosting.TestKit;
+using Npgsql;
+
+namespace Hosting.Signing.Tests.Support;
+
+/// <summary>A fresh database with the gate's schema applied by the fixture itself (twice: the file must be idempotent).</summary>
+public sealed class SafetyDatabase : IAsyncLifetime
+{
+    public string ConnectionString { get; private set; } = "";
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+
+    public static string SchemaPath => RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql");
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await PostgresServer.CreateDatabaseAsync("signing");
+        DataSource = NewDataSource();
+        var schema = await File.ReadAllTextAsync(SchemaPath);
+        for (var i = 0; i < 2; i++)
+        {
+            await using var command = DataSource.CreateCommand(schema);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>An independent pool, as another silo would have.</summary>
+    public NpgsqlDataSource NewDataSource(int maxPoolSize = 50) =>
+        new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(ConnectionString) { MaxPoolSize = maxPoolSize }.ConnectionString).Build();
+
+    public async Task<long> CountAsync(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    public async Task DisposeAsync() => await DataSource.DisposeAsync();
+}
+
+/// <summary>Keys for tests: a random key as a cheap keystore (PBKDF2 with few rounds, since the KDF cost is not under test here).</summary>
+public static class TestKeys
+{
+    public static readonly KeystoreKdf Cheap = new("pbkdf2", 1000);
+
+    public static (string Json, Address Address) NewKeystore(string password)
+    {
+        // The in-memory key never hands out its bytes, so make the secret first and check it is a valid scalar.
+        var secret = new byte[32];
+        do
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(secret);
+        }
+        while (!L1.Crypto.Secp256k1.IsValidScalar(secret));
+        using var chosen = new L1.Crypto.PrivateKey(secret);
+        return (Web3Keystore.Encrypt(secret, password, Cheap), chosen.Address);
+    }
+
+    public static byte[] Payload(int seed, ulong slot)
+    {
+        var domain = L1.Crypto.Keccak256.Hash($"domain");
+        var structHash = L1.Crypto.Keccak256.Hash($"proposal {slot} variant {seed}");
+        return SigningPayload.Eip712(domain, structHash);
+    }
+}
