@@ -109,7 +109,7 @@ public sealed class SlotGrain(
         {
             // The duty is retried on the next block while its phase lasts.
             logger.LogWarning(exception, "Slot {Slot}: {Outcome} at block {Block} failed", Slot, Outcome, number);
-            state.State = state.State with { LastError = exception.ToString() };
+            state.State = state.State with { LastError = $"{exception.GetType().Name}: {exception.Message}" };
             await state.WriteStateAsync();
             return Schedule.PhaseAt(Slot, number + 1) == phase ? L1Reaction.WakeAt(number + 1) : NextWake();
         }
