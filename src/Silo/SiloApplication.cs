@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Hosting.Contracts.Telemetry;
 using Hosting.Grains;
 using Hosting.Grains.Election;
@@ -31,7 +32,7 @@ public static class SiloApplication
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddSingleton(TimeProvider.System);
         // One per silo: the L1 follower feeds it, slot grains on this silo rank against it.
-        builder.Services.AddSingleton<ScoreIndex>();
+        builder.Services.TryAddSingleton<ScoreIndex>();
 
         if (options.Postgres.ConnectionString is { Length: > 0 } connectionString)
         {

@@ -12,6 +12,16 @@ public enum L1EventKind
     ExitFinalized = 4,
     Delegated = 5,
     Undelegated = 6,
+
+    // The rollup's events of one slot, delivered to that slot's grain: Block is the slot, Subject the
+    // sequencer (proposal) or prover, Counterparty the other one, Amount the score, bond or L2 block number,
+    // Digest the block hash (or the archive for BlockFinalized).
+    BlockProposed = 20,
+    ProverCommitted = 21,
+    BlockRevealed = 22,
+    BlockFinalized = 23,
+    BondSlashed = 24,
+    BackupBlockFinalized = 25,
 }
 
 /// <summary>Where a log sits on L1: its block and its index there, which together name it once per branch.</summary>
@@ -37,8 +47,12 @@ public sealed record L1Event(
     [property: Id(3)] Address Subject,
     [property: Id(4)] Address Counterparty,
     [property: Id(5)] BigInteger Amount,
-    [property: Id(6)] ulong Block)
+    [property: Id(6)] ulong Block,
+    [property: Id(7)] Hash32 Digest = default)
 {
+    /// <summary>An event of the rollup (about one slot) rather than of the registry.</summary>
+    public bool IsRollup => Kind >= L1EventKind.BlockProposed;
+
     public override string ToString() => $"{Kind}({Subject}, {Counterparty}, {Amount}, {Block}) at {Position}";
 }
 

@@ -31,7 +31,7 @@ public sealed class ReorgTooDeepException(ulong oldestKept, int depth)
 /// A step returns the changes and the next checkpoint; the caller delivers first and persists second, so a
 /// crash in between repeats deliveries (consumers deduplicate) and never skips one.
 /// </summary>
-public sealed class ChainFollower(IChainSource source, Address registry, IReadOnlyList<Address> contracts, int reorgDepth)
+public sealed class ChainFollower(IChainSource source, Address registry, IReadOnlyList<Address> contracts, int reorgDepth, Address? rollup = null)
 {
     /// <summary>Log indices of derived activation facts start here, far above any real log index.</summary>
     public const ulong DerivedLogIndex = 1UL << 40;
@@ -95,7 +95,7 @@ public sealed class ChainFollower(IChainSource source, Address registry, IReadOn
             var events = new List<L1Event>();
             foreach (var log in logs.OrderBy(log => log.LogIndex))
             {
-                if (RegistryEvents.Decode(log, registry) is { } e)
+                if ((RegistryEvents.Decode(log, registry) ?? (rollup is { } r ? RollupEvents.Decode(log, r) : null)) is { } e)
                 {
                     events.Add(e);
                     if (e.Kind == L1EventKind.SequencerRegistered)

@@ -20,6 +20,9 @@ public sealed record FollowerCheckpoint
     [Id(4)] public long Delivered { get; init; }
     [Id(5)] public long Removed { get; init; }
     [Id(6)] public long Reorgs { get; init; }
+
+    /// <summary>The last slot the slot clock forecast (asked its grain whether a hosted sequencer leads).</summary>
+    [Id(7)] public ulong? ForecastThrough { get; init; }
 }
 
 [GenerateSerializer, Alias("hosting.tracked-block.v1")]
@@ -52,6 +55,7 @@ public sealed record StoredEvent
     [Id(6)] public string Counterparty { get; init; } = "";
     [Id(7)] public string Amount { get; init; } = "0";
     [Id(8)] public ulong Block { get; init; }
+    [Id(9)] public string Digest { get; init; } = "";
 
     public static StoredEvent From(L1Event e) => new()
     {
@@ -64,6 +68,7 @@ public sealed record StoredEvent
         Counterparty = e.Counterparty.ToString(),
         Amount = e.Amount.ToString(CultureInfo.InvariantCulture),
         Block = e.Block,
+        Digest = e.Digest.ToString(),
     };
 
     public L1Event ToEvent() => new(
@@ -73,5 +78,6 @@ public sealed record StoredEvent
         Address.Parse(Subject),
         Address.Parse(Counterparty),
         BigInteger.Parse(Amount, CultureInfo.InvariantCulture),
-        Block);
+        Block,
+        Digest.Length > 0 ? Hash32.Parse(Digest) : Hash32.Zero);
 }

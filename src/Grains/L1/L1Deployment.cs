@@ -15,6 +15,15 @@ public sealed record L1Deployment(
     ulong EntryPeriodBlocks,
     ulong ExitDelayBlocks)
 {
+    /// <summary>The rollup's slot clock; null for a deployment file written before the rollup had one.</summary>
+    public SlotSchedule? Schedule { get; init; }
+
+    /// <summary>MIN_BOND, in token wei.</summary>
+    public BigInteger MinBond { get; init; }
+
+    /// <summary>The rollup's EIP-712 domain separator (name "FernetRollup", version "1").</summary>
+    public Hash32 DomainSeparator { get; init; }
+
     /// <summary>Reads a deployment file; null when it holds no contracts (the devnet writes "{}" without infra/l1).</summary>
     public static L1Deployment? Read(string path)
     {
@@ -35,7 +44,25 @@ public sealed record L1Deployment(
                 Address.Parse(contracts.GetProperty("rollup").GetString()!),
                 BigInteger.Parse(parameters.GetProperty("minStake").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
                 parameters.GetProperty("entryPeriodBlocks").GetUInt64(),
-                parameters.GetProperty("exitDelayBlocks").GetUInt64());
+                parameters.GetProperty("exitDelayBlocks").GetUInt64())
+            {
+                Schedule = root.TryGetProperty("genesisBlock", out var genesis) && parameters.TryGetProperty("proposalBlocks", out _)
+                    ? new SlotSchedule(
+                        genesis.GetUInt64(),
+                        parameters.GetProperty("proposalBlocks").GetUInt64(),
+                        parameters.GetProperty("commitmentBlocks").GetUInt64(),
+                        parameters.GetProperty("revealBlocks").GetUInt64(),
+                        parameters.GetProperty("provingBlocks").GetUInt64(),
+                        parameters.GetProperty("backupBlocks").GetUInt64(),
+                        parameters.GetProperty("lag").GetUInt64())
+                    : null,
+                MinBond = parameters.TryGetProperty("minBond", out var minBond)
+                    ? BigInteger.Parse(minBond.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+                    : BigInteger.Zero,
+                DomainSeparator = root.TryGetProperty("eip712", out var eip712) && eip712.TryGetProperty("domainSeparator", out var separator)
+                    ? Hash32.Parse(separator.GetString()!)
+                    : Hash32.Zero,
+            };
         }
         catch (Exception exception) when (exception is KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -2,6 +2,7 @@ using Hosting.Contracts.Delegators;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.L1;
 using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Slots;
 using Microsoft.Extensions.Logging;
 
 namespace Hosting.Grains.L1;
@@ -60,7 +61,7 @@ public sealed class L1FollowerGrain(
     {
         var deployment = chain.RequireDeployment();
         var follower = new ChainFollower(new RpcChainSource(chain.RequireClient(), deployment.Registry), deployment.Registry,
-            [deployment.Registry, deployment.Rollup], chain.Options.ReorgDepth);
+            [deployment.Registry, deployment.Rollup], chain.Options.ReorgDepth, deployment.Rollup);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -71,8 +72,8 @@ public sealed class L1FollowerGrain(
                     break;
                 }
                 var wakes = new Dictionary<string, ulong>(state.State.Wakes);
-                await DeliverAsync(changes, wakes);
-                state.State = next with { Wakes = wakes };
+                var forecastThrough = await DeliverAsync(changes, wakes, state.State.ForecastThrough);
+                state.State = next with { Wakes = wakes, ForecastThrough = forecastThrough };
                 await state.WriteStateAsync(cancellationToken);
                 _lastError = null;
             }
@@ -84,7 +85,7 @@ public sealed class L1FollowerGrain(
         }
     }
 
-    private async Task DeliverAsync(IReadOnlyList<ChainChange> changes, Dictionary<string, ulong> wakes)
+    private async Task<ulong?> DeliverAsync(IReadOnlyList<ChainChange> changes, Dictionary<string, ulong> wakes, ulong? forecastThrough)
     {
         foreach (var change in changes)
         {
@@ -102,9 +103,38 @@ public sealed class L1FollowerGrain(
                         wakes.Remove(key);
                         Remember(wakes, key, await Consumer(key).OnBlockAsync(number, hash));
                     }
+                    forecastThrough = await ForecastAsync(number, hash, wakes, forecastThrough);
                     break;
             }
         }
+        return forecastThrough;
+    }
+
+    /// <summary>
+    /// The slot clock: at each block, every slot whose seed is now fixed (up to LAG - 1 slots ahead of the
+    /// running one) and was not forecast yet is asked once; the slot grains that have a duty answer with
+    /// the block to wake them at, and the others go back to sleep.
+    /// </summary>
+    private async Task<ulong?> ForecastAsync(ulong number, Hash32 hash, Dictionary<string, ulong> wakes, ulong? forecastThrough)
+    {
+        if (chain.RequireDeployment().Schedule is not { } schedule || schedule.SlotAt(number) is not { } running)
+        {
+            return forecastThrough;
+        }
+        var last = running + Math.Max(schedule.Lag, 1) - 1;
+        for (var slot = forecastThrough is { } done ? Math.Max(done + 1, running) : running; slot <= last; slot++)
+        {
+            var key = SlotKey(slot);
+            var reaction = await Slot(key).ForecastAsync();
+            if (reaction.WakeAtBlock <= number)
+            {
+                // Forecast late (a follower catching up): the duty is due now.
+                reaction = await Slot(key).OnBlockAsync(number, hash);
+            }
+            Remember(wakes, key, reaction);
+            forecastThrough = slot;
+        }
+        return forecastThrough;
     }
 
     private static void Remember(Dictionary<string, ulong> wakes, string key, L1Reaction reaction)
@@ -120,11 +150,19 @@ public sealed class L1FollowerGrain(
     }
 
     private static string ConsumerKey(L1Event e) =>
-        (e.Kind is L1EventKind.Delegated or L1EventKind.Undelegated ? "d:" : "s:") + e.Subject;
+        e.IsRollup ? SlotKey(e.Block)
+        : (e.Kind is L1EventKind.Delegated or L1EventKind.Undelegated ? "d:" : "s:") + e.Subject;
+
+    private static string SlotKey(ulong slot) => "r:" + SlotKeys.Slot(slot);
 
     private IL1EventConsumer Consumer(L1Event e) => Consumer(ConsumerKey(e));
 
-    private IL1EventConsumer Consumer(string key) => key[0] == 'd'
-        ? GrainFactory.GetGrain<IDelegatorGrain>(key[2..])
-        : GrainFactory.GetGrain<ISequencerGrain>(key[2..]);
+    private ISlotGrain Slot(string key) => GrainFactory.GetGrain<ISlotGrain>(key[2..]);
+
+    private IL1EventConsumer Consumer(string key) => key[0] switch
+    {
+        'd' => GrainFactory.GetGrain<IDelegatorGrain>(key[2..]),
+        'r' => Slot(key),
+        _ => GrainFactory.GetGrain<ISequencerGrain>(key[2..]),
+    };
 }

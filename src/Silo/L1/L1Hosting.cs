@@ -1,4 +1,7 @@
+using Hosting.Grains.Election;
 using Hosting.Grains.L1;
+using Hosting.Grains.Slots;
+using Hosting.Signing;
 using Hosting.L1.Rpc;
 using Hosting.Silo.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,6 +18,14 @@ public static class L1Hosting
     public static IServiceCollection AddL1Follower(this IServiceCollection services, L1Options options, L1FollowerOptions? follower = null)
     {
         services.TryAddSingleton<AccountKeys>();
+        // The slot pipeline: the per-silo score index kept up to the registry's active set, and the duty signer:
+        // through the signing-safety gate when the host registered one (AddSigningGate), else the devnet
+        // signer, which keeps no safety record.
+        services.TryAddSingleton<ScoreIndex>();
+        services.TryAddSingleton<ActiveSetSync>();
+        services.TryAddSingleton<IDutySigner>(provider => provider.GetService<ISigningGate>() is { } gate
+            ? new GatedDutySigner(gate)
+            : new DevnetDutySigner(provider.GetRequiredService<AccountKeys>()));
         services.AddSingleton(provider => CreateChain(options, follower ?? FollowerOptions(options), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Hosting.L1")));
         services.AddHostedService<L1HeadWatch>();
         return services;

@@ -1,0 +1,40 @@
+using Hosting.Contracts.Slots;
+
+namespace Hosting.Grains.L1;
+
+/// <summary>
+/// The rollup's fixed slot clock (PROTOCOL.md, "Time"): slot s starts at genesis + s·SLOT and runs Proposal,
+/// Commitment, Reveal, Proving and Backup in that order. The same arithmetic as the contract's SlotClockLib,
+/// so the platform knows every duty's blocks without asking L1.
+/// </summary>
+public sealed record SlotSchedule(ulong GenesisBlock, ulong ProposalBlocks, ulong CommitmentBlocks, ulong RevealBlocks, ulong ProvingBlocks, ulong BackupBlocks, ulong Lag)
+{
+    public ulong SlotBlocks => ProposalBlocks + CommitmentBlocks + RevealBlocks + ProvingBlocks + BackupBlocks;
+
+    /// <summary>The slot running at <paramref name="block"/>, or null before genesis.</summary>
+    public ulong? SlotAt(ulong block) => block < GenesisBlock ? null : (block - GenesisBlock) / SlotBlocks;
+
+    public ulong StartOf(ulong slot) => GenesisBlock + slot * SlotBlocks;
+
+    public ulong CommitmentStart(ulong slot) => StartOf(slot) + ProposalBlocks;
+
+    public ulong RevealStart(ulong slot) => CommitmentStart(slot) + CommitmentBlocks;
+
+    public ulong ProvingStart(ulong slot) => RevealStart(slot) + RevealBlocks;
+
+    public ulong BackupStart(ulong slot) => ProvingStart(slot) + ProvingBlocks;
+
+    public ulong EndOf(ulong slot) => StartOf(slot) + SlotBlocks;
+
+    /// <summary>The phase of <paramref name="slot"/> at <paramref name="block"/> (the schedule's, not whether Backup opened early).</summary>
+    public SlotPhase PhaseAt(ulong slot, ulong block) => block switch
+    {
+        _ when block < StartOf(slot) => SlotPhase.NotStarted,
+        _ when block < CommitmentStart(slot) => SlotPhase.Proposal,
+        _ when block < RevealStart(slot) => SlotPhase.Commitment,
+        _ when block < ProvingStart(slot) => SlotPhase.Reveal,
+        _ when block < BackupStart(slot) => SlotPhase.Proving,
+        _ when block < EndOf(slot) => SlotPhase.Backup,
+        _ => SlotPhase.Ended,
+    };
+}

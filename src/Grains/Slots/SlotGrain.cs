@@ -1,0 +1,377 @@
+using System.Globalization;
+using System.Numerics;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.L1;
+using Hosting.Contracts.Publishers;
+using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Slots;
+using Hosting.Contracts.Telemetry;
+using Hosting.Grains.Election;
+using Hosting.Grains.L1;
+using Hosting.L1;
+using Hosting.L1.Contracts;
+using Microsoft.Extensions.Logging;
+
+namespace Hosting.Grains.Slots;
+
+/// <summary>
+/// Drives one slot for every tenant: forecast from the seed, build and propose when a hosted sequencer ranks
+/// first, stand down when outbid, pick a prover from the quotes and authorise it, reveal the data, follow the
+/// proof to finalisation and hand a missed proof to the bond grain. It acts on the blocks the follower wakes
+/// it at (the phase starts of its schedule) and on the rollup's events of its slot.
+/// </summary>
+public sealed class SlotGrain(
+    [PersistentState("slot", GrainStorage.Name)] IPersistentState<SlotState> state,
+    L1Chain chain,
+    ActiveSetSync activeSet,
+    IDutySigner signer,
+    ILogger<SlotGrain> logger) : Grain, ISlotGrain
+{
+    private ulong Slot => ulong.Parse(this.GetPrimaryKeyString(), CultureInfo.InvariantCulture);
+    private SlotSchedule Schedule => chain.RequireDeployment().Schedule
+        ?? throw new InvalidOperationException("The deployment file has no slot schedule (genesisBlock and phase lengths); redeploy infra/l1.");
+    private SlotOutcome Outcome => (SlotOutcome)state.State.Outcome;
+    private FernetRollupContract Rollup => new(chain.RequireClient(), chain.RequireDeployment().Rollup);
+
+    public async Task<L1Reaction> ForecastAsync()
+    {
+        if (Outcome != SlotOutcome.Unknown)
+        {
+            return NextWake();
+        }
+        var seed = Word(await Rollup.SeedOfAsync(Slot));
+        var index = await activeSet.RefreshAsync(GrainFactory);
+        var slot = Slot;
+        var ranking = await Task.Run(() => index.Rank(slot, seed));
+        var best = ranking.Hosted.Count > 0 ? ranking.Hosted[0] : (HostedRank?)null;
+        state.State = state.State with
+        {
+            Seed = seed.ToString(),
+            ActiveCount = ranking.ActiveCount,
+            Leader = ranking.Leader?.Sequencer.ToString() ?? "",
+            Candidate = best?.Sequencer.ToString() ?? "",
+            Tenant = best?.TenantId ?? "",
+            CandidateScore = best is { } b ? new BigInteger(b.Score.ToHash32().ToArray(), isUnsigned: true, isBigEndian: true).ToString(CultureInfo.InvariantCulture) : "0",
+            CandidateRank = best?.Rank ?? 0,
+            Outcome = (int)(best is { Rank: 1 } ? SlotOutcome.Forecast : SlotOutcome.NotOurs),
+        };
+        if (best is { Rank: 1 } winner)
+        {
+            PlatformMetrics.ForecastWin(winner.TenantId);
+            var view = await GrainFactory.GetGrain<ISequencerGrain>(winner.Sequencer.ToString()).GetAsync();
+            state.State = state.State with { Publisher = view?.Publisher?.ToString() ?? "" };
+        }
+        await state.WriteStateAsync();
+        if (Outcome == SlotOutcome.NotOurs)
+        {
+            DeactivateOnIdle();
+        }
+        return NextWake();
+    }
+
+    public async Task<L1Reaction> OnBlockAsync(ulong number, Hash32 hash)
+    {
+        var phase = Schedule.PhaseAt(Slot, number);
+        try
+        {
+            switch (Outcome, phase)
+            {
+                case (SlotOutcome.Forecast, SlotPhase.Proposal):
+                    await ProposeAsync();
+                    break;
+                case (SlotOutcome.Forecast or SlotOutcome.Proposed, >= SlotPhase.Commitment):
+                    await SettleProposalAsync();
+                    if (Outcome == SlotOutcome.Canonical && phase == SlotPhase.Commitment)
+                    {
+                        await AuthoriseProverAsync();
+                    }
+                    break;
+                case (SlotOutcome.Canonical, SlotPhase.Commitment):
+                    await AuthoriseProverAsync();
+                    break;
+                case (SlotOutcome.Canonical, >= SlotPhase.Reveal):
+                    PlatformMetrics.CommitmentSettled(state.State.Tenant, CommitmentOutcome.Missed);
+                    await SettleAsync(SlotOutcome.Backup, BackupReason.NoCommitment);
+                    break;
+                case (SlotOutcome.Committed, SlotPhase.Reveal):
+                    await RevealAsync();
+                    break;
+                case (SlotOutcome.Committed, >= SlotPhase.Proving):
+                    await SettleAsync(SlotOutcome.Backup, BackupReason.NoReveal);
+                    break;
+                case (SlotOutcome.Revealed, >= SlotPhase.Backup):
+                    await Bond().CheckDeadlineAsync(number);
+                    await SettleAsync(SlotOutcome.Backup, BackupReason.NoProof);
+                    break;
+            }
+        }
+        catch (Exception exception) when (exception is L1Exception or L1RevertException or RequestRefusedException or InvalidOperationException)
+        {
+            // The duty is retried on the next block while its phase lasts.
+            logger.LogWarning(exception, "Slot {Slot}: {Outcome} at block {Block} failed", Slot, Outcome, number);
+            state.State = state.State with { LastError = $"{exception.GetType().Name}: {exception.Message}" };
+            await state.WriteStateAsync();
+            return Schedule.PhaseAt(Slot, number + 1) == phase ? L1Reaction.WakeAt(number + 1) : NextWake();
+        }
+        return NextWake(number);
+    }
+
+    public async Task<L1Reaction> ApplyAsync(L1Event l1Event)
+    {
+        var position = l1Event.Position.ToString();
+        if (state.State.Applied.Contains(position))
+        {
+            return NextWake();
+        }
+        state.State = state.State with { Applied = [.. state.State.Applied, position] };
+        switch (l1Event.Kind)
+        {
+            case L1EventKind.BlockProposed when l1Event.Amount > BigInteger.Parse(state.State.CanonicalScore, CultureInfo.InvariantCulture):
+                state.State = state.State with
+                {
+                    CanonicalSequencer = l1Event.Subject.ToString(),
+                    CanonicalScore = l1Event.Amount.ToString(CultureInfo.InvariantCulture),
+                };
+                if (Outcome is SlotOutcome.Forecast or SlotOutcome.Proposed && l1Event.Subject.ToString() != state.State.Candidate)
+                {
+                    // Someone outside our index scores higher: stand down, nothing more is sent for this slot.
+                    if (Outcome == SlotOutcome.Proposed)
+                    {
+                        PlatformMetrics.ProposalSettled(state.State.Tenant, ProposalOutcome.Outbid);
+                    }
+                    state.State = state.State with { Outcome = (int)SlotOutcome.Outbid };
+                }
+                else if (Outcome == SlotOutcome.Forecast)
+                {
+                    state.State = state.State with { Outcome = (int)SlotOutcome.Proposed };
+                }
+                break;
+            case L1EventKind.ProverCommitted when Outcome is SlotOutcome.Canonical or SlotOutcome.Proposed:
+                state.State = state.State with { CommittedProver = l1Event.Subject.ToString(), Outcome = (int)SlotOutcome.Committed };
+                PlatformMetrics.CommitmentSettled(state.State.Tenant, CommitmentOutcome.Committed);
+                await Bond(l1Event.Subject).EscrowedAsync(state.State.Tenant, Address.Parse(state.State.Publisher), l1Event.Amount, Schedule.BackupStart(Slot));
+                break;
+            case L1EventKind.BlockRevealed when Outcome == SlotOutcome.Committed:
+                state.State = state.State with { Outcome = (int)SlotOutcome.Revealed };
+                break;
+            case L1EventKind.BlockFinalized when Outcome is SlotOutcome.Committed or SlotOutcome.Revealed:
+                state.State = state.State with { Outcome = (int)SlotOutcome.Finalised, L2BlockNumber = (ulong)l1Event.Amount };
+                PlatformMetrics.BlockFinalised(state.State.Tenant);
+                if (state.State.CommittedProver.Length > 0)
+                {
+                    await Bond().ReleasedAsync();
+                }
+                break;
+            case L1EventKind.BondSlashed when state.State.CommittedProver.Length > 0:
+                await Bond().SlashedAsync();
+                break;
+        }
+        await state.WriteStateAsync();
+        return NextWake();
+    }
+
+    public async Task<L1Reaction> RemoveAsync(L1Event l1Event)
+    {
+        // A reorg took back one of the slot's events. This cut only forgets the position and says so; undoing the
+        // outcome it caused (and re-proposing when the Proposal phase is still open) is left to do.
+        var position = l1Event.Position.ToString();
+        if (state.State.Applied.Remove(position))
+        {
+            state.State = state.State with { LastError = $"{l1Event.Kind} at {position} was reorganised away; the outcome was not rolled back." };
+            await state.WriteStateAsync();
+        }
+        return NextWake();
+    }
+
+    public async Task<QuoteAnswer> QuoteAsync(ProverQuote quote)
+    {
+        if (quote.Slot != Slot)
+        {
+            return new QuoteAnswer(false, $"The quote is for slot {quote.Slot}, not slot {Slot}.");
+        }
+        if (Outcome is not (SlotOutcome.Forecast or SlotOutcome.Proposed or SlotOutcome.Canonical) || state.State.ChosenProver.Length > 0)
+        {
+            return new QuoteAnswer(false, $"Slot {Slot} takes no quotes: it is {Outcome}{(state.State.ChosenProver.Length > 0 ? " and its prover is chosen" : "")}.");
+        }
+        if (QuoteText.FindProblem(quote, chain.RequireDeployment().Rollup) is { } problem)
+        {
+            return new QuoteAnswer(false, problem);
+        }
+        if (quote.ExpiryBlock < Schedule.CommitmentStart(Slot))
+        {
+            return new QuoteAnswer(false, $"The quote expires at block {quote.ExpiryBlock}, before slot {Slot}'s Commitment phase starts at {Schedule.CommitmentStart(Slot)}.");
+        }
+        var stored = new StoredQuote
+        {
+            Prover = quote.Prover.ToString(),
+            Fee = quote.Fee.ToString(CultureInfo.InvariantCulture),
+            Bond = quote.Bond.ToString(CultureInfo.InvariantCulture),
+            ExpiryBlock = quote.ExpiryBlock,
+        };
+        state.State = state.State with { Quotes = [.. state.State.Quotes.Where(q => q.Prover != stored.Prover), stored] };
+        await state.WriteStateAsync();
+        PlatformMetrics.QuoteReceived(state.State.Tenant);
+        return new QuoteAnswer(true, "kept");
+    }
+
+    public Task<CommitmentAuthorisation?> AuthorisationForAsync(Address prover)
+    {
+        var s = state.State;
+        return Task.FromResult(s.ChosenProver == prover.ToString() && s.AuthorisationSignature.Length > 0
+            ? new CommitmentAuthorisation(Slot, Address.Parse(s.Candidate), prover, Hash32.Parse(s.BlockHash),
+                BigInteger.Parse(s.ChosenBond, CultureInfo.InvariantCulture), Signature.Parse(s.AuthorisationSignature))
+            : null);
+    }
+
+    public Task<SlotView> GetAsync()
+    {
+        var s = state.State;
+        SlotForecast? forecast = s.Seed.Length == 0 ? null : new SlotForecast(Slot, Hash32.Parse(s.Seed), s.ActiveCount,
+            Maybe(s.Candidate), s.Tenant.Length > 0 ? s.Tenant : null, BigInteger.Parse(s.CandidateScore, CultureInfo.InvariantCulture), s.CandidateRank, Maybe(s.Leader));
+        return Task.FromResult(new SlotView(Slot, Outcome, forecast, MaybeHash(s.BlockHash), MaybeHash(s.ProposalTransaction),
+            Maybe(s.CanonicalSequencer), BigInteger.Parse(s.CanonicalScore, CultureInfo.InvariantCulture), Maybe(s.ChosenProver),
+            Maybe(s.CommittedProver), MaybeHash(s.RevealTransaction), s.L2BlockNumber, s.Quotes.Count, s.LastError.Length > 0 ? s.LastError : null));
+    }
+
+    private async Task ProposeAsync()
+    {
+        if (state.State.ProposalTransaction.Length > 0)
+        {
+            return;
+        }
+        // Re-rank at the phase start: a sequencer activated or exited since the forecast changes who leads.
+        var index = await activeSet.RefreshAsync(GrainFactory);
+        // Ranked off the grain's turn: the lambda touches nothing of the activation.
+        var (slot, seed) = (Slot, Hash32.Parse(state.State.Seed));
+        var ranking = await Task.Run(() => index.Rank(slot, seed));
+        if (ranking.Hosted.Count == 0 || ranking.Hosted[0].Rank != 1 || ranking.Hosted[0].Sequencer.ToString() != state.State.Candidate)
+        {
+            state.State = state.State with { Outcome = (int)SlotOutcome.NotOurs, LastError = "the ranking changed since the forecast: no hosted sequencer leads any more" };
+            await state.WriteStateAsync();
+            return;
+        }
+        var tip = await Rollup.TipAsync();
+        var block = BlockBuilder.Build(Slot, tip.Archive, Hash32.Zero);
+        var sequencer = Address.Parse(state.State.Candidate);
+        var payload = DutyPayloads.Proposal(chain.RequireDeployment().DomainSeparator, Slot, block);
+        var signature = await signer.SignAsync(new DutyRequest(state.State.Tenant, sequencer, Slot, Duty.Proposal, payload, $"slot/{Slot}"));
+        var call = RollupAbi.Propose.EncodeCall(new BigInteger(Slot), new object?[] { block.Archive, block.BlockHash, block.TxsEffectsHash, block.UpgradeSignal }, sequencer, signature.ToArray());
+        var sent = await Publisher().SendAsync(state.State.Tenant, new L1Call(chain.RequireDeployment().Rollup, call, $"propose slot {Slot}"));
+        PlatformMetrics.ProposalSent(state.State.Tenant);
+        state.State = state.State with
+        {
+            Outcome = (int)SlotOutcome.Proposed,
+            PreviousArchive = block.PreviousArchive.ToString(),
+            BlockHash = block.BlockHash.ToString(),
+            Data = Hex.Encode(block.Data),
+            ProposalTransaction = sent.ToString(),
+            LastError = "",
+        };
+        await state.WriteStateAsync();
+    }
+
+    private async Task SettleProposalAsync()
+    {
+        var ours = state.State.CanonicalSequencer.Length > 0 && state.State.CanonicalSequencer == state.State.Candidate;
+        var outcome = ours ? SlotOutcome.Canonical
+            : state.State.ProposalTransaction.Length == 0 ? SlotOutcome.Missed
+            : state.State.CanonicalSequencer.Length > 0 ? SlotOutcome.Outbid : SlotOutcome.Missed;
+        PlatformMetrics.ProposalSettled(state.State.Tenant, outcome switch
+        {
+            SlotOutcome.Canonical => ProposalOutcome.Canonical,
+            SlotOutcome.Outbid => ProposalOutcome.Outbid,
+            _ => ProposalOutcome.Missed,
+        });
+        state.State = state.State with { Outcome = (int)outcome };
+        await state.WriteStateAsync();
+    }
+
+    private async Task AuthoriseProverAsync()
+    {
+        if (state.State.AuthorisationSignature.Length > 0)
+        {
+            return;
+        }
+        var minimum = chain.RequireDeployment().MinBond;
+        var commitmentStart = Schedule.CommitmentStart(Slot);
+        var chosen = state.State.Quotes
+            .Where(q => BigInteger.Parse(q.Bond, CultureInfo.InvariantCulture) >= minimum && q.ExpiryBlock >= commitmentStart)
+            .OrderBy(q => BigInteger.Parse(q.Fee, CultureInfo.InvariantCulture))
+            .FirstOrDefault();
+        if (chosen is null)
+        {
+            state.State = state.State with { LastError = $"No quote for slot {Slot} has a bond of at least {minimum} and is valid at block {commitmentStart}; {state.State.Quotes.Count} received." };
+            await state.WriteStateAsync();
+            return;
+        }
+        var prover = Address.Parse(chosen.Prover);
+        var bond = BigInteger.Parse(chosen.Bond, CultureInfo.InvariantCulture);
+        var payload = DutyPayloads.Commitment(chain.RequireDeployment().DomainSeparator, Slot, Hash32.Parse(state.State.BlockHash), prover, bond);
+        var signature = await signer.SignAsync(new DutyRequest(state.State.Tenant, Address.Parse(state.State.Candidate), Slot, Duty.CommitmentAuthorisation, payload, $"slot/{Slot}"));
+        PlatformMetrics.QuoteChosen(state.State.Tenant);
+        state.State = state.State with { ChosenProver = chosen.Prover, ChosenBond = chosen.Bond, AuthorisationSignature = signature.ToString(), LastError = "" };
+        await state.WriteStateAsync();
+    }
+
+    private async Task RevealAsync()
+    {
+        if (state.State.RevealTransaction.Length > 0)
+        {
+            return;
+        }
+        var call = RollupAbi.Reveal.EncodeCall(new BigInteger(Slot), Hex.Decode(state.State.Data));
+        var sent = await Publisher().SendAsync(state.State.Tenant, new L1Call(chain.RequireDeployment().Rollup, call, $"reveal slot {Slot}"));
+        state.State = state.State with { RevealTransaction = sent.ToString(), LastError = "" };
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// Backup opened on our slot. The platform does not submit backup blocks yet (hosting.proofboost.backup_blocks
+    /// counts those), so the reason stays in the view.
+    /// </summary>
+    private async Task SettleAsync(SlotOutcome outcome, BackupReason reason)
+    {
+        state.State = state.State with { Outcome = (int)outcome, LastError = $"backup opened on slot {Slot}: {reason}" };
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>The next block this slot must act at, or none once it has nothing left to do.</summary>
+    private L1Reaction NextWake(ulong? after = null)
+    {
+        var schedule = Schedule;
+        var wake = Outcome switch
+        {
+            SlotOutcome.Forecast => schedule.StartOf(Slot),
+            SlotOutcome.Proposed => schedule.CommitmentStart(Slot),
+            SlotOutcome.Canonical when state.State.AuthorisationSignature.Length == 0 => schedule.CommitmentStart(Slot),
+            SlotOutcome.Canonical => schedule.RevealStart(Slot),
+            SlotOutcome.Committed => schedule.RevealStart(Slot) + (state.State.RevealTransaction.Length > 0 ? schedule.RevealBlocks : 0),
+            SlotOutcome.Revealed => schedule.BackupStart(Slot),
+            _ => (ulong?)null,
+        };
+        if (wake is { } block && after is { } current && block <= current)
+        {
+            block = current + 1;
+            return L1Reaction.WakeAt(block);
+        }
+        return wake is { } at ? L1Reaction.WakeAt(at) : L1Reaction.None;
+    }
+
+    private IPublisherGrain Publisher() => state.State.Publisher.Length > 0
+        ? GrainFactory.GetGrain<IPublisherGrain>(state.State.Publisher)
+        : throw new InvalidOperationException($"Sequencer {state.State.Candidate} has no publisher on record; it cannot send for slot {Slot}.");
+
+    private IProverBondGrain Bond(Address? prover = null) =>
+        GrainFactory.GetGrain<IProverBondGrain>(SlotKeys.Bond(Slot, prover ?? Address.Parse(state.State.CommittedProver)));
+
+    private static Hash32 Word(BigInteger value)
+    {
+        var word = new byte[32];
+        value.TryWriteBytes(word.AsSpan(32 - value.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+        return new Hash32(word);
+    }
+
+    private static Address? Maybe(string text) => text.Length > 0 ? Address.Parse(text) : null;
+
+    private static Hash32? MaybeHash(string text) => text.Length > 0 ? Hash32.Parse(text) : null;
+}

@@ -1,0 +1,43 @@
+namespace Hosting.Grains.Slots;
+
+/// <summary>
+/// What a slot grain persists. Held as text and numbers (stored state is JSON): addresses and hashes as 0x-hex,
+/// amounts as decimal strings, empty when not known.
+/// </summary>
+[GenerateSerializer, Alias("hosting.slot-state.v1")]
+public sealed record SlotState
+{
+    [Id(0)] public int Outcome { get; init; }
+    [Id(1)] public string Seed { get; init; } = "";
+    [Id(2)] public string Candidate { get; init; } = "";
+    [Id(3)] public string Tenant { get; init; } = "";
+    [Id(4)] public string CandidateScore { get; init; } = "0";
+    [Id(5)] public int CandidateRank { get; init; }
+    [Id(6)] public string Leader { get; init; } = "";
+    [Id(7)] public int ActiveCount { get; init; }
+    [Id(8)] public string Publisher { get; init; } = "";
+    [Id(9)] public string PreviousArchive { get; init; } = "";
+    [Id(10)] public string BlockHash { get; init; } = "";
+    [Id(11)] public string Data { get; init; } = "";
+    [Id(12)] public string ProposalTransaction { get; init; } = "";
+    [Id(13)] public string CanonicalSequencer { get; init; } = "";
+    [Id(14)] public string CanonicalScore { get; init; } = "0";
+    [Id(15)] public List<StoredQuote> Quotes { get; init; } = [];
+    [Id(16)] public string ChosenProver { get; init; } = "";
+    [Id(17)] public string ChosenBond { get; init; } = "0";
+    [Id(18)] public string AuthorisationSignature { get; init; } = "";
+    [Id(19)] public string CommittedProver { get; init; } = "";
+    [Id(20)] public string RevealTransaction { get; init; } = "";
+    [Id(21)] public ulong? L2BlockNumber { get; init; }
+    [Id(22)] public List<string> Applied { get; init; } = [];
+    [Id(23)] public string LastError { get; init; } = "";
+}
+
+[GenerateSerializer, Alias("hosting.stored-quote.v1")]
+public sealed record StoredQuote
+{
+    [Id(0)] public string Prover { get; init; } = "";
+    [Id(1)] public string Fee { get; init; } = "0";
+    [Id(2)] public string Bond { get; init; } = "0";
+    [Id(3)] public ulong ExpiryBlock { get; init; }
+}
