@@ -5,6 +5,7 @@ using Hosting.Portal;
 using Hosting.Silo.Configuration;
 using Hosting.Silo.Database;
 using Hosting.Silo.Health;
+using Hosting.Silo.L1;
 using Npgsql;
 using Orleans.Configuration;
 using OpenTelemetry.Metrics;
@@ -42,6 +43,8 @@ public static class SiloApplication
             }
         }
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
+        // After Orleans, so the head watch starts once the silo can call grains.
+        builder.Services.AddL1Follower(options.L1);
         var health = builder.Services.AddHealthChecks()
             .AddCheck<ClusterJoinedCheck>("cluster", tags: [HealthEndpoints.ReadyTag]);
         if (options.Postgres.ConnectionString is { Length: > 0 })

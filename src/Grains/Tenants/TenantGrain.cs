@@ -1,3 +1,5 @@
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Tenants;
 
 namespace Hosting.Grains.Tenants;
@@ -21,6 +23,41 @@ public sealed class TenantGrain(
     public Task<TenantProfile?> GetAsync() =>
         Task.FromResult(state.RecordExists ? ToProfile(state.State) : null);
 
+    public async Task AddSequencerAsync(Address sequencer)
+    {
+        RequireExists();
+        var text = sequencer.ToString();
+        if (!state.State.Sequencers.Contains(text))
+        {
+            state.State = state.State with { Sequencers = [.. state.State.Sequencers, text] };
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task AddPublisherAsync(Address publisher)
+    {
+        RequireExists();
+        var text = publisher.ToString();
+        if (!state.State.Publishers.Contains(text))
+        {
+            state.State = state.State with { Publishers = [.. state.State.Publishers, text] };
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<TenantHoldings> GetHoldingsAsync() => Task.FromResult(new TenantHoldings(
+        [.. state.State.Sequencers.Select(Address.Parse)],
+        [.. state.State.Publishers.Select(Address.Parse)]));
+
+    private void RequireExists()
+    {
+        if (!state.RecordExists)
+        {
+            var id = this.GetPrimaryKeyString();
+            throw new RequestRefusedException(RefusalReason.UnknownTenant, id, $"No tenant has the id '{id}'; create it first.");
+        }
+    }
+
     private TenantProfile ToProfile(TenantState s) =>
         new(this.GetPrimaryKeyString(), s.DisplayName, s.CreatedAt ?? default);
 }
@@ -30,4 +67,8 @@ public sealed record TenantState
 {
     [Id(0)] public string DisplayName { get; init; } = "";
     [Id(1)] public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>Addresses as text: stored state is JSON, and text survives any serializer.</summary>
+    [Id(2)] public List<string> Sequencers { get; init; } = [];
+    [Id(3)] public List<string> Publishers { get; init; } = [];
 }

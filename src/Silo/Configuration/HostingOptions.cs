@@ -40,6 +40,7 @@ public sealed class HostingOptions
     /// <summary>The log format in effect for this mode.</summary>
     public LogFormat EffectiveLogFormat => LogFormat ?? (Mode == HostingMode.Production ? Configuration.LogFormat.Json : Configuration.LogFormat.Text);
     public PostgresOptions Postgres { get; set; } = new();
+    public L1Options L1 { get; set; } = new();
 
     /// <summary>The co-hosted portal's settings (admin token).</summary>
     public Hosting.Portal.Access.PortalOptions Portal { get; set; } = new();
@@ -79,8 +80,35 @@ public sealed class HostingOptions
                 errors.Add($"Hosting:{name} must be a TCP port between 1 and 65535, got {port}.");
             }
         }
+        foreach (var url in L1.RpcUrls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "ws" or "wss"))
+            {
+                errors.Add($"Hosting:L1:RpcUrls must hold http(s) or ws(s) URLs, got '{url}'.");
+            }
+        }
+        if (L1.ReorgDepth < 1)
+        {
+            errors.Add($"Hosting:L1:ReorgDepth must be at least 1, got {L1.ReorgDepth}.");
+        }
         return errors;
     }
+}
+
+/// <summary>The L1 the silo follows. Without RPC URLs or a deployment file with contracts the follower stays idle.</summary>
+public sealed class L1Options
+{
+    /// <summary>JSON-RPC endpoints, preferred first; http(s) for calls, ws(s) for new heads.</summary>
+    public List<string> RpcUrls { get; set; } = [];
+
+    /// <summary>The deployment file infra/l1's Deploy script wrote (contracts, deploy block, entry and exit periods).</summary>
+    public string? DeploymentFile { get; set; }
+
+    /// <summary>How often the follower polls L1 for new blocks, in milliseconds.</summary>
+    public int PollMilliseconds { get; set; } = 1000;
+
+    /// <summary>How many recent blocks the follower keeps to undo a reorg.</summary>
+    public int ReorgDepth { get; set; } = 64;
 }
 
 public sealed class PostgresOptions

@@ -27,7 +27,7 @@ public static class PostgresCluster
     }
 
     /// <summary>Starts <paramref name="silos"/> silos of one service on <paramref name="connectionString"/>.</summary>
-    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId = "hosting-test", string? clusterId = null)
+    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId = "hosting-test", string? clusterId = null, Action<TestClusterBuilder>? configure = null)
     {
         var builder = new TestClusterBuilder(silos);
         builder.Options.UseTestClusterMembership = false;
@@ -36,6 +36,7 @@ public static class PostgresCluster
         builder.Properties[ConnectionKey] = connectionString;
         builder.AddSiloBuilderConfigurator<SiloOnPostgres>();
         builder.AddClientBuilderConfigurator<ClientOnPostgres>();
+        configure?.Invoke(builder);
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;

@@ -1,0 +1,57 @@
+using System.Numerics;
+using Hosting.Contracts.Domain;
+
+namespace Hosting.Contracts.Publishers;
+
+/// <summary>
+/// The only sender of L1 transactions for one account, keyed by its address: nonces in order, fee bumps
+/// of stuck transactions (same nonce, fees +12.5 %), rebroadcast after activation, a balance watch.
+/// </summary>
+[Alias("hosting.publisher")]
+public interface IPublisherGrain : IGrainWithStringKey
+{
+    /// <summary>Gives the publisher to <paramref name="tenant"/>; its key must be in the key store.</summary>
+    [Alias("attach")]
+    Task<PublisherView> AttachAsync(string tenant);
+
+    /// <summary>
+    /// Sends <paramref name="call"/> with the next nonce. Refuses (nothing sent) when the tenant does not own the
+    /// publisher, when L1 would revert it (<c>L1RevertException</c>), or when the balance cannot pay its gas.
+    /// </summary>
+    [Alias("send")]
+    Task<Hash32> SendAsync(string tenant, L1Call call);
+
+    /// <summary>Reconciles pending transactions now: drops mined ones, bumps stuck ones, refreshes the balance.</summary>
+    [Alias("check")]
+    Task<PublisherView> CheckAsync();
+
+    [Alias("get")]
+    Task<PublisherView?> GetAsync();
+}
+
+/// <summary>A contract call to send: the target, the calldata, and what it is for (shown in views and logs).</summary>
+[GenerateSerializer, Immutable, Alias("hosting.l1-call")]
+public sealed record L1Call(
+    [property: Id(0)] Address To,
+    [property: Id(1)] byte[] Data,
+    [property: Id(2)] string Purpose);
+
+[GenerateSerializer, Immutable, Alias("hosting.pending-transaction")]
+public sealed record PendingTransaction(
+    [property: Id(0)] ulong Nonce,
+    [property: Id(1)] Hash32 Hash,
+    [property: Id(2)] string Purpose,
+    [property: Id(3)] BigInteger MaxFeePerGas,
+    [property: Id(4)] BigInteger MaxPriorityFeePerGas,
+    [property: Id(5)] int Bumps);
+
+[GenerateSerializer, Immutable, Alias("hosting.publisher-view")]
+public sealed record PublisherView(
+    [property: Id(0)] Address Publisher,
+    [property: Id(1)] string Tenant,
+    [property: Id(2)] ulong NextNonce,
+    [property: Id(3)] BigInteger Balance,
+    [property: Id(4)] bool Underfunded,
+    [property: Id(5)] IReadOnlyList<PendingTransaction> Pending,
+    [property: Id(6)] long Sent,
+    [property: Id(7)] long Bumped);

@@ -1,0 +1,269 @@
+using System.Globalization;
+using System.Numerics;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Publishers;
+using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Tenants;
+using Hosting.Grains.L1;
+using Hosting.L1;
+using Hosting.L1.Abi;
+using Hosting.L1.Rpc;
+using Hosting.L1.Signing;
+using Hosting.L1.Transactions;
+using Microsoft.Extensions.Logging;
+
+namespace Hosting.Grains.Publishers;
+
+public sealed class PublisherGrain(
+    [PersistentState("publisher", GrainStorage.Name)] IPersistentState<PublisherState> state,
+    L1Chain chain,
+    AccountKeys keys,
+    TimeProvider clock,
+    ILogger<PublisherGrain> logger) : Grain, IPublisherGrain
+{
+    /// <summary>Gas one registry transaction takes at most, for the balance watch's "can it still send" test.</summary>
+    private const ulong TypicalGas = 300_000;
+
+    private BigInteger _balance;
+    private BigInteger _typicalCost;
+
+    private Address Self => Address.Parse(this.GetPrimaryKeyString());
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!chain.IsConfigured)
+        {
+            return;
+        }
+        this.RegisterGrainTimer(_ => CheckAsync(), new GrainTimerCreationOptions
+        {
+            DueTime = chain.Options.PublisherCheckInterval,
+            Period = chain.Options.PublisherCheckInterval,
+            Interleave = false,
+            KeepAlive = true,
+        });
+        // A failed-over publisher sends again what the previous activation had in flight: same bytes, same hashes.
+        foreach (var pending in state.State.Pending)
+        {
+            await BroadcastAsync(Hex.Decode(pending.Raw), pending, cancellationToken);
+        }
+    }
+
+    public async Task<PublisherView> AttachAsync(string tenant)
+    {
+        if (await GrainFactory.GetGrain<ITenantGrain>(tenant).GetAsync() is null)
+        {
+            throw new RequestRefusedException(RefusalReason.UnknownTenant, tenant, $"No tenant has the id '{tenant}'; create it before attaching publisher {Self}.");
+        }
+        if (state.State.Tenant is { Length: > 0 } owner && owner != tenant)
+        {
+            throw new RequestRefusedException(RefusalReason.AlreadyImported, Self.ToString(), $"Publisher {Self} already sends for another tenant.");
+        }
+        if (keys.Find(Self) is null)
+        {
+            throw new RequestRefusedException(RefusalReason.KeyNotInStore, Self.ToString(), $"The key store holds no key for publisher {Self}.");
+        }
+        await GrainFactory.GetGrain<ITenantGrain>(tenant).AddPublisherAsync(Self);
+        state.State = state.State with { Tenant = tenant };
+        await state.WriteStateAsync();
+        return await CheckAsync();
+    }
+
+    public async Task<Hash32> SendAsync(string tenant, L1Call call)
+    {
+        if (state.State.Tenant != tenant || string.IsNullOrEmpty(tenant))
+        {
+            throw new RequestRefusedException(RefusalReason.NotThisTenants, Self.ToString(), $"Tenant '{tenant}' has no publisher {Self}.");
+        }
+        var signer = keys.Find(Self)
+            ?? throw new RequestRefusedException(RefusalReason.KeyNotInStore, Self.ToString(), $"The key store holds no key for publisher {Self}.");
+        var client = chain.RequireClient();
+        var (priority, maxFee) = await SuggestFeesAsync(client);
+        _balance = await client.GetBalanceAsync(Self);
+        if (_balance < maxFee * 21_000)
+        {
+            throw Underfunded(maxFee * 21_000, call.Purpose);
+        }
+        ulong gas;
+        try
+        {
+            gas = await client.EstimateGasAsync(new CallRequest(call.To, call.Data) { From = Self });
+        }
+        catch (RpcException exception) when (exception.ErrorDataBytes is { } revert)
+        {
+            var reason = RegistryAbi.Contract.DecodeRevert(revert);
+            throw new L1RevertException(call.To, call.Purpose, reason switch
+            {
+                RevertReason.CustomError custom => custom.Name,
+                RevertReason.Message => "Error",
+                RevertReason.Panic => "Panic",
+                _ => "",
+            }, reason.ToString());
+        }
+        var gasLimit = gas + gas / 5;
+        if (_balance < maxFee * gasLimit)
+        {
+            throw Underfunded(maxFee * gasLimit, call.Purpose);
+        }
+        var nonce = Math.Max(state.State.NextNonce, await client.GetTransactionCountAsync(Self));
+        var pending = new StoredTransaction
+        {
+            Nonce = nonce,
+            Purpose = call.Purpose,
+            To = call.To.ToString(),
+            Data = Hex.Encode(call.Data),
+            GasLimit = gasLimit,
+            MaxFeePerGas = maxFee.ToString(CultureInfo.InvariantCulture),
+            MaxPriorityFeePerGas = priority.ToString(CultureInfo.InvariantCulture),
+            SentAt = clock.GetUtcNow(),
+        };
+        var signed = await SignAsync(signer, pending);
+        pending = pending with { Hash = signed.Hash.ToString(), Raw = Hex.Encode(signed.Encode()) };
+        // Recorded before it leaves: a crash after the send rebroadcasts it rather than reusing the nonce.
+        state.State = state.State with { NextNonce = nonce + 1, Pending = [.. state.State.Pending, pending], Sent = state.State.Sent + 1 };
+        await state.WriteStateAsync();
+        try
+        {
+            await client.SendRawTransactionAsync(signed);
+        }
+        catch (RpcException exception)
+        {
+            state.State = state.State with
+            {
+                NextNonce = await client.GetTransactionCountAsync(Self),
+                Pending = [.. state.State.Pending.Where(p => p.Hash != pending.Hash)],
+                Sent = state.State.Sent - 1,
+            };
+            await state.WriteStateAsync();
+            throw new RequestRefusedException(RefusalReason.BadInput, Self.ToString(), $"The node refused {call.Purpose} from {Self} with nonce {nonce}: {exception.RpcMessage}");
+        }
+        logger.LogInformation("Publisher {Publisher} sent {Purpose} as {Hash} with nonce {Nonce}", Self, call.Purpose, signed.Hash, nonce);
+        return signed.Hash;
+    }
+
+    public async Task<PublisherView> CheckAsync()
+    {
+        if (!chain.IsConfigured || string.IsNullOrEmpty(state.State.Tenant))
+        {
+            return View();
+        }
+        var client = chain.RequireClient();
+        var head = await client.GetBlockNumberAsync();
+        var confirmed = await client.GetTransactionCountAsync(Self, BlockTag.Latest);
+        var pending = new List<StoredTransaction>();
+        var bumped = 0;
+        var signer = keys.Find(Self);
+        foreach (var transaction in state.State.Pending)
+        {
+            var receipt = await client.GetTransactionReceiptAsync(Hash32.Parse(transaction.Hash));
+            if (receipt is not null)
+            {
+                // Mined, but kept until it is deeper than a reorg can reach: a reorg that drops it makes it pending again.
+                if (head < receipt.BlockNumber + (ulong)chain.Options.ConfirmationDepth)
+                {
+                    pending.Add(transaction);
+                }
+                continue;
+            }
+            if (transaction.Nonce < confirmed)
+            {
+                // An earlier version of this nonce was mined: the replacement is moot.
+                continue;
+            }
+            if (signer is not null && clock.GetUtcNow() - transaction.SentAt >= chain.Options.FeeBumpAfter)
+            {
+                pending.Add(await BumpAsync(client, signer, transaction));
+                bumped++;
+            }
+            else
+            {
+                pending.Add(transaction);
+            }
+        }
+        _balance = await client.GetBalanceAsync(Self);
+        var (_, maxFee) = await SuggestFeesAsync(client);
+        _typicalCost = maxFee * TypicalGas;
+        if (pending.Count != state.State.Pending.Count || bumped > 0 || !pending.SequenceEqual(state.State.Pending))
+        {
+            state.State = state.State with { Pending = pending, Bumped = state.State.Bumped + bumped };
+            await state.WriteStateAsync();
+        }
+        return View();
+    }
+
+    public Task<PublisherView?> GetAsync() =>
+        Task.FromResult(string.IsNullOrEmpty(state.State.Tenant) ? null : View());
+
+    private async Task<StoredTransaction> BumpAsync(EthereumClient client, IEthSigner signer, StoredTransaction stuck)
+    {
+        // A replacement must raise both fees by at least 12.5 % (geth's and anvil's rule); never below today's suggestion.
+        var (priority, maxFee) = await SuggestFeesAsync(client);
+        var oldPriority = BigInteger.Parse(stuck.MaxPriorityFeePerGas, CultureInfo.InvariantCulture);
+        var oldMax = BigInteger.Parse(stuck.MaxFeePerGas, CultureInfo.InvariantCulture);
+        var newPriority = BigInteger.Max(priority, oldPriority * 9 / 8 + 1);
+        var newMax = BigInteger.Max(maxFee, oldMax * 9 / 8 + 1);
+        if (newMax < newPriority)
+        {
+            newMax = newPriority;
+        }
+        var replacement = stuck with
+        {
+            MaxFeePerGas = newMax.ToString(CultureInfo.InvariantCulture),
+            MaxPriorityFeePerGas = newPriority.ToString(CultureInfo.InvariantCulture),
+            SentAt = clock.GetUtcNow(),
+            Bumps = stuck.Bumps + 1,
+        };
+        var signed = await SignAsync(signer, replacement);
+        replacement = replacement with { Hash = signed.Hash.ToString(), Raw = Hex.Encode(signed.Encode()) };
+        if (!await BroadcastAsync(signed.Encode(), replacement, CancellationToken.None))
+        {
+            return stuck;
+        }
+        logger.LogInformation("Publisher {Publisher} bumped nonce {Nonce} ({Purpose}) to {MaxFee} / {Priority} as {Hash}", Self, stuck.Nonce, stuck.Purpose, newMax, newPriority, signed.Hash);
+        return replacement;
+    }
+
+    private async Task<bool> BroadcastAsync(byte[] raw, StoredTransaction transaction, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await chain.RequireClient().Rpc.CallAsync("eth_sendRawTransaction", [Hex.Encode(raw)], cancellationToken);
+            return true;
+        }
+        catch (RpcException exception)
+        {
+            // Already known, already mined (nonce too low) or underpriced: the check loop sorts it out.
+            logger.LogDebug("Rebroadcast of {Hash} (nonce {Nonce}) answered {Message}", transaction.Hash, transaction.Nonce, exception.RpcMessage);
+            return false;
+        }
+    }
+
+    private async Task<SignedTransaction> SignAsync(IEthSigner signer, StoredTransaction t) =>
+        await signer.SignTransactionAsync(new Eip1559Transaction
+        {
+            ChainId = chain.RequireDeployment().ChainId,
+            Nonce = t.Nonce,
+            GasLimit = t.GasLimit,
+            To = Address.Parse(t.To),
+            Data = Hex.Decode(t.Data),
+            MaxFeePerGas = BigInteger.Parse(t.MaxFeePerGas, CultureInfo.InvariantCulture),
+            MaxPriorityFeePerGas = BigInteger.Parse(t.MaxPriorityFeePerGas, CultureInfo.InvariantCulture),
+        });
+
+    private static async Task<(BigInteger Priority, BigInteger MaxFee)> SuggestFeesAsync(EthereumClient client)
+    {
+        var priority = await client.GetMaxPriorityFeePerGasAsync();
+        var latest = await client.GetBlockAsync(BlockTag.Latest);
+        var baseFee = latest?.BaseFeePerGas ?? await client.GetGasPriceAsync();
+        return (priority, baseFee * 2 + priority);
+    }
+
+    private RequestRefusedException Underfunded(BigInteger needed, string purpose) => new(RefusalReason.PublisherUnderfunded, Self.ToString(),
+        $"Publisher {Self} holds {_balance} wei but {purpose} needs up to {needed} wei of gas; fund it. Nothing was sent.");
+
+    private PublisherView View() => new(Self, state.State.Tenant, state.State.NextNonce, _balance,
+        _typicalCost > 0 && _balance < _typicalCost,
+        [.. state.State.Pending.Select(p => new PendingTransaction(p.Nonce, Hash32.Parse(p.Hash), p.Purpose,
+            BigInteger.Parse(p.MaxFeePerGas, CultureInfo.InvariantCulture), BigInteger.Parse(p.MaxPriorityFeePerGas, CultureInfo.InvariantCulture), p.Bumps))],
+        state.State.Sent, state.State.Bumped);
+}

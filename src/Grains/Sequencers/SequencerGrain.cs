@@ -1,0 +1,198 @@
+using System.Numerics;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.L1;
+using Hosting.Contracts.Publishers;
+using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Tenants;
+using Hosting.Grains.L1;
+using Hosting.L1.Abi;
+using Hosting.L1.Rpc;
+
+namespace Hosting.Grains.Sequencers;
+
+public sealed class SequencerGrain(
+    [PersistentState("sequencer", GrainStorage.Name)] IPersistentState<SequencerState> state,
+    L1Chain chain,
+    AccountKeys keys) : Grain, ISequencerGrain
+{
+    private static readonly TimeSpan ApprovalWait = TimeSpan.FromSeconds(60);
+
+    private Address Self => Address.Parse(this.GetPrimaryKeyString());
+
+    public async Task<SequencerView> ImportAsync(string tenant)
+    {
+        if (await GrainFactory.GetGrain<ITenantGrain>(tenant).GetAsync() is null)
+        {
+            throw new RequestRefusedException(RefusalReason.UnknownTenant, tenant, $"No tenant has the id '{tenant}'; create it before importing {Self}.");
+        }
+        if (state.State.Tenant is { Length: > 0 } owner)
+        {
+            throw owner == tenant
+                ? new RequestRefusedException(RefusalReason.AlreadyImported, Self.ToString(), $"Sequencer {Self} is already imported by tenant '{tenant}'.")
+                : new RequestRefusedException(RefusalReason.AlreadyImported, Self.ToString(), $"Sequencer {Self} is already hosted for another tenant; a key is hosted once.");
+        }
+        if (!keys.Contains(Self))
+        {
+            throw new RequestRefusedException(RefusalReason.KeyNotInStore, Self.ToString(), $"The key store holds no key for {Self}; import the key first.");
+        }
+        await GrainFactory.GetGrain<ITenantGrain>(tenant).AddSequencerAsync(Self);
+        state.State = state.State with { Tenant = tenant };
+        await state.WriteStateAsync();
+        return state.State.ToView(Self);
+    }
+
+    public async Task<SequencerView> RegisterAsync(string tenant, SequencerRegistration registration)
+    {
+        RequireTenant(tenant);
+        var view = state.State.ToView(Self);
+        if (view.Status is not (SequencerStatus.None or SequencerStatus.Exited))
+        {
+            throw new RequestRefusedException(RefusalReason.WrongStatus, Self.ToString(), $"Sequencer {Self} is {view.Status}; only an unregistered or exited sequencer registers.");
+        }
+        if (registration.Withdrawer.IsZero || registration.Stake <= 0)
+        {
+            throw new RequestRefusedException(RefusalReason.BadInput, Self.ToString(), $"Registering {Self} needs a withdrawer and a positive stake, got {registration.Withdrawer} and {registration.Stake}.");
+        }
+        var deployment = chain.RequireDeployment();
+        var client = chain.RequireClient();
+        var register = RegistryAbi.Register.EncodeCall(Self, registration.Withdrawer, registration.Stake);
+        await RefuseRegistryRevertAsync(client, deployment.Registry, registration.Publisher, register, "register");
+
+        var publisher = GrainFactory.GetGrain<IPublisherGrain>(registration.Publisher.ToString());
+        var allowance = (BigInteger)RegistryAbi.Allowance.DecodeOutput(await client.CallAsync(
+            new CallRequest(deployment.Token, RegistryAbi.Allowance.EncodeCall(registration.Publisher, deployment.Registry))))[0]!;
+        if (allowance < registration.Stake)
+        {
+            var approval = await publisher.SendAsync(tenant, new L1Call(deployment.Token, RegistryAbi.Approve.EncodeCall(deployment.Registry, registration.Stake), $"approve stake of {Self}"));
+            await client.WaitForReceiptAsync(approval, ApprovalWait);
+        }
+        var hash = await publisher.SendAsync(tenant, new L1Call(deployment.Registry, register, $"register {Self}"));
+        state.State = state.State with
+        {
+            Publisher = registration.Publisher.ToString(),
+            RequestedWithdrawer = registration.Withdrawer.ToString(),
+            RegisterTransaction = hash.ToString(),
+            LastTransaction = hash.ToString(),
+        };
+        await state.WriteStateAsync();
+        return state.State.ToView(Self);
+    }
+
+    public async Task<SequencerView> ExitAsync(string tenant)
+    {
+        RequireTenant(tenant);
+        var view = state.State.ToView(Self);
+        if (view.Status != SequencerStatus.Active)
+        {
+            throw new RequestRefusedException(RefusalReason.WrongStatus, Self.ToString(), $"Sequencer {Self} is {view.Status}; only an Active sequencer exits.");
+        }
+        var withdrawer = view.Withdrawer!.Value;
+        if (!keys.Contains(withdrawer))
+        {
+            throw new RequestRefusedException(RefusalReason.WithdrawerNotHosted, withdrawer.ToString(), $"Only the withdrawer {withdrawer} may exit {Self}, and the key store has no key for it.");
+        }
+        var exit = RegistryAbi.InitiateExit.EncodeCall(Self);
+        var hash = await GrainFactory.GetGrain<IPublisherGrain>(withdrawer.ToString())
+            .SendAsync(tenant, new L1Call(chain.RequireDeployment().Registry, exit, $"exit {Self}"));
+        state.State = state.State with { LastTransaction = hash.ToString() };
+        await state.WriteStateAsync();
+        return state.State.ToView(Self);
+    }
+
+    public Task<SequencerView?> GetAsync() =>
+        Task.FromResult(state.State.Tenant is { Length: > 0 } ? state.State.ToView(Self) : null);
+
+    public async Task<L1Reaction> ApplyAsync(L1Event l1Event)
+    {
+        if (state.State.Tenant is not { Length: > 0 } || IndexOf(l1Event) >= 0)
+        {
+            return Reaction();
+        }
+        state.State = state.State with { Facts = [.. state.State.Facts, StoredEvent.From(l1Event)] };
+        await state.WriteStateAsync();
+        return Reaction();
+    }
+
+    public async Task<L1Reaction> RemoveAsync(L1Event l1Event)
+    {
+        var index = IndexOf(l1Event);
+        if (index < 0)
+        {
+            return Reaction();
+        }
+        state.State = state.State with { Facts = state.State.Facts[..index] };
+        await state.WriteStateAsync();
+        return Reaction();
+    }
+
+    public async Task<L1Reaction> OnBlockAsync(ulong number, Hash32 hash)
+    {
+        var view = state.State.ToView(Self);
+        if (view.Status != SequencerStatus.Exiting || view.ExitUnlockBlock is not { } unlock || state.State.FinalizeSentFor == unlock)
+        {
+            return Reaction();
+        }
+        if (number < unlock)
+        {
+            return L1Reaction.WakeAt(unlock);
+        }
+        try
+        {
+            // finalizeExit may be sent by anyone: the publisher that registered pays for it.
+            var publisher = state.State.Publisher is { } p ? Address.Parse(p) : view.Withdrawer!.Value;
+            var sent = await GrainFactory.GetGrain<IPublisherGrain>(publisher.ToString())
+                .SendAsync(state.State.Tenant, new L1Call(chain.RequireDeployment().Registry, RegistryAbi.FinalizeExit.EncodeCall(Self), $"finalize exit of {Self}"));
+            state.State = state.State with { FinalizeSentFor = unlock, LastTransaction = sent.ToString() };
+            await state.WriteStateAsync();
+            return L1Reaction.None;
+        }
+        catch (Exception exception) when (exception is L1RevertException or RequestRefusedException)
+        {
+            // Not yet executable at the pending block, or the publisher cannot pay right now: try again on the
+            // next block rather than failing the follower's delivery, which would hold up every other consumer.
+            return L1Reaction.WakeAt(number + 1);
+        }
+    }
+
+    private L1Reaction Reaction()
+    {
+        var view = state.State.ToView(Self);
+        return view.Status == SequencerStatus.Exiting && view.ExitUnlockBlock is { } unlock && state.State.FinalizeSentFor != unlock
+            ? L1Reaction.WakeAt(unlock)
+            : L1Reaction.None;
+    }
+
+    private int IndexOf(L1Event e)
+    {
+        var hash = e.Position.BlockHash.ToString();
+        return state.State.Facts.FindIndex(f => f.BlockHash == hash && f.LogIndex == e.Position.LogIndex);
+    }
+
+    private void RequireTenant(string tenant)
+    {
+        if (state.State.Tenant != tenant)
+        {
+            // The same answer whether the sequencer is unknown or another tenant's: tenants learn nothing of each other.
+            throw new RequestRefusedException(RefusalReason.NotThisTenants, Self.ToString(), $"Tenant '{tenant}' hosts no sequencer {Self}.");
+        }
+    }
+
+    /// <summary>Simulates the registry call first so its own refusals (stake below minimum, already registered) come back decoded and nothing is sent.</summary>
+    private static async Task RefuseRegistryRevertAsync(EthereumClient client, Address registry, Address from, byte[] data, string function)
+    {
+        try
+        {
+            await client.CallAsync(new CallRequest(registry, data) { From = from });
+        }
+        catch (RpcException exception) when (exception.ErrorDataBytes is { } revert
+            && RegistryAbi.Contract.DecodeRevert(revert) is RevertReason.CustomError { Name: var name } reason
+            && name.StartsWith("Registry__", StringComparison.Ordinal))
+        {
+            throw new L1RevertException(registry, function, name, reason.ToString());
+        }
+        catch (RpcException)
+        {
+            // Any other revert here is the token transfer, which the approval below takes care of.
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Hosting.Grains.L1;
+using Hosting.L1.Rpc;
+using Hosting.Silo.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Hosting.Silo.L1;
+
+/// <summary>Puts the L1 follower and the services the sequencer and publisher grains use into a silo.</summary>
+public static class L1Hosting
+{
+    /// <summary>
+    /// Registers <see cref="L1Chain"/> from <paramref name="options"/> (idle, with a warning, when no RPC URL or
+    /// no deployment with contracts is configured), the <see cref="AccountKeys"/> and the per-silo head watch.
+    /// </summary>
+    public static IServiceCollection AddL1Follower(this IServiceCollection services, L1Options options, L1FollowerOptions? follower = null)
+    {
+        services.TryAddSingleton<AccountKeys>();
+        services.AddSingleton(provider => CreateChain(options, follower ?? FollowerOptions(options), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Hosting.L1")));
+        services.AddHostedService<L1HeadWatch>();
+        return services;
+    }
+
+    public static L1FollowerOptions FollowerOptions(L1Options options) => new()
+    {
+        PollInterval = TimeSpan.FromMilliseconds(options.PollMilliseconds),
+        ReorgDepth = options.ReorgDepth,
+    };
+
+    private static L1Chain CreateChain(L1Options options, L1FollowerOptions follower, ILogger logger)
+    {
+        var urls = options.RpcUrls.Select(url => new Uri(url)).ToList();
+        var http = urls.Where(u => u.Scheme is "http" or "https").ToList();
+        if (http.Count == 0)
+        {
+            logger.LogWarning("No Hosting:L1:RpcUrls configured: the L1 follower, sequencers and publishers stay idle.");
+            return new L1Chain(null, null, follower);
+        }
+        var client = new EthereumClient(new JsonRpcClient(new RpcOptions
+        {
+            Endpoints = http,
+            WebSocketEndpoints = [.. urls.Where(u => u.Scheme is "ws" or "wss")],
+            HeadPollInterval = follower.PollInterval,
+        }));
+        if (options.DeploymentFile is not { Length: > 0 } file || !File.Exists(file))
+        {
+            logger.LogWarning("No L1 deployment file at '{File}' (Hosting:L1:DeploymentFile): the L1 follower stays idle.", options.DeploymentFile);
+            return new L1Chain(client, null, follower);
+        }
+        var deployment = L1Deployment.Read(file);
+        if (deployment is null)
+        {
+            logger.LogWarning("The L1 deployment file {File} names no contracts: the L1 follower stays idle.", file);
+        }
+        else
+        {
+            logger.LogInformation("Following registry {Registry} and rollup {Rollup} from block {Block}", deployment.Registry, deployment.Rollup, deployment.DeployBlock);
+        }
+        return new L1Chain(client, deployment, follower);
+    }
+}

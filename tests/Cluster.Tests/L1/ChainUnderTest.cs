@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using Hosting.Cluster.Tests.Postgres;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.L1;
+using Hosting.Grains.L1;
+using Hosting.Silo.Configuration;
+using Hosting.Silo.L1;
+using Hosting.TestKit;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+
+namespace Hosting.Cluster.Tests.L1;
+
+/// <summary>
+/// A real anvil (automine on, so each transaction is its own block, and the tests mine empty blocks to move
+/// time) with infra/l1 deployed by its own forge script, and a TestCluster of silos on PostgreSQL following it.
+/// </summary>
+public sealed class ChainUnderTest : IAsyncDisposable
+{
+    private const string RpcKey = "HostingTest:L1:Rpc";
+    private const string DeploymentKey = "HostingTest:L1:Deployment";
+
+    private ChainUnderTest(AnvilNode anvil, string deploymentFile, L1Deployment deployment, TestCluster cluster)
+    {
+        Anvil = anvil;
+        DeploymentFile = deploymentFile;
+        Deployment = deployment;
+        Cluster = cluster;
+    }
+
+    public AnvilNode Anvil { get; }
+    public string DeploymentFile { get; }
+    public L1Deployment Deployment { get; }
+    public TestCluster Cluster { get; }
+    public IGrainFactory Grains => Cluster.Client;
+
+    public static async Task<ChainUnderTest> StartAsync(short silos = 2)
+    {
+        var anvil = await AnvilNode.StartAsync();
+        var file = Path.Combine(RepositoryRoot.Combine(".run"), "tests", $"deployment-{Guid.NewGuid():N}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await DeployAsync(anvil, file);
+        var deployment = L1Deployment.Read(file) ?? throw new InvalidOperationException($"{file} names no contracts");
+        var db = await PostgresCluster.CreateMigratedDatabaseAsync();
+        var cluster = await PostgresCluster.StartAsync(db, silos, configure: builder =>
+        {
+            builder.Properties[RpcKey] = anvil.RpcUrl.ToString();
+            builder.Properties[DeploymentKey] = file;
+            builder.AddSiloBuilderConfigurator<SiloOnL1>();
+        });
+        return new ChainUnderTest(anvil, file, deployment, cluster);
+    }
+
+    /// <summary>Runs infra/l1's deploy script against the anvil, as the `hosting devnet` command does.</summary>
+    private static async Task DeployAsync(AnvilNode anvil, string file)
+    {
+        var info = new ProcessStartInfo(Tools.Forge)
+        {
+            WorkingDirectory = RepositoryRoot.Combine("infra", "l1"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "script", "script/Deploy.s.sol:Deploy", "--rpc-url", anvil.RpcUrl.ToString(), "--broadcast", "--unlocked", "--sender", AnvilNode.DevAccount0 })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment["DEPLOYMENT_FILE"] = file;
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"forge script Deploy did not finish in 90 s against {anvil.RpcUrl}: {await error} {await output}");
+        }
+        if (process.ExitCode != 0 || !File.Exists(file))
+        {
+            throw new InvalidOperationException($"forge script Deploy failed ({process.ExitCode}): {await error} {await output}");
+        }
+    }
+
+    public Task<ulong> HeadAsync() => Anvil.BlockNumberAsync().ContinueWith(t => (ulong)t.Result);
+
+    public async Task MineAsync(int blocks)
+    {
+        await Anvil.MineAsync(blocks);
+    }
+
+    /// <summary>Waits until the follower has processed the chain's current head.</summary>
+    public async Task FollowedAsync(TimeSpan? timeout = null)
+    {
+        var head = await HeadAsync();
+        var follower = Grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key);
+        var reached = await Eventually.WaitAsync(async () => (await follower.GetAsync()).LastBlock >= head, timeout ?? TimeSpan.FromSeconds(60));
+        Assert.True(reached, $"the follower did not reach block {head}: {await follower.GetAsync()}");
+    }
+
+    /// <summary>The staking-token balance of <paramref name="account"/>, read with the real cast.</summary>
+    public async Task<BigInteger> TokenBalanceAsync(Address account)
+    {
+        var result = await ProcessRunner.RunAsync(Tools.Cast, "call", Deployment.Token.ToString(), "balanceOf(address)(uint256)", account.ToString(), "--rpc-url", Anvil.RpcUrl.ToString());
+        return BigInteger.Parse(result.EnsureSuccess("cast call balanceOf").Output.Split(' ')[0], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>statusOf(sequencer) on the registry, read with cast (0 None, 1 Queued, 2 Active, 3 Exiting, 4 Exited).</summary>
+    public async Task<int> RegistryStatusAsync(Address sequencer)
+    {
+        var result = await ProcessRunner.RunAsync(Tools.Cast, "call", Deployment.Registry.ToString(), "statusOf(address)(uint8)", sequencer.ToString(), "--rpc-url", Anvil.RpcUrl.ToString());
+        return int.Parse(result.EnsureSuccess("cast call statusOf").Output, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Sends a transaction from an unlocked anvil account with the real cast (a party outside the platform).</summary>
+    public async Task CastSendAsync(Address from, Address to, string signature, params string[] arguments)
+    {
+        var result = await ProcessRunner.RunAsync(Tools.Cast, ["send", "--unlocked", "--from", from.ToString(), to.ToString(), signature, .. arguments, "--rpc-url", Anvil.RpcUrl.ToString()]);
+        result.EnsureSuccess($"cast send {signature}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAsync();
+        await Anvil.DisposeAsync();
+        File.Delete(DeploymentFile);
+    }
+
+    public sealed class SiloOnL1 : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var options = new L1Options
+            {
+                RpcUrls = [siloBuilder.Configuration[RpcKey]!],
+                DeploymentFile = siloBuilder.Configuration[DeploymentKey],
+            };
+            siloBuilder.Services.AddSingleton(DevAccounts.Store);
+            siloBuilder.Services.AddL1Follower(options, new L1FollowerOptions
+            {
+                PollInterval = TimeSpan.FromMilliseconds(100),
+                ReorgDepth = 32,
+                FeeBumpAfter = TimeSpan.FromSeconds(2),
+                PublisherCheckInterval = TimeSpan.FromSeconds(1),
+                ConfirmationDepth = 8,
+            });
+        }
+    }
+}
