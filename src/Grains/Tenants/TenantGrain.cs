@@ -45,6 +45,35 @@ public sealed class TenantGrain(
         }
     }
 
+    public async Task RecordSequencerStatusAsync(Address sequencer, SequencerStatus status)
+    {
+        RequireExists();
+        var text = sequencer.ToString();
+        if (!state.State.Sequencers.Contains(text))
+        {
+            state.State.Sequencers.Add(text);
+        }
+        else if (state.State.SequencerStatuses.TryGetValue(text, out var stored) && stored == (int)status)
+        {
+            return;
+        }
+        state.State.SequencerStatuses[text] = (int)status;
+        await state.WriteStateAsync();
+    }
+
+    public Task<SequencerPage> ListSequencersAsync(SequencerQuery query)
+    {
+        var statuses = state.State.SequencerStatuses;
+        var matching = state.State.Sequencers
+            .Select(s => new { Text = s, Status = statuses.TryGetValue(s, out var v) ? (SequencerStatus)v : SequencerStatus.None })
+            .Where(s => query.AddressPrefix.Length == 0 || s.Text.StartsWith(query.AddressPrefix, StringComparison.Ordinal))
+            .Where(s => query.Status is null || s.Status == query.Status)
+            .ToList();
+        var items = matching.Skip((query.Page - 1) * query.PageSize).Take(query.PageSize)
+            .Select(s => new SequencerSummary(Address.Parse(s.Text), s.Status)).ToList();
+        return Task.FromResult(new SequencerPage(items, matching.Count, query.Page, query.PageSize));
+    }
+
     public Task<TenantHoldings> GetHoldingsAsync() => Task.FromResult(new TenantHoldings(
         [.. state.State.Sequencers.Select(Address.Parse)],
         [.. state.State.Publishers.Select(Address.Parse)]));
@@ -71,4 +100,7 @@ public sealed record TenantState
     /// <summary>Addresses as text: stored state is JSON, and text survives any serializer.</summary>
     [Id(2)] public List<string> Sequencers { get; init; } = [];
     [Id(3)] public List<string> Publishers { get; init; } = [];
+
+    /// <summary>Each sequencer's last reported status (a <see cref="SequencerStatus"/> number), for paging without grain calls.</summary>
+    [Id(4)] public Dictionary<string, int> SequencerStatuses { get; init; } = [];
 }
