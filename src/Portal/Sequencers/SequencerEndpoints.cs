@@ -150,6 +150,10 @@ public static class SequencerEndpoints
         {
             return Results.Problem(title: "L1 would revert", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
         }
+        catch (InvalidOperationException e) when (e.Message.Contains("No L1", StringComparison.Ordinal))
+        {
+            return Results.Problem(title: "L1 not configured", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 
     private static IResult InvalidAddress(string address) =>

@@ -47,4 +47,28 @@ public sealed class SequencerListTests(DevnetSilo silo) : IClassFixture<DevnetSi
         Assert.Equal(0, none.GetProperty("total").GetInt32());
         Assert.Equal(0, none.GetProperty("items").GetArrayLength());
     }
+
+    [Fact]
+    public async Task actions_on_an_imported_sequencer_refuse_what_cannot_happen_with_a_problem_and_change_nothing()
+    {
+        var (tenant, token) = await PortalTenants.CreateAsync(silo);
+        var (_, otherToken) = await PortalTenants.CreateAsync(silo);
+        using var client = silo.WithToken(token);
+        var key = await PortalTenants.CastKeystoreAsync("pw");
+        (await client.PostAsJsonAsync("/eth/v1/keystores", new { keystores = new[] { key.Json }, passwords = new[] { "pw" } })).EnsureSuccessStatusCode();
+        var path = $"/api/v1/tenants/{tenant}/sequencers/{key.Address}";
+
+        var exit = await client.PostAsync(path + "/exit", null);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, exit.StatusCode);
+        Assert.Contains("only an Active sequencer exits", await exit.Content.ReadAsStringAsync());
+
+        var register = new { stake = "100000000000000000000", withdrawer = "0x" + new string('3', 40), publisher = "0x" + new string('4', 40) };
+        var noL1 = await client.PostAsJsonAsync(path + "/register", register);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, noL1.StatusCode);
+        Assert.Contains("Hosting:L1", await noL1.Content.ReadAsStringAsync());
+
+        using var intruder = silo.WithToken(otherToken);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await intruder.PostAsJsonAsync(path + "/register", register)).StatusCode);
+        Assert.Equal("unregistered", (await client.GetFromJsonAsync<JsonElement>(path)).GetProperty("status").GetString());
+    }
 }
