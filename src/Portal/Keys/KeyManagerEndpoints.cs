@@ -311,7 +311,7 @@ public static class KeyManagerEndpoints
         {
             return (null, null, Results.Problem(
                 title: "Key custody is not configured",
-                detail: "The key API needs the signing-safety database: set Hosting:Postgres:ConnectionString (environment Hosting__Postgres__ConnectionString).",
+                detail: "Key custody is not wired in this process: the key API is served by a silo with Hosting:Postgres:ConnectionString set (environment Hosting__Postgres__ConnectionString).",
                 statusCode: StatusCodes.Status503ServiceUnavailable));
         }
         if (http.User.IsInRole(BearerTokenHandler.AdminRole))

@@ -156,6 +156,34 @@ public sealed class KeyManagerTests(DevnetSilo silo) : IClassFixture<DevnetSilo>
     }
 }
 
+public sealed class RemoteKeyTests(DevnetSilo silo) : IClassFixture<DevnetSilo>
+{
+    [Fact]
+    public async Task remote_keys_need_a_valid_reference_and_a_configured_backend_and_are_described_in_openapi()
+    {
+        var (_, token) = await PortalTenants.CreateAsync(silo);
+        using var client = silo.WithToken(token);
+        var address = "0x" + new string('5', 40);
+
+        var badUrl = await client.PostAsJsonAsync("/eth/v1/remotekeys", new { remote_keys = new[] { new { pubkey = address, url = "ftp://vault/key" } } });
+        Assert.Equal(HttpStatusCode.BadRequest, badUrl.StatusCode);
+        Assert.True((await badUrl.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("remote_keys[0].url", out _));
+
+        var noHsm = await client.PostAsJsonAsync("/eth/v1/remotekeys", new { remote_keys = new[] { new { pubkey = address, url = "pkcs11:token=sequencers;object=k1" } } });
+        Assert.Equal(HttpStatusCode.OK, noHsm.StatusCode);
+        var status = (await noHsm.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data")[0];
+        Assert.Equal("error", status.GetProperty("status").GetString());
+        Assert.Contains("pkcs11", status.GetProperty("message").GetString());
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>("/eth/v1/remotekeys")).GetProperty("data").GetArrayLength());
+
+        var openApi = await silo.Anonymous.GetStringAsync("/openapi/v1.json");
+        foreach (var path in new[] { "/eth/v1/keystores", "/eth/v1/remotekeys", "/api/v1/tenants/{tenantId}/sequencers", "/api/v1/tenants/{tenantId}/sequencers/{address}/register" })
+        {
+            Assert.Contains($"\"{path}\"", openApi);
+        }
+    }
+}
+
 /// <summary>A silo without PostgreSQL has no key custody: the key API says which setting is missing.</summary>
 public sealed class KeyManagerWithoutPostgresTests(DevnetSiloWithoutPostgres silo) : IClassFixture<DevnetSiloWithoutPostgres>
 {
