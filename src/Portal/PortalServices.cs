@@ -14,6 +14,7 @@ public static class PortalServices
     {
         services.AddSingleton(options);
         services.AddProblemDetails();
+        services.AddAntiforgery(o => o.Cookie.Name = "hosting.antiforgery");
         services.AddOpenApi("v1");
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = RequestBody.Limit);
         services.AddAuthentication(BearerTokenHandler.SchemeName)

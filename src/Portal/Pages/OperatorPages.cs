@@ -9,6 +9,7 @@ using Hosting.Portal.Keys;
 using Hosting.Portal.Sequencers;
 using Hosting.Signing;
 using Hosting.Signing.Keystore;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
@@ -32,16 +33,20 @@ public static class OperatorPages
     {
         routes.MapGet("/", () => Results.Redirect("/operator")).ExcludeFromDescription();
         var pages = routes.MapGroup("/operator").ExcludeFromDescription();
-        pages.MapGet("/sign-in", (string? error) => Html("Sign in", SignInForm(error), null));
+        pages.MapGet("/sign-in", (HttpContext http, string? error) => Html(http, "Sign in", SignInForm(error), null));
         pages.MapPost("/sign-in", SignInAsync);
-        pages.MapPost("/sign-out", async (HttpContext http) =>
+        var signedIn = pages.MapGroup("").RequireAuthorization(Policy);
+        signedIn.MapPost("/sign-out", async (HttpContext http) =>
         {
+            if (await StaleFormAsync(http) is { } stale)
+            {
+                return stale;
+            }
             await http.SignOutAsync(CookieScheme);
             return Results.Redirect("/operator/sign-in");
         });
-        var signedIn = pages.MapGroup("").RequireAuthorization(Policy);
         signedIn.MapGet("", DashboardAsync);
-        signedIn.MapGet("/keys/import", (HttpContext http) => Html("Import a keystore", ImportForm(null), Tenant(http)));
+        signedIn.MapGet("/keys/import", (HttpContext http) => Html(http, "Import a keystore", ImportForm(null), Tenant(http)));
         signedIn.MapPost("/keys/import", ImportAsync);
         signedIn.MapGet("/sequencers/{address}", DetailAsync);
         return routes;
@@ -49,12 +54,16 @@ public static class OperatorPages
 
     private static async Task<IResult> SignInAsync(HttpContext http, IGrainFactory grains)
     {
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var token = form["token"].ToString().Trim();
         if (!TenantCredential.TryParse(token, out var tenant, out var secretHash)
             || await grains.GetGrain<ITenantAccessGrain>(tenant).AuthenticateAsync(secretHash) is not { } issued)
         {
-            return Html("Sign in", SignInForm("That token is not a valid tenant token: check it was copied whole and not revoked."), null, StatusCodes.Status401Unauthorized);
+            return Html(http, "Sign in", SignInForm("That token is not a valid tenant token: check it was copied whole and not revoked."), null, StatusCodes.Status401Unauthorized);
         }
         var identity = new ClaimsIdentity(
             [new Claim(BearerTokenHandler.TenantClaim, tenant), new Claim(ClaimTypes.Name, $"{tenant}/{issued.Label}")], CookieScheme);
@@ -79,7 +88,7 @@ public static class OperatorPages
         if (problem is not null)
         {
             body.Append("<p role=\"alert\">That filter is not valid: use hex digits for the address and a status from the list.</p>");
-            return Html("Sequencers", body.ToString(), tenant, StatusCodes.Status400BadRequest);
+            return Html(http, "Sequencers", body.ToString(), tenant, StatusCodes.Status400BadRequest);
         }
         var found = await grains.GetGrain<ITenantGrain>(tenant).ListSequencersAsync(query!);
         if (found.Total == 0)
@@ -87,7 +96,7 @@ public static class OperatorPages
             body.Append(query!.Status is null && query.AddressPrefix.Length == 0
                 ? "<p class=\"empty\">No sequencers yet. <a href=\"/operator/keys/import\">Import a keystore</a> to host your first one.</p>"
                 : "<p class=\"empty\">No sequencer matches this filter. <a href=\"/operator\">Show all</a>.</p>");
-            return Html("Sequencers", body.ToString(), tenant);
+            return Html(http, "Sequencers", body.ToString(), tenant);
         }
         var pages = (found.Total + found.PageSize - 1) / found.PageSize;
         body.Append($"<p>{found.Total} sequencer{(found.Total == 1 ? "" : "s")}, page {found.Page} of {pages}.</p>")
@@ -107,7 +116,7 @@ public static class OperatorPages
             body.Append($"<a rel=\"next\" href=\"{Link(found.Page + 1)}\">Next</a>");
         }
         body.Append("</nav>");
-        return Html("Sequencers", body.ToString(), tenant);
+        return Html(http, "Sequencers", body.ToString(), tenant);
     }
 
     private static async Task<IResult> ImportAsync(HttpContext http, IGrainFactory grains)
@@ -115,12 +124,16 @@ public static class OperatorPages
         var tenant = Tenant(http);
         if (http.RequestServices.GetService<KeyCustody>() is not { } custody)
         {
-            return Html("Import a keystore", ImportForm("Key custody is not configured on this server (Hosting:Postgres:ConnectionString is missing)."), tenant, StatusCodes.Status503ServiceUnavailable);
+            return Html(http, "Import a keystore", ImportForm("Key custody is not configured on this server (Hosting:Postgres:ConnectionString is missing)."), tenant, StatusCodes.Status503ServiceUnavailable);
+        }
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
         }
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         if (form.Files.GetFile("keystore") is not { Length: > 0 } file)
         {
-            return Html("Import a keystore", ImportForm("Choose a keystore file (Web3 Secret Storage v3 JSON)."), tenant, StatusCodes.Status400BadRequest);
+            return Html(http, "Import a keystore", ImportForm("Choose a keystore file (Web3 Secret Storage v3 JSON)."), tenant, StatusCodes.Status400BadRequest);
         }
         string json;
         using (var reader = new StreamReader(file.OpenReadStream()))
@@ -131,13 +144,13 @@ public static class OperatorPages
         var result = (await custody.RegisterKeystoresAsync(tenant, [new KeystoreInput(json, form["password"].ToString())], who, 1, http.RequestAborted))[0];
         if (result.Key is not { } key)
         {
-            return Html("Import a keystore", ImportForm($"Not imported: {result.Error?.Message}"), tenant, StatusCodes.Status400BadRequest);
+            return Html(http, "Import a keystore", ImportForm($"Not imported: {result.Error?.Message}"), tenant, StatusCodes.Status400BadRequest);
         }
         if (await KeyManagerEndpoints.HostAsync(grains, tenant, key.Address) is { } refused)
         {
-            return Html("Import a keystore", ImportForm($"The key is in custody but not hosted: {refused}"), tenant, StatusCodes.Status409Conflict);
+            return Html(http, "Import a keystore", ImportForm($"The key is in custody but not hosted: {refused}"), tenant, StatusCodes.Status409Conflict);
         }
-        return Html("Keystore imported",
+        return Html(http, "Keystore imported",
             $"<p role=\"status\">Imported sequencer <a href=\"/operator/sequencers/{key.Address}\"><code>{key.Address}</code></a>.</p><p><a href=\"/operator\">Back to the sequencers</a></p>",
             tenant);
     }
@@ -149,7 +162,7 @@ public static class OperatorPages
             || await grains.GetGrain<ISequencerGrain>(sequencer.ToString()).GetAsync() is not { } view
             || view.Tenant != tenant)
         {
-            return Html("Unknown sequencer", $"<p>You host no sequencer <code>{E(address)}</code>. <a href=\"/operator\">Back to the sequencers</a></p>", tenant, StatusCodes.Status404NotFound);
+            return Html(http, "Unknown sequencer", $"<p>You host no sequencer <code>{E(address)}</code>. <a href=\"/operator\">Back to the sequencers</a></p>", tenant, StatusCodes.Status404NotFound);
         }
         var d = SequencerDetail.From(view);
         var rows = new (string, string?)[]
@@ -165,35 +178,52 @@ public static class OperatorPages
             body.Append($"<dt>{label}</dt><dd>{(value is null ? "—" : $"<code>{E(value)}</code>")}</dd>");
         }
         body.Append("</dl><p><a href=\"/operator\">Back to the sequencers</a></p>");
-        return Html($"Sequencer {d.Address}", body.ToString(), tenant);
+        return Html(http, $"Sequencer {d.Address}", body.ToString(), tenant);
     }
 
     private static string Tenant(HttpContext http) => http.User.FindFirst(BearerTokenHandler.TenantClaim)!.Value;
 
     private static string SignInForm(string? error) =>
         (error is null ? "" : $"<p role=\"alert\">{E(error)}</p>")
-        + "<form method=\"post\" action=\"/operator/sign-in\"><p><label for=\"token\">Tenant API token</label><br>"
+        + "<form method=\"post\" action=\"/operator/sign-in\"><!--csrf--><p><label for=\"token\">Tenant API token</label><br>"
         + "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required size=\"60\" aria-describedby=\"token-help\"></p>"
         + "<p id=\"token-help\">A token your platform admin issued for your tenant, starting with <code>hst.</code></p>"
         + "<p><button type=\"submit\">Sign in</button></p></form>";
 
     private static string ImportForm(string? error) =>
         (error is null ? "" : $"<p role=\"alert\">{E(error)}</p>")
-        + "<form method=\"post\" action=\"/operator/keys/import\" enctype=\"multipart/form-data\">"
+        + "<form method=\"post\" action=\"/operator/keys/import\" enctype=\"multipart/form-data\"><!--csrf-->"
         + "<p><label for=\"keystore\">Keystore file (JSON)</label><br><input id=\"keystore\" name=\"keystore\" type=\"file\" accept=\".json,application/json\" required></p>"
         + "<p><label for=\"password\">Keystore password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"off\"></p>"
         + "<p><button type=\"submit\">Import</button></p></form><p><a href=\"/operator\">Back to the sequencers</a></p>";
 
     private const string Style = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}[role=alert]{color:#a00}.empty{padding:1rem;background:#f4f4f4}header form{display:inline}";
 
-    private static IResult Html(string title, string body, string? tenant, int status = StatusCodes.Status200OK)
+    // Every form carries an antiforgery token (on top of the SameSite=Strict cookie): a page posts only what it served.
+    private static string Csrf(HttpContext http)
+    {
+        var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+        return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
+    }
+
+    private static async Task<IResult?> StaleFormAsync(HttpContext http)
+    {
+        if (await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
+        {
+            return null;
+        }
+        var tenant = http.User.FindFirst(BearerTokenHandler.TenantClaim)?.Value;
+        return Html(http, "Form expired", "<p role=\"alert\">That form was stale or not sent from this portal; nothing was done. <a href=\"/operator\">Start again</a>.</p>", tenant, StatusCodes.Status400BadRequest);
+    }
+
+    private static IResult Html(HttpContext http, string title, string body, string? tenant, int status = StatusCodes.Status200OK)
     {
         var signedIn = tenant is null ? ""
-            : $" · tenant <strong>{E(tenant)}</strong> <form method=\"post\" action=\"/operator/sign-out\"><button type=\"submit\">Sign out</button></form>";
+            : $" · tenant <strong>{E(tenant)}</strong> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
         return Results.Content(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             + $"<title>{E(title)} - sequencer hosting portal</title><style>{Style}</style></head>"
-            + $"<body><header><a href=\"/operator\">Sequencer hosting portal</a>{signedIn}</header><main><h1>{E(title)}</h1>{body}</main></body></html>",
+            + $"<body><header><a href=\"/operator\">Sequencer hosting portal</a>{signedIn}</header><main><h1>{E(title)}</h1>{body}</main></body></html>".Replace("<!--csrf-->", Csrf(http), StringComparison.Ordinal),
             "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 

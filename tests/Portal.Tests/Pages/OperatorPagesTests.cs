@@ -41,4 +41,23 @@ public sealed class OperatorPagesTests(DevnetSilo silo) : IClassFixture<DevnetSi
         await Assertions.Expect(page.GetByRole(AriaRole.Heading)).ToContainTextAsync(keystore.Address);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "4-sequencer-detail.png"), FullPage = true });
     }
+
+    [Fact]
+    public async Task a_sign_in_posted_from_elsewhere_without_the_forms_antiforgery_token_is_refused_and_sets_no_cookie()
+    {
+        var (_, token) = await PortalTenants.CreateAsync(silo);
+        var response = await silo.Anonymous.PostAsync("/operator/sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token }));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("nothing was done", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("hosting.operator", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task the_dashboard_without_a_sign_in_redirects_to_the_sign_in_page()
+    {
+        using var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = silo.BaseAddress };
+        var response = await client.GetAsync("/operator");
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/operator/sign-in", response.Headers.Location!.PathAndQuery);
+    }
 }
