@@ -1,5 +1,8 @@
 using Hosting.Contracts.Tenants;
 using Hosting.Portal.Access;
+using Hosting.Portal.Keys;
+using Hosting.Portal.Pages;
+using Hosting.Portal.Sequencers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -32,7 +35,9 @@ public static class PortalEndpoints
         tenants.MapDelete("/tokens/{tokenId}", RevokeTokenAsync)
             .RequireAuthorization(TenantAccessRequirement.AdminPolicy)
             .WithSummary("Revoke one of the tenant's tokens (platform admin)").Produces(204).ProducesProblem(404);
-        routes.MapGet("/", () => Results.Content(HomePage, "text/html; charset=utf-8")).ExcludeFromDescription();
+        routes.MapSequencers();
+        routes.MapKeyManager();
+        routes.MapOperatorPages();
         return routes;
     }
 
@@ -110,13 +115,6 @@ public static class PortalEndpoints
           document.getElementById('ops').innerHTML = rows.join('') || '<tr><td colspan="4">No operations.</td></tr>';
         });
         </script></main></body></html>
-        """;
-
-    private const string HomePage = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>Sequencer hosting portal</title></head>
-        <body><main><h1>Sequencer hosting portal</h1><p>The operator and delegator pages arrive with the portal work; the API lives under <code>/api/v1</code>.</p></main></body>
-        </html>
         """;
 }
 

@@ -7,6 +7,7 @@ using Hosting.Silo.Configuration;
 using Hosting.Silo.Database;
 using Hosting.Silo.Health;
 using Hosting.Silo.L1;
+using Hosting.Signing;
 using Npgsql;
 using Orleans.Configuration;
 using OpenTelemetry.Metrics;
@@ -42,6 +43,8 @@ public static class SiloApplication
                 // Registered before Orleans so it runs first: the providers read their queries at start.
                 builder.Services.AddHostedService<SchemaMigrationService>();
             }
+            // The signing-safety gate and key custody live in the same database; the portal's key API needs them.
+            builder.Services.AddSigningGate(connectionString, o => o.NodeName = options.SiloName is { Length: > 0 } name ? name : Environment.MachineName);
         }
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         // After Orleans, so the head watch starts once the silo can call grains.

@@ -2,16 +2,23 @@ using Hosting.Silo;
 using Hosting.TestKit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hosting.Portal.Tests;
 
-/// <summary>A real devnet silo with the co-hosted portal, listening on free loopback ports for one test class.</summary>
-public sealed class DevnetSilo : IAsyncLifetime
+/// <summary>
+/// A real devnet silo with the co-hosted portal, listening on free loopback ports for one test class, with a fresh
+/// PostgreSQL database of its own (the signing records behind the key API), as the devnet has.
+/// </summary>
+public class DevnetSilo : IAsyncLifetime
 {
     private WebApplication? _app;
 
     /// <summary>A client holding the devnet's platform-admin token.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>The silo's grains, to set up state the API has no call for (e.g. thousands of sequencers).</summary>
+    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>A client with no credentials.</summary>
     public HttpClient Anonymous { get; private set; } = null!;
@@ -24,9 +31,16 @@ public sealed class DevnetSilo : IAsyncLifetime
         return client;
     }
 
+    /// <summary>False for a silo started without PostgreSQL, to see what the key API says then.</summary>
+    protected virtual bool WithPostgres => true;
+
+    /// <summary>The base address, for a browser.</summary>
+    public Uri BaseAddress => Anonymous.BaseAddress!;
+
     public async Task InitializeAsync()
     {
         var httpPort = FreePort.Next();
+        var postgres = WithPostgres ? await PostgresServer.CreateDatabaseAsync("portal") : null;
         _app = SiloApplication.Build(
             ["--urls", $"http://127.0.0.1:{httpPort}"],
             builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -34,6 +48,7 @@ public sealed class DevnetSilo : IAsyncLifetime
                 ["Hosting:Mode"] = "Devnet",
                 ["Hosting:SiloPort"] = FreePort.Next().ToString(),
                 ["Hosting:GatewayPort"] = FreePort.Next().ToString(),
+                ["Hosting:Postgres:ConnectionString"] = postgres,
             }));
         await _app.StartAsync();
         Anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
@@ -50,4 +65,10 @@ public sealed class DevnetSilo : IAsyncLifetime
             await _app.DisposeAsync();
         }
     }
+}
+
+/// <summary>A devnet silo with no PostgreSQL: no key custody.</summary>
+public sealed class DevnetSiloWithoutPostgres : DevnetSilo
+{
+    protected override bool WithPostgres => false;
 }

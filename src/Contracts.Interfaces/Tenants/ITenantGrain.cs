@@ -1,4 +1,5 @@
 using Hosting.Contracts.Domain;
+using Orleans.Concurrency;
 
 namespace Hosting.Contracts.Tenants;
 
@@ -22,6 +23,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("add-publisher")]
     Task AddPublisherAsync(Address publisher);
 
+    /// <summary>Keeps the tenant's index of sequencer statuses current (called by the sequencer when its status moves).</summary>
+    [Alias("record-sequencer-status")]
+    Task RecordSequencerStatusAsync(Address sequencer, SequencerStatus status);
+
+    /// <summary>One page of the tenant's sequencers from its index, in import order: no sequencer is woken.</summary>
+    [Alias("list-sequencers"), ReadOnly]
+    Task<SequencerPage> ListSequencersAsync(SequencerQuery query);
+
     /// <summary>The tenant's sequencers and publishers.</summary>
     [Alias("holdings")]
     Task<TenantHoldings> GetHoldingsAsync();
@@ -37,3 +46,24 @@ public sealed record TenantProfile(
 public sealed record TenantHoldings(
     [property: Id(0)] IReadOnlyList<Address> Sequencers,
     [property: Id(1)] IReadOnlyList<Address> Publishers);
+
+/// <summary>Which sequencers to list: an optional status, a lower-case 0x-hex address prefix, and a 1-based page.</summary>
+[GenerateSerializer, Immutable, Alias("hosting.sequencer-query")]
+public sealed record SequencerQuery(
+    [property: Id(0)] SequencerStatus? Status,
+    [property: Id(1)] string AddressPrefix,
+    [property: Id(2)] int Page,
+    [property: Id(3)] int PageSize);
+
+[GenerateSerializer, Immutable, Alias("hosting.sequencer-summary")]
+public sealed record SequencerSummary(
+    [property: Id(0)] Address Sequencer,
+    [property: Id(1)] SequencerStatus Status);
+
+/// <summary>A page of sequencers and how many matched in all.</summary>
+[GenerateSerializer, Immutable, Alias("hosting.sequencer-page")]
+public sealed record SequencerPage(
+    [property: Id(0)] IReadOnlyList<SequencerSummary> Items,
+    [property: Id(1)] int Total,
+    [property: Id(2)] int Page,
+    [property: Id(3)] int PageSize);

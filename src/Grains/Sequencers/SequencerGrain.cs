@@ -7,6 +7,8 @@ using Hosting.Contracts.Tenants;
 using Hosting.Grains.L1;
 using Hosting.L1.Abi;
 using Hosting.L1.Rpc;
+using Hosting.Signing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hosting.Grains.Sequencers;
 
@@ -31,13 +33,13 @@ public sealed class SequencerGrain(
                 ? new RequestRefusedException(RefusalReason.AlreadyImported, Self.ToString(), $"Sequencer {Self} is already imported by tenant '{tenant}'.")
                 : new RequestRefusedException(RefusalReason.AlreadyImported, Self.ToString(), $"Sequencer {Self} is already hosted for another tenant; a key is hosted once.");
         }
-        if (!keys.Contains(Self))
+        if (!keys.Contains(Self) && !await InCustodyForAsync(tenant))
         {
             throw new RequestRefusedException(RefusalReason.KeyNotInStore, Self.ToString(), $"The key store holds no key for {Self}; import the key first.");
         }
         await GrainFactory.GetGrain<ITenantGrain>(tenant).AddSequencerAsync(Self);
         state.State = state.State with { Tenant = tenant };
-        await state.WriteStateAsync();
+        await SaveAsync();
         return state.State.ToView(Self);
     }
 
@@ -74,7 +76,7 @@ public sealed class SequencerGrain(
             RegisterTransaction = hash.ToString(),
             LastTransaction = hash.ToString(),
         };
-        await state.WriteStateAsync();
+        await SaveAsync();
         return state.State.ToView(Self);
     }
 
@@ -95,7 +97,7 @@ public sealed class SequencerGrain(
         var hash = await GrainFactory.GetGrain<IPublisherGrain>(withdrawer.ToString())
             .SendAsync(tenant, new L1Call(chain.RequireDeployment().Registry, exit, $"exit {Self}"));
         state.State = state.State with { LastTransaction = hash.ToString() };
-        await state.WriteStateAsync();
+        await SaveAsync();
         return state.State.ToView(Self);
     }
 
@@ -109,7 +111,7 @@ public sealed class SequencerGrain(
             return Reaction();
         }
         state.State = state.State with { Facts = [.. state.State.Facts, StoredEvent.From(l1Event)] };
-        await state.WriteStateAsync();
+        await SaveAsync();
         return Reaction();
     }
 
@@ -121,7 +123,7 @@ public sealed class SequencerGrain(
             return Reaction();
         }
         state.State = state.State with { Facts = state.State.Facts[..index] };
-        await state.WriteStateAsync();
+        await SaveAsync();
         return Reaction();
     }
 
@@ -143,7 +145,7 @@ public sealed class SequencerGrain(
             var sent = await GrainFactory.GetGrain<IPublisherGrain>(publisher.ToString())
                 .SendAsync(state.State.Tenant, new L1Call(chain.RequireDeployment().Registry, RegistryAbi.FinalizeExit.EncodeCall(Self), $"finalize exit of {Self}"));
             state.State = state.State with { FinalizeSentFor = unlock, LastTransaction = sent.ToString() };
-            await state.WriteStateAsync();
+            await SaveAsync();
             return L1Reaction.None;
         }
         catch (Exception exception) when (exception is L1RevertException or RequestRefusedException)
@@ -153,6 +155,35 @@ public sealed class SequencerGrain(
             return L1Reaction.WakeAt(number + 1);
         }
     }
+
+    // Writes the state and, when the status moved, tells the tenant: its index serves the portal's paged
+    // list and status filter without waking every sequencer.
+    private async Task SaveAsync()
+    {
+        var before = _indexedStatus;
+        await state.WriteStateAsync();
+        var now = state.State.ToView(Self).Status;
+        if (state.State.Tenant is { Length: > 0 } tenant && now != before)
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(tenant).RecordSequencerStatusAsync(Self, now);
+        }
+        _indexedStatus = now;
+    }
+
+    private SequencerStatus? _indexedStatus;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _indexedStatus = state.State.Tenant is { Length: > 0 } ? state.State.ToView(Self).Status : null;
+        return Task.CompletedTask;
+    }
+
+    // A key registered through key custody (the portal's key API) for this tenant counts as in the key store:
+    // it signs through the signing-safety gate, never through AccountKeys.
+    private async Task<bool> InCustodyForAsync(string tenant) =>
+        ServiceProvider.GetService<KeyCustody>() is { } custody
+        && await custody.FindKeyAsync(Self) is { Status: not KeyStatus.Deleted } key
+        && key.Tenant == tenant;
 
     private L1Reaction Reaction()
     {

@@ -27,9 +27,10 @@ public sealed class TenantGrain(
     {
         RequireExists();
         var text = sequencer.ToString();
-        if (!state.State.Sequencers.Contains(text))
+        if (!Index.ByAddress.ContainsKey(text))
         {
-            state.State = state.State with { Sequencers = [.. state.State.Sequencers, text] };
+            state.State.Sequencers.Add(text);
+            Index.Add(text, SequencerStatus.None);
             await state.WriteStateAsync();
         }
     }
@@ -44,6 +45,60 @@ public sealed class TenantGrain(
             await state.WriteStateAsync();
         }
     }
+
+    public async Task RecordSequencerStatusAsync(Address sequencer, SequencerStatus status)
+    {
+        RequireExists();
+        var text = sequencer.ToString();
+        if (!Index.ByAddress.TryGetValue(text, out var row))
+        {
+            state.State.Sequencers.Add(text);
+            Index.Add(text, status);
+        }
+        else if (row.Status == status)
+        {
+            return;
+        }
+        else
+        {
+            row.Status = status;
+        }
+        state.State.SequencerStatuses[text] = (int)status;
+        await state.WriteStateAsync();
+    }
+
+    // One pass over the in-memory index, allocating only the page; without a filter it is a slice.
+    public Task<SequencerPage> ListSequencersAsync(SequencerQuery query)
+    {
+        var rows = Index.Rows;
+        var skip = (query.Page - 1) * query.PageSize;
+        if (query.Status is null && query.AddressPrefix.Length == 0)
+        {
+            var page = rows.Skip(skip).Take(query.PageSize).Select(r => r.ToSummary()).ToList();
+            return Task.FromResult(new SequencerPage(page, rows.Count, query.Page, query.PageSize));
+        }
+        var items = new List<SequencerSummary>(query.PageSize);
+        var total = 0;
+        foreach (var row in rows)
+        {
+            if ((query.Status is { } wanted && row.Status != wanted)
+                || (query.AddressPrefix.Length > 0 && !row.Text.StartsWith(query.AddressPrefix, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+            if (total >= skip && items.Count < query.PageSize)
+            {
+                items.Add(row.ToSummary());
+            }
+            total++;
+        }
+        return Task.FromResult(new SequencerPage(items, total, query.Page, query.PageSize));
+    }
+
+    private SequencerIndex? _index;
+
+    // Built from the stored list and statuses on first use, then kept in step with every change.
+    private SequencerIndex Index => _index ??= SequencerIndex.From(state.State);
 
     public Task<TenantHoldings> GetHoldingsAsync() => Task.FromResult(new TenantHoldings(
         [.. state.State.Sequencers.Select(Address.Parse)],
@@ -62,6 +117,40 @@ public sealed class TenantGrain(
         new(this.GetPrimaryKeyString(), s.DisplayName, s.CreatedAt ?? default);
 }
 
+/// <summary>The tenant's sequencers in import order with their statuses, held in memory for paging.</summary>
+internal sealed class SequencerIndex
+{
+    public List<Row> Rows { get; } = [];
+    public Dictionary<string, Row> ByAddress { get; } = new(StringComparer.Ordinal);
+
+    public static SequencerIndex From(TenantState state)
+    {
+        var index = new SequencerIndex();
+        foreach (var text in state.Sequencers)
+        {
+            if (!index.ByAddress.ContainsKey(text))
+            {
+                index.Add(text, state.SequencerStatuses.TryGetValue(text, out var stored) ? (SequencerStatus)stored : SequencerStatus.None);
+            }
+        }
+        return index;
+    }
+
+    public void Add(string text, SequencerStatus status)
+    {
+        var row = new Row(text) { Status = status };
+        Rows.Add(row);
+        ByAddress[text] = row;
+    }
+
+    internal sealed class Row(string text)
+    {
+        public string Text { get; } = text;
+        public SequencerStatus Status { get; set; }
+        public SequencerSummary ToSummary() => new(Address.Parse(Text), Status);
+    }
+}
+
 [GenerateSerializer, Alias("hosting.tenant-state.v1")]
 public sealed record TenantState
 {
@@ -71,4 +160,7 @@ public sealed record TenantState
     /// <summary>Addresses as text: stored state is JSON, and text survives any serializer.</summary>
     [Id(2)] public List<string> Sequencers { get; init; } = [];
     [Id(3)] public List<string> Publishers { get; init; } = [];
+
+    /// <summary>Each sequencer's last reported status (a <see cref="SequencerStatus"/> number), for paging without grain calls.</summary>
+    [Id(4)] public Dictionary<string, int> SequencerStatuses { get; init; } = [];
 }

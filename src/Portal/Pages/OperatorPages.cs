@@ -1,0 +1,231 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Tenants;
+using Hosting.Portal.Access;
+using Hosting.Portal.Keys;
+using Hosting.Portal.Sequencers;
+using Hosting.Signing;
+using Hosting.Signing.Keystore;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Hosting.Portal.Pages;
+
+/// <summary>
+/// Server-rendered pages for a tenant's operators: sign in with a tenant token (kept as a tenant claim in an
+/// encrypted cookie, never the token itself), the sequencer dashboard, keystore import and a sequencer's detail.
+/// Plain HTML forms, no script.
+/// </summary>
+public static class OperatorPages
+{
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+    public const string Policy = "operator";
+
+    public static IEndpointRouteBuilder MapOperatorPages(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/", () => Results.Redirect("/operator")).ExcludeFromDescription();
+        var pages = routes.MapGroup("/operator").ExcludeFromDescription();
+        pages.MapGet("/sign-in", (HttpContext http, string? error) => Html(http, "Sign in", SignInForm(error), null));
+        pages.MapPost("/sign-in", SignInAsync);
+        var signedIn = pages.MapGroup("").RequireAuthorization(Policy);
+        signedIn.MapPost("/sign-out", async (HttpContext http) =>
+        {
+            if (await StaleFormAsync(http) is { } stale)
+            {
+                return stale;
+            }
+            await http.SignOutAsync(CookieScheme);
+            return Results.Redirect("/operator/sign-in");
+        });
+        signedIn.MapGet("", DashboardAsync);
+        signedIn.MapGet("/keys/import", (HttpContext http) => Html(http, "Import a keystore", ImportForm(null), Tenant(http)));
+        signedIn.MapPost("/keys/import", ImportAsync);
+        signedIn.MapGet("/sequencers/{address}", DetailAsync);
+        return routes;
+    }
+
+    private static async Task<IResult> SignInAsync(HttpContext http, IGrainFactory grains)
+    {
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var token = form["token"].ToString().Trim();
+        if (!TenantCredential.TryParse(token, out var tenant, out var secretHash)
+            || await grains.GetGrain<ITenantAccessGrain>(tenant).AuthenticateAsync(secretHash) is not { } issued)
+        {
+            return Html(http, "Sign in", SignInForm("That token is not a valid tenant token: check it was copied whole and not revoked."), null, StatusCodes.Status401Unauthorized);
+        }
+        var identity = new ClaimsIdentity(
+            [new Claim(BearerTokenHandler.TenantClaim, tenant), new Claim(ClaimTypes.Name, $"{tenant}/{issued.Label}")], CookieScheme);
+        await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity));
+        return Results.Redirect("/operator");
+    }
+
+    private static async Task<IResult> DashboardAsync(HttpContext http, string? status, string? search, int? page, IGrainFactory grains)
+    {
+        var tenant = Tenant(http);
+        var (query, problem) = SequencerEndpoints.ParseQuery(status, search, page, 50);
+        var body = new StringBuilder();
+        body.Append("<p><a href=\"/operator/keys/import\">Import a keystore</a></p>");
+        body.Append("<form method=\"get\" action=\"/operator\" role=\"search\"><label for=\"search\">Address starts with</label> ")
+            .Append($"<input id=\"search\" name=\"search\" value=\"{E(search)}\" placeholder=\"0x12ab\"> ")
+            .Append("<label for=\"status\">Status</label> <select id=\"status\" name=\"status\"><option value=\"\">any</option>");
+        foreach (var name in SequencerStatusNames.All)
+        {
+            body.Append($"<option{(string.Equals(name, status, StringComparison.OrdinalIgnoreCase) ? " selected" : "")}>{name}</option>");
+        }
+        body.Append("</select> <button type=\"submit\">Filter</button></form>");
+        if (problem is not null)
+        {
+            body.Append("<p role=\"alert\">That filter is not valid: use hex digits for the address and a status from the list.</p>");
+            return Html(http, "Sequencers", body.ToString(), tenant, StatusCodes.Status400BadRequest);
+        }
+        var found = await grains.GetGrain<ITenantGrain>(tenant).ListSequencersAsync(query!);
+        if (found.Total == 0)
+        {
+            body.Append(query!.Status is null && query.AddressPrefix.Length == 0
+                ? "<p class=\"empty\">No sequencers yet. <a href=\"/operator/keys/import\">Import a keystore</a> to host your first one.</p>"
+                : "<p class=\"empty\">No sequencer matches this filter. <a href=\"/operator\">Show all</a>.</p>");
+            return Html(http, "Sequencers", body.ToString(), tenant);
+        }
+        var pages = (found.Total + found.PageSize - 1) / found.PageSize;
+        body.Append($"<p>{found.Total} sequencer{(found.Total == 1 ? "" : "s")}, page {found.Page} of {pages}.</p>")
+            .Append("<table><caption>Sequencers</caption><thead><tr><th scope=\"col\">Address</th><th scope=\"col\">Status</th></tr></thead><tbody>");
+        foreach (var item in found.Items)
+        {
+            body.Append($"<tr><td><a href=\"/operator/sequencers/{item.Sequencer}\"><code>{item.Sequencer}</code></a></td><td>{SequencerStatusNames.Of(item.Status)}</td></tr>");
+        }
+        body.Append("</tbody></table><nav aria-label=\"Pages\">");
+        string Link(int p) => $"/operator?page={p}&amp;search={WebUtility.UrlEncode(search ?? "")}&amp;status={WebUtility.UrlEncode(status ?? "")}";
+        if (found.Page > 1)
+        {
+            body.Append($"<a rel=\"prev\" href=\"{Link(found.Page - 1)}\">Previous</a> ");
+        }
+        if (found.Page < pages)
+        {
+            body.Append($"<a rel=\"next\" href=\"{Link(found.Page + 1)}\">Next</a>");
+        }
+        body.Append("</nav>");
+        return Html(http, "Sequencers", body.ToString(), tenant);
+    }
+
+    private static async Task<IResult> ImportAsync(HttpContext http, IGrainFactory grains)
+    {
+        var tenant = Tenant(http);
+        if (http.RequestServices.GetService<KeyCustody>() is not { } custody)
+        {
+            return Html(http, "Import a keystore", ImportForm("Key custody is not configured on this server (Hosting:Postgres:ConnectionString is missing)."), tenant, StatusCodes.Status503ServiceUnavailable);
+        }
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        if (form.Files.GetFile("keystore") is not { Length: > 0 } file)
+        {
+            return Html(http, "Import a keystore", ImportForm("Choose a keystore file (Web3 Secret Storage v3 JSON)."), tenant, StatusCodes.Status400BadRequest);
+        }
+        string json;
+        using (var reader = new StreamReader(file.OpenReadStream()))
+        {
+            json = await reader.ReadToEndAsync(http.RequestAborted);
+        }
+        var who = http.User.FindFirst(ClaimTypes.Name)?.Value ?? tenant;
+        var result = (await custody.RegisterKeystoresAsync(tenant, [new KeystoreInput(json, form["password"].ToString())], who, 1, http.RequestAborted))[0];
+        if (result.Key is not { } key)
+        {
+            return Html(http, "Import a keystore", ImportForm($"Not imported: {result.Error?.Message}"), tenant, StatusCodes.Status400BadRequest);
+        }
+        if (await KeyManagerEndpoints.HostAsync(grains, tenant, key.Address) is { } refused)
+        {
+            return Html(http, "Import a keystore", ImportForm($"The key is in custody but not hosted: {refused}"), tenant, StatusCodes.Status409Conflict);
+        }
+        return Html(http, "Keystore imported",
+            $"<p role=\"status\">Imported sequencer <a href=\"/operator/sequencers/{key.Address}\"><code>{key.Address}</code></a>.</p><p><a href=\"/operator\">Back to the sequencers</a></p>",
+            tenant);
+    }
+
+    private static async Task<IResult> DetailAsync(HttpContext http, string address, IGrainFactory grains)
+    {
+        var tenant = Tenant(http);
+        if (!Address.TryParse(address, out var sequencer)
+            || await grains.GetGrain<ISequencerGrain>(sequencer.ToString()).GetAsync() is not { } view
+            || view.Tenant != tenant)
+        {
+            return Html(http, "Unknown sequencer", $"<p>You host no sequencer <code>{E(address)}</code>. <a href=\"/operator\">Back to the sequencers</a></p>", tenant, StatusCodes.Status404NotFound);
+        }
+        var d = SequencerDetail.From(view);
+        var rows = new (string, string?)[]
+        {
+            ("Status", d.Status), ("Stake (wei)", d.Stake), ("Withdrawer", d.Withdrawer), ("Publisher", d.Publisher),
+            ("Registered at block", d.RegisteredBlock?.ToString()), ("Active since block", d.ActivatedBlock?.ToString()),
+            ("Exit started at block", d.ExitInitiatedBlock?.ToString()), ("Exit unlocks at block", d.ExitUnlockBlock?.ToString()),
+            ("Exited at block", d.ExitedBlock?.ToString()), ("Last L1 transaction", d.LastTransaction),
+        };
+        var body = new StringBuilder($"<dl>");
+        foreach (var (label, value) in rows)
+        {
+            body.Append($"<dt>{label}</dt><dd>{(value is null ? "—" : $"<code>{E(value)}</code>")}</dd>");
+        }
+        body.Append("</dl><p><a href=\"/operator\">Back to the sequencers</a></p>");
+        return Html(http, $"Sequencer {d.Address}", body.ToString(), tenant);
+    }
+
+    private static string Tenant(HttpContext http) => http.User.FindFirst(BearerTokenHandler.TenantClaim)!.Value;
+
+    private static string SignInForm(string? error) =>
+        (error is null ? "" : $"<p role=\"alert\">{E(error)}</p>")
+        + "<form method=\"post\" action=\"/operator/sign-in\"><!--csrf--><p><label for=\"token\">Tenant API token</label><br>"
+        + "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required size=\"60\" aria-describedby=\"token-help\"></p>"
+        + "<p id=\"token-help\">A token your platform admin issued for your tenant, starting with <code>hst.</code></p>"
+        + "<p><button type=\"submit\">Sign in</button></p></form>";
+
+    private static string ImportForm(string? error) =>
+        (error is null ? "" : $"<p role=\"alert\">{E(error)}</p>")
+        + "<form method=\"post\" action=\"/operator/keys/import\" enctype=\"multipart/form-data\"><!--csrf-->"
+        + "<p><label for=\"keystore\">Keystore file (JSON)</label><br><input id=\"keystore\" name=\"keystore\" type=\"file\" accept=\".json,application/json\" required></p>"
+        + "<p><label for=\"password\">Keystore password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"off\"></p>"
+        + "<p><button type=\"submit\">Import</button></p></form><p><a href=\"/operator\">Back to the sequencers</a></p>";
+
+    private const string Style = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}[role=alert]{color:#a00}.empty{padding:1rem;background:#f4f4f4}header form{display:inline}";
+
+    // Every form carries an antiforgery token (on top of the SameSite=Strict cookie): a page posts only what it served.
+    private static string Csrf(HttpContext http)
+    {
+        var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+        return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
+    }
+
+    private static async Task<IResult?> StaleFormAsync(HttpContext http)
+    {
+        if (await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
+        {
+            return null;
+        }
+        var tenant = http.User.FindFirst(BearerTokenHandler.TenantClaim)?.Value;
+        return Html(http, "Form expired", "<p role=\"alert\">That form was stale or not sent from this portal; nothing was done. <a href=\"/operator\">Start again</a>.</p>", tenant, StatusCodes.Status400BadRequest);
+    }
+
+    private static IResult Html(HttpContext http, string title, string body, string? tenant, int status = StatusCodes.Status200OK)
+    {
+        var signedIn = tenant is null ? ""
+            : $" · tenant <strong>{E(tenant)}</strong> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
+        return Results.Content(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            + $"<title>{E(title)} - sequencer hosting portal</title><style>{Style}</style></head>"
+            + $"<body><header><a href=\"/operator\">Sequencer hosting portal</a>{signedIn}</header><main><h1>{E(title)}</h1>{body}</main></body></html>".Replace("<!--csrf-->", Csrf(http), StringComparison.Ordinal),
+            "text/html; charset=utf-8", Encoding.UTF8, status);
+    }
+
+    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+}
