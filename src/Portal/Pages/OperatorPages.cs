@@ -48,7 +48,9 @@ public static class OperatorPages
         signedIn.MapGet("", DashboardAsync);
         signedIn.MapGet("/keys/import", (HttpContext http) => Html(http, "Import a keystore", ImportForm(null), Tenant(http)));
         signedIn.MapPost("/keys/import", ImportAsync);
-        signedIn.MapGet("/sequencers/{address}", DetailAsync);
+        signedIn.MapGet("/sequencers/{address}", (HttpContext http, string address, IGrainFactory grains) => DetailAsync(http, address, grains, null));
+        signedIn.MapPost("/sequencers/{address}/register", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: true));
+        signedIn.MapPost("/sequencers/{address}/exit", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: false));
         return routes;
     }
 
@@ -155,7 +157,36 @@ public static class OperatorPages
             tenant);
     }
 
-    private static async Task<IResult> DetailAsync(HttpContext http, string address, IGrainFactory grains)
+    private static async Task<IResult> ActAsync(HttpContext http, string address, IGrainFactory grains, bool register)
+    {
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
+        var tenant = Tenant(http);
+        if (!Address.TryParse(address, out var sequencer)
+            || await grains.GetGrain<ISequencerGrain>(sequencer.ToString()).GetAsync() is not { } view || view.Tenant != tenant)
+        {
+            return await DetailAsync(http, address, grains, null);
+        }
+        var grain = grains.GetGrain<ISequencerGrain>(sequencer.ToString());
+        string notice;
+        if (register)
+        {
+            var form = await http.Request.ReadFormAsync(http.RequestAborted);
+            var (registration, _, invalid) = SequencerEndpoints.ParseRegistration(new RegisterSequencerRequest(form["stake"], form["withdrawer"], form["publisher"]));
+            var (done, _, refusal) = registration is null ? (null, 0, invalid) : await SequencerEndpoints.TryActAsync(() => grain.RegisterAsync(tenant, registration));
+            notice = done is not null ? $"Registration sent in transaction {done.LastTransaction}; the status moves when L1 confirms." : $"Not registered: {refusal}";
+        }
+        else
+        {
+            var (done, _, refusal) = await SequencerEndpoints.TryActAsync(() => grain.ExitAsync(tenant));
+            notice = done is not null ? $"Exit sent in transaction {done.LastTransaction}; the status moves when L1 confirms." : $"Not exited: {refusal}";
+        }
+        return await DetailAsync(http, address, grains, notice);
+    }
+
+    private static async Task<IResult> DetailAsync(HttpContext http, string address, IGrainFactory grains, string? notice)
     {
         var tenant = Tenant(http);
         if (!Address.TryParse(address, out var sequencer)
@@ -172,12 +203,26 @@ public static class OperatorPages
             ("Exit started at block", d.ExitInitiatedBlock?.ToString()), ("Exit unlocks at block", d.ExitUnlockBlock?.ToString()),
             ("Exited at block", d.ExitedBlock?.ToString()), ("Last L1 transaction", d.LastTransaction),
         };
-        var body = new StringBuilder($"<dl>");
+        var body = new StringBuilder(notice is null ? "" : $"<p role=\"status\">{E(notice)}</p>");
+        body.Append("<dl>");
         foreach (var (label, value) in rows)
         {
             body.Append($"<dt>{label}</dt><dd>{(value is null ? "—" : $"<code>{E(value)}</code>")}</dd>");
         }
-        body.Append("</dl><p><a href=\"/operator\">Back to the sequencers</a></p>");
+        body.Append("</dl>");
+        if (view.Status is SequencerStatus.None or SequencerStatus.Exited)
+        {
+            body.Append($"<form method=\"post\" action=\"/operator/sequencers/{d.Address}/register\"><!--csrf--><fieldset><legend>Register on L1</legend>")
+                .Append("<p><label for=\"stake\">Stake (wei)</label><br><input id=\"stake\" name=\"stake\" inputmode=\"numeric\" required></p>")
+                .Append("<p><label for=\"withdrawer\">Withdrawer address</label><br><input id=\"withdrawer\" name=\"withdrawer\" required size=\"44\"></p>")
+                .Append("<p><label for=\"publisher\">Publisher address (pays and sends)</label><br><input id=\"publisher\" name=\"publisher\" required size=\"44\"></p>")
+                .Append("<p><button type=\"submit\">Register</button></p></fieldset></form>");
+        }
+        else if (view.Status == SequencerStatus.Active)
+        {
+            body.Append($"<form method=\"post\" action=\"/operator/sequencers/{d.Address}/exit\"><!--csrf--><p><button type=\"submit\">Start exit</button> (through the withdrawer; the stake unlocks after the exit delay)</p></form>");
+        }
+        body.Append("<p><a href=\"/operator\">Back to the sequencers</a></p>");
         return Html(http, $"Sequencer {d.Address}", body.ToString(), tenant);
     }
 

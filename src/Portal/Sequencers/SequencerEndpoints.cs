@@ -110,19 +110,51 @@ public static class SequencerEndpoints
         {
             return bad;
         }
-        if (!BigInteger.TryParse(request!.Stake, NumberStyles.None, CultureInfo.InvariantCulture, out var stake) || stake <= 0)
+        var (registration, field, message) = ParseRegistration(request!);
+        if (registration is null)
         {
-            return RequestBody.Invalid("stake", $"'{request.Stake}' is not a stake: expected a positive whole number of wei, as a decimal string.");
+            return RequestBody.Invalid(field!, message!);
+        }
+        return await ActAsync(tenantId, sequencer, grains, g => g.RegisterAsync(tenantId, registration));
+    }
+
+    /// <summary>A registration from its text fields, or the field that was wrong and why.</summary>
+    public static (SequencerRegistration? Registration, string? Field, string? Message) ParseRegistration(RegisterSequencerRequest request)
+    {
+        if (!BigInteger.TryParse(request.Stake, NumberStyles.None, CultureInfo.InvariantCulture, out var stake) || stake <= 0)
+        {
+            return (null, "stake", $"'{request.Stake}' is not a stake: expected a positive whole number of wei, as a decimal string.");
         }
         if (!Address.TryParse(request.Withdrawer, out var withdrawer) || withdrawer.IsZero)
         {
-            return RequestBody.Invalid("withdrawer", $"'{request.Withdrawer}' is not a withdrawer address: expected 0x and 40 hex digits, not zero.");
+            return (null, "withdrawer", $"'{request.Withdrawer}' is not a withdrawer address: expected 0x and 40 hex digits, not zero.");
         }
         if (!Address.TryParse(request.Publisher, out var publisher))
         {
-            return RequestBody.Invalid("publisher", $"'{request.Publisher}' is not a publisher address: expected one of the tenant's publishers (0x and 40 hex digits).");
+            return (null, "publisher", $"'{request.Publisher}' is not a publisher address: expected one of the tenant's publishers (0x and 40 hex digits).");
         }
-        return await ActAsync(tenantId, sequencer, grains, g => g.RegisterAsync(tenantId, new SequencerRegistration(publisher, withdrawer, stake)));
+        return (new SequencerRegistration(publisher, withdrawer, stake), null, null);
+    }
+
+    /// <summary>Runs a register or exit; the refusal's message when the platform or L1 refused it.</summary>
+    public static async Task<(SequencerView? View, int Status, string? Refusal)> TryActAsync(Func<Task<SequencerView>> action)
+    {
+        try
+        {
+            return (await action(), StatusCodes.Status202Accepted, null);
+        }
+        catch (RequestRefusedException e)
+        {
+            return (null, e.Reason == RefusalReason.BadInput ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict, e.Message);
+        }
+        catch (L1RevertException e)
+        {
+            return (null, StatusCodes.Status409Conflict, e.Message);
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("No L1", StringComparison.Ordinal))
+        {
+            return (null, StatusCodes.Status503ServiceUnavailable, e.Message);
+        }
     }
 
     private static async Task<IResult> ExitAsync(string tenantId, string address, IGrainFactory grains) =>
@@ -137,23 +169,10 @@ public static class SequencerEndpoints
         {
             return UnknownSequencer(tenantId, sequencer);
         }
-        try
-        {
-            return Results.Accepted($"/api/v1/tenants/{tenantId}/sequencers/{sequencer}", SequencerDetail.From(await action(grain)));
-        }
-        catch (RequestRefusedException e)
-        {
-            return Results.Problem(title: $"Refused: {e.Reason}", detail: e.Message,
-                statusCode: e.Reason == RefusalReason.BadInput ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict);
-        }
-        catch (L1RevertException e)
-        {
-            return Results.Problem(title: "L1 would revert", detail: e.Message, statusCode: StatusCodes.Status409Conflict);
-        }
-        catch (InvalidOperationException e) when (e.Message.Contains("No L1", StringComparison.Ordinal))
-        {
-            return Results.Problem(title: "L1 not configured", detail: e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
+        var (done, status, refusal) = await TryActAsync(() => action(grain));
+        return done is not null
+            ? Results.Accepted($"/api/v1/tenants/{tenantId}/sequencers/{sequencer}", SequencerDetail.From(done))
+            : Results.Problem(title: status == StatusCodes.Status503ServiceUnavailable ? "L1 not available" : "Refused", detail: refusal, statusCode: status);
     }
 
     private static IResult InvalidAddress(string address) =>

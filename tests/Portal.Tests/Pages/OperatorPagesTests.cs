@@ -40,6 +40,14 @@ public sealed class OperatorPagesTests(DevnetSilo silo) : IClassFixture<DevnetSi
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading)).ToContainTextAsync(keystore.Address);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "4-sequencer-detail.png"), FullPage = true });
+
+        // The devnet of this test has no L1: the register form answers with the refusal and nothing moves.
+        await page.GetByLabel("Stake (wei)").FillAsync("100000000000000000000");
+        await page.GetByLabel("Withdrawer address").FillAsync("0x" + new string('3', 40));
+        await page.GetByLabel("Publisher address (pays and sends)").FillAsync("0x" + new string('4', 40));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Not registered: No L1 deployment is configured");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "5-register-refused-without-l1.png"), FullPage = true });
     }
 
     [Fact]
