@@ -119,7 +119,7 @@ public sealed class ChainFollowerTests
                 if (header.Number == registrationAt)
                 {
                     _activeFrom = header.Number + entryPeriod;
-                    var (topics, data) = RegistryAbi.Contract.Event("SequencerRegistered").Encode(Sequencer, Withdrawer, new BigInteger(100), new BigInteger((long)_activeFrom));
+                    var (topics, data) = RegistryAbi.SequencerRegistered.Encode(Sequencer, Withdrawer, new BigInteger(100), new BigInteger((long)_activeFrom));
                     logs.Add(new Log(Registry, topics, data, header.Number, header.Hash, Hash32.Zero, 0, false));
                 }
                 Canonical.Add((header, logs));
