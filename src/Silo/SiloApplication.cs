@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Hosting.Contracts.Telemetry;
 using Hosting.Grains;
 using Hosting.Grains.Election;
@@ -56,6 +57,14 @@ public static class SiloApplication
         {
             health.AddCheck<DatabaseCheck>("database", tags: [HealthEndpoints.ReadyTag]);
         }
+        // The same checks on a period, for hosting_readiness: an alert must see an unready silo nobody polls.
+        builder.Services.Configure<HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.FromSeconds(2);
+            o.Period = TimeSpan.FromSeconds(10);
+            o.Predicate = c => c.Tags.Contains(HealthEndpoints.ReadyTag);
+        });
+        builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessGauge>();
         AddTelemetry(builder);
         if (options.Mode == HostingMode.Devnet && string.IsNullOrWhiteSpace(options.Portal.AdminToken))
         {

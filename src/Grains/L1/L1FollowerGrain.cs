@@ -3,6 +3,7 @@ using Hosting.Contracts.Domain;
 using Hosting.Contracts.L1;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Slots;
+using Hosting.Contracts.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Hosting.Grains.L1;
@@ -70,6 +71,10 @@ public sealed class L1FollowerGrain(
                 if (changes.Count == 0 && next.NextBlock == state.State.NextBlock)
                 {
                     break;
+                }
+                for (var r = state.State.Reorgs; r < next.Reorgs; r++)
+                {
+                    PlatformMetrics.L1Reorg();
                 }
                 var wakes = new Dictionary<string, ulong>(state.State.Wakes);
                 var forecastThrough = await DeliverAsync(changes, wakes, state.State.ForecastThrough);

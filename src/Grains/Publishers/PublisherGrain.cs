@@ -3,6 +3,7 @@ using System.Numerics;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Publishers;
 using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Telemetry;
 using Hosting.Contracts.Tenants;
 using Hosting.Grains.L1;
 using Hosting.L1;
@@ -135,6 +136,7 @@ public sealed class PublisherGrain(
                 Sent = state.State.Sent - 1,
             };
             await state.WriteStateAsync();
+            PlatformMetrics.PublisherFailed(tenant, FailureOf(exception.RpcMessage));
             throw new RequestRefusedException(RefusalReason.BadInput, Self.ToString(), $"The node refused {call.Purpose} from {Self} with nonce {nonce}: {exception.RpcMessage}");
         }
         logger.LogInformation("Publisher {Publisher} sent {Purpose} as {Hash} with nonce {Nonce}", Self, call.Purpose, signed.Hash, nonce);
@@ -163,6 +165,12 @@ public sealed class PublisherGrain(
                 {
                     pending.Add(transaction);
                 }
+                else if (!receipt.Succeeded)
+                {
+                    // Counted once, when it leaves the pending list for good.
+                    PlatformMetrics.PublisherFailed(state.State.Tenant, PublisherFailure.Reverted);
+                    logger.LogWarning("Publisher {Publisher}'s {Purpose} ({Hash}, nonce {Nonce}) was mined but reverted", Self, transaction.Purpose, transaction.Hash, transaction.Nonce);
+                }
                 continue;
             }
             if (transaction.Nonce < confirmed)
@@ -172,8 +180,13 @@ public sealed class PublisherGrain(
             }
             if (signer is not null && clock.GetUtcNow() - transaction.SentAt >= chain.Options.FeeBumpAfter)
             {
-                pending.Add(await BumpAsync(client, signer, transaction));
-                bumped++;
+                var replacement = await BumpAsync(client, signer, transaction);
+                pending.Add(replacement);
+                if (!ReferenceEquals(replacement, transaction))
+                {
+                    bumped++;
+                    PlatformMetrics.PublisherTransactionReplaced(state.State.Tenant);
+                }
             }
             else
             {
@@ -238,8 +251,12 @@ public sealed class PublisherGrain(
         }
     }
 
-    private async Task<SignedTransaction> SignAsync(IEthSigner signer, StoredTransaction t) =>
-        await signer.SignTransactionAsync(new Eip1559Transaction
+    private async Task<SignedTransaction> SignAsync(IEthSigner signer, StoredTransaction t)
+    {
+        using var activity = HostingTelemetry.ActivitySource.StartActivity("sign transaction");
+        activity?.SetTag("hosting.purpose", t.Purpose);
+        activity?.SetTag("hosting.nonce", t.Nonce);
+        return await signer.SignTransactionAsync(new Eip1559Transaction
         {
             ChainId = chain.RequireDeployment().ChainId,
             Nonce = t.Nonce,
@@ -249,6 +266,7 @@ public sealed class PublisherGrain(
             MaxFeePerGas = BigInteger.Parse(t.MaxFeePerGas, CultureInfo.InvariantCulture),
             MaxPriorityFeePerGas = BigInteger.Parse(t.MaxPriorityFeePerGas, CultureInfo.InvariantCulture),
         });
+    }
 
     private static async Task<(BigInteger Priority, BigInteger MaxFee)> SuggestFeesAsync(EthereumClient client)
     {
@@ -258,7 +276,22 @@ public sealed class PublisherGrain(
         return (priority, baseFee * 2 + priority);
     }
 
-    private RequestRefusedException Underfunded(BigInteger needed, string purpose) => new(RefusalReason.PublisherUnderfunded, Self.ToString(),
+    /// <summary>What a node's refusal of a raw transaction means; geth, reth and anvil word these alike.</summary>
+    private static PublisherFailure FailureOf(string message) => message.ToLowerInvariant() switch
+    {
+        var m when m.Contains("underpriced") || m.Contains("fee cap") || m.Contains("max fee per gas less than block base fee") => PublisherFailure.Underpriced,
+        var m when m.Contains("nonce") => PublisherFailure.NonceConflict,
+        var m when m.Contains("insufficient funds") => PublisherFailure.InsufficientFunds,
+        _ => PublisherFailure.RpcRejected,
+    };
+
+    private RequestRefusedException Underfunded(BigInteger needed, string purpose)
+    {
+        PlatformMetrics.PublisherFailed(state.State.Tenant, PublisherFailure.InsufficientFunds);
+        return UnderfundedError(needed, purpose);
+    }
+
+    private RequestRefusedException UnderfundedError(BigInteger needed, string purpose) => new(RefusalReason.PublisherUnderfunded, Self.ToString(),
         $"Publisher {Self} holds {_balance} wei but {purpose} needs up to {needed} wei of gas; fund it. Nothing was sent.");
 
     private PublisherView View() => new(Self, state.State.Tenant, state.State.NextNonce, _balance,

@@ -10,10 +10,11 @@ namespace Hosting.Grains.Slots;
 /// </summary>
 public sealed class DevnetDutySigner(AccountKeys keys) : IDutySigner
 {
-    public Task<Signature> SignAsync(DutyRequest request, CancellationToken cancellationToken = default)
+    public async Task<Signature> SignAsync(DutyRequest request, CancellationToken cancellationToken = default)
     {
+        using var activity = DutySpans.Start(request, "devnet");
         var signer = keys.Find(request.Sequencer)
             ?? throw new InvalidOperationException($"The key store holds no key for sequencer {request.Sequencer}; cannot sign its {request.Duty} for slot {request.Slot}.");
-        return signer.SignDigestAsync(Keccak256.Hash(request.Payload), cancellationToken);
+        return await signer.SignDigestAsync(Keccak256.Hash(request.Payload), cancellationToken);
     }
 }

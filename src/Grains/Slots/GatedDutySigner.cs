@@ -11,6 +11,7 @@ public sealed class GatedDutySigner(ISigningGate gate) : IDutySigner
 {
     public async Task<Signature> SignAsync(DutyRequest request, CancellationToken cancellationToken = default)
     {
+        using var activity = DutySpans.Start(request, "gate");
         var signed = await gate.SignAsync(
             new SigningRequest(request.Tenant, request.Sequencer, request.Slot, request.Duty, request.Payload, request.RequestedBy),
             cancellationToken);

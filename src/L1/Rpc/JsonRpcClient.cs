@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -5,6 +6,7 @@ using System.Numerics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Hosting.Contracts.Telemetry;
 using Polly;
 using Polly.Retry;
 
@@ -110,30 +112,66 @@ public sealed class JsonRpcClient : IDisposable
         var failures = new List<RpcFailure>();
         var start = Volatile.Read(ref _preferred);
         var attempt = 0;
+        var method = batch ? "batch" : requests[0].Method;
+        // One client span per call (retries and failover inside it), so a trace shows which L1 call a grain made.
+        using var activity = HostingTelemetry.ActivitySource.StartActivity($"eth {method}", ActivityKind.Client);
+        activity?.SetTag("rpc.system", "jsonrpc");
+        activity?.SetTag("rpc.method", method);
+        if (batch)
+        {
+            activity?.SetTag("rpc.batch_size", requests.Count);
+        }
         try
         {
             return await _retry.ExecuteAsync(async token =>
             {
                 var index = (start + attempt++) % Options.Endpoints.Count;
+                var endpoint = Options.Endpoints[index];
+                activity?.SetTag("server.address", endpoint.Host);
+                activity?.SetTag("server.port", endpoint.Port);
+                var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    var responses = await AttemptAsync(Options.Endpoints[index], name, requests, batch, token).ConfigureAwait(false);
-                    var result = finish(responses, Options.Endpoints[index]);
+                    var responses = await AttemptAsync(endpoint, name, requests, batch, token).ConfigureAwait(false);
+                    var result = finish(responses, endpoint);
                     Volatile.Write(ref _preferred, index);
+                    PlatformMetrics.L1RpcSucceeded(endpoint, method, Stopwatch.GetElapsedTime(started));
                     return result;
                 }
                 catch (RpcFailure failure)
                 {
+                    PlatformMetrics.L1RpcFailed(endpoint, method, Stopwatch.GetElapsedTime(started), ErrorOf(failure));
                     failures.Add(failure);
+                    throw;
+                }
+                catch (RpcException)
+                {
+                    // The node answered with an error object: an answer, not an outage, but an error all the same.
+                    PlatformMetrics.L1RpcFailed(endpoint, method, Stopwatch.GetElapsedTime(started), L1RpcError.RpcError);
                     throw;
                 }
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcFailure)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, $"no endpoint answered {method}");
             throw new RpcUnavailableException(name, failures);
         }
+        catch (RpcException exception)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, exception.Message);
+            throw;
+        }
     }
+
+    private static L1RpcError ErrorOf(RpcFailure failure) => failure.Kind switch
+    {
+        RpcFailureKind.Timeout => L1RpcError.Timeout,
+        RpcFailureKind.Transport when failure.Detail.StartsWith("HTTP ", StringComparison.Ordinal) => L1RpcError.HttpStatus,
+        RpcFailureKind.Transport => L1RpcError.Transport,
+        RpcFailureKind.RetryableError => L1RpcError.RpcError,
+        _ => L1RpcError.InvalidResponse,
+    };
 
     private async Task<IReadOnlyList<RpcResponse>> AttemptAsync(Uri endpoint, string name, IReadOnlyList<RpcRequest> requests, bool batch, CancellationToken cancellationToken)
     {
