@@ -13,6 +13,8 @@ public static class PortalProgram
         var connectionString = builder.Configuration["Hosting:Postgres:ConnectionString"]
             ?? throw new InvalidOperationException("Hosting:Postgres:ConnectionString is required: the standalone portal finds the cluster through PostgreSQL.");
         builder.UseOrleansClient(client => client
+            // The request's trace continues into the silos' grain calls (portal -> grain -> signer -> L1).
+            .AddActivityPropagation()
             .Configure<Orleans.Configuration.ClusterOptions>(o =>
             {
                 o.ClusterId = builder.Configuration["Hosting:ClusterId"] ?? "hosting";
@@ -37,10 +39,18 @@ public static class PortalProgram
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddSource(Hosting.Contracts.Telemetry.HostingTelemetry.ActivitySourceName)
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddSource(Hosting.Contracts.Telemetry.HostingTelemetry.ActivitySourceName, "Microsoft.Orleans.Application")
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation();
+                // Traces leave the process only when a collector is named (the standard OTEL_EXPORTER_OTLP_ENDPOINT).
+                if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -8,6 +8,7 @@ using Hosting.Silo.Configuration;
 using Hosting.Silo.Database;
 using Hosting.Silo.Health;
 using Hosting.Silo.L1;
+using Hosting.Silo.Telemetry;
 using Hosting.Signing;
 using Npgsql;
 using Orleans.Configuration;
@@ -65,6 +66,7 @@ public static class SiloApplication
             o.Predicate = c => c.Tags.Contains(HealthEndpoints.ReadyTag);
         });
         builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessGauge>();
+        builder.Services.AddHostedService<FleetGauges>();
         AddTelemetry(builder);
         if (options.Mode == HostingMode.Devnet && string.IsNullOrWhiteSpace(options.Portal.AdminToken))
         {
@@ -143,10 +145,18 @@ public static class SiloApplication
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddSource(HostingTelemetry.ActivitySourceName, "Microsoft.Orleans.Application")
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation());
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddSource(HostingTelemetry.ActivitySourceName, "Microsoft.Orleans.Application")
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation();
+                // Traces leave the process only when a collector is named (the standard OTEL_EXPORTER_OTLP_ENDPOINT).
+                if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
     }
 }
 

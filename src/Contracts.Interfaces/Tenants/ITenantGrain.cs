@@ -31,6 +31,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("list-sequencers"), ReadOnly]
     Task<SequencerPage> ListSequencersAsync(SequencerQuery query);
 
+    /// <summary>The tenant's sequencers counted by status (from its index, no sequencer woken) and its publishers.</summary>
+    [Alias("fleet"), ReadOnly]
+    Task<TenantFleet> GetFleetAsync();
+
     /// <summary>The tenant's sequencers and publishers.</summary>
     [Alias("holdings")]
     Task<TenantHoldings> GetHoldingsAsync();

@@ -3,7 +3,6 @@ using System.Numerics;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Publishers;
 using Hosting.Contracts.Sequencers;
-using Hosting.Contracts.Telemetry;
 using Hosting.Contracts.Tenants;
 using Hosting.Grains.L1;
 using Hosting.L1;
@@ -12,6 +11,9 @@ using Hosting.L1.Rpc;
 using Hosting.L1.Signing;
 using Hosting.L1.Transactions;
 using Microsoft.Extensions.Logging;
+using HostingTelemetry = Hosting.Contracts.Telemetry.HostingTelemetry;
+using PlatformMetrics = Hosting.Contracts.Telemetry.PlatformMetrics;
+using PublisherFailure = Hosting.Contracts.Telemetry.PublisherFailure;
 
 namespace Hosting.Grains.Publishers;
 

@@ -4,6 +4,7 @@ using Hosting.Contracts.Domain;
 using Hosting.Contracts.Publishers;
 using Hosting.Contracts.Slots;
 using Hosting.Contracts.Telemetry;
+using Hosting.Contracts.Tenants;
 using Hosting.Grains.L1;
 
 namespace Hosting.Grains.Slots;
@@ -27,6 +28,8 @@ public sealed class ProverBondGrain(
         }
     }
 
+    private IFleetDirectoryGrain Fleet => GrainFactory.GetGrain<IFleetDirectoryGrain>(IFleetDirectoryGrain.Key);
+
     private BondStatus Status => (BondStatus)state.State.Status;
 
     public async Task EscrowedAsync(string tenant, Address publisher, BigInteger bond, ulong deadlineBlock)
@@ -44,12 +47,17 @@ public sealed class ProverBondGrain(
             DeadlineBlock = deadlineBlock,
         };
         await state.WriteStateAsync();
+        if (chain.RequireDeployment().Schedule is { } schedule)
+        {
+            await Fleet.OpenBondAsync(new OpenBond(this.GetPrimaryKeyString(), tenant, schedule.ProvingStart(Key.Slot), deadlineBlock));
+        }
     }
 
     public async Task ReleasedAsync()
     {
         state.State = state.State with { Status = (int)BondStatus.Released };
         await state.WriteStateAsync();
+        await Fleet.CloseBondAsync(this.GetPrimaryKeyString());
     }
 
     public async Task SlashedAsync()
@@ -60,6 +68,7 @@ public sealed class ProverBondGrain(
         }
         state.State = state.State with { Status = (int)BondStatus.Slashed };
         await state.WriteStateAsync();
+        await Fleet.CloseBondAsync(this.GetPrimaryKeyString());
     }
 
     public async Task<BondStatus> CheckDeadlineAsync(ulong block)

@@ -8,6 +8,12 @@ public sealed class TenantGrain(
     [PersistentState("tenant", GrainStorage.Name)] IPersistentState<TenantState> state,
     TimeProvider clock) : Grain, ITenantGrain
 {
+    // Tenants created before the directory existed join it when they next wake.
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        state.RecordExists ? Directory.AddTenantAsync(this.GetPrimaryKeyString()) : Task.CompletedTask;
+
+    private IFleetDirectoryGrain Directory => GrainFactory.GetGrain<IFleetDirectoryGrain>(IFleetDirectoryGrain.Key);
+
     public async Task<TenantProfile> SaveAsync(string displayName)
     {
         if (string.IsNullOrWhiteSpace(displayName))
@@ -17,6 +23,7 @@ public sealed class TenantGrain(
         var created = state.State.CreatedAt ?? clock.GetUtcNow();
         state.State = state.State with { DisplayName = displayName.Trim(), CreatedAt = created };
         await state.WriteStateAsync();
+        await Directory.AddTenantAsync(this.GetPrimaryKeyString());
         return ToProfile(state.State);
     }
 
@@ -99,6 +106,16 @@ public sealed class TenantGrain(
 
     // Built from the stored list and statuses on first use, then kept in step with every change.
     private SequencerIndex Index => _index ??= SequencerIndex.From(state.State);
+
+    public Task<TenantFleet> GetFleetAsync()
+    {
+        var counts = new Dictionary<SequencerStatus, int>();
+        foreach (var row in Index.Rows)
+        {
+            counts[row.Status] = counts.GetValueOrDefault(row.Status) + 1;
+        }
+        return Task.FromResult(new TenantFleet(counts, [.. state.State.Publishers.Select(Address.Parse)]));
+    }
 
     public Task<TenantHoldings> GetHoldingsAsync() => Task.FromResult(new TenantHoldings(
         [.. state.State.Sequencers.Select(Address.Parse)],

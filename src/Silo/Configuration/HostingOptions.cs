@@ -42,6 +42,9 @@ public sealed class HostingOptions
     public PostgresOptions Postgres { get; set; } = new();
     public L1Options L1 { get; set; } = new();
 
+    /// <summary>How often each silo refreshes the cluster-wide fleet gauges (tenants, sequencers, publishers, bonds at risk).</summary>
+    public int FleetGaugeRefreshMilliseconds { get; set; } = 10_000;
+
     /// <summary>The co-hosted portal's settings (admin token).</summary>
     public Hosting.Portal.Access.PortalOptions Portal { get; set; } = new();
 
@@ -90,6 +93,10 @@ public sealed class HostingOptions
         if (L1.ReorgDepth < 1)
         {
             errors.Add($"Hosting:L1:ReorgDepth must be at least 1, got {L1.ReorgDepth}.");
+        }
+        if (FleetGaugeRefreshMilliseconds < 100)
+        {
+            errors.Add($"Hosting:FleetGaugeRefreshMilliseconds must be at least 100, got {FleetGaugeRefreshMilliseconds}.");
         }
         return errors;
     }
