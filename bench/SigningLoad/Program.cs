@@ -37,8 +37,10 @@ internal static class GateBench
         }
         var database = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(database);
-        var schema = Path.Combine(FindRoot(), "infra", "postgres", "010_signing_gate.sql");
-        await dataSource.CreateCommand(await File.ReadAllTextAsync(schema)).ExecuteNonQueryAsync();
+        foreach (var script in new[] { "010_signing_gate.sql", "020_signing_gate_decide.sql" })
+        {
+            await dataSource.CreateCommand(await File.ReadAllTextAsync(Path.Combine(FindRoot(), "infra", "postgres", script))).ExecuteNonQueryAsync();
+        }
 
         Console.WriteLine();
         Console.WriteLine("Closed loop: a fixed number of requests in flight, each followed at once by the next (maximum throughput).");
