@@ -37,9 +37,12 @@ internal static class GateBench
         }
         var database = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(database);
-        var schema = Path.Combine(FindRoot(), "infra", "postgres", "010_signing_gate.sql");
-        await dataSource.CreateCommand(await File.ReadAllTextAsync(schema)).ExecuteNonQueryAsync();
+        foreach (var script in new[] { "010_signing_gate.sql", "020_signing_gate_decide.sql" })
+        {
+            await dataSource.CreateCommand(await File.ReadAllTextAsync(Path.Combine(FindRoot(), "infra", "postgres", script))).ExecuteNonQueryAsync();
+        }
 
+        await CommitFloorAsync(dataSource, seconds);
         Console.WriteLine();
         Console.WriteLine("Closed loop: a fixed number of requests in flight, each followed at once by the next (maximum throughput).");
         Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
@@ -67,7 +70,31 @@ internal static class GateBench
             {
                 Report(keys, $"open, {rate}/s offered", await OpenLoopAsync(SignNext, rate, seconds));
             }
+            Console.WriteLine($"<!-- load average after {keys} keys: {File.ReadAllText("/proc/loadavg").Trim()} -->");
         }
+    }
+
+    /// <summary>
+    /// The floor under any durable gate on this host, measured in the same run: one connection committing a one-row
+    /// insert at a time (one round trip and one WAL flush each). A single key's batches can be no faster than this.
+    /// </summary>
+    private static async Task CommitFloorAsync(NpgsqlDataSource dataSource, int seconds)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await new NpgsqlCommand("create table if not exists commit_floor (id bigint)", connection).ExecuteNonQueryAsync();
+        await using var insert = new NpgsqlCommand("insert into commit_floor values (1)", connection);
+        var latencies = new List<double>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(Math.Min(seconds, 3)))
+        {
+            var began = Stopwatch.GetTimestamp();
+            await insert.ExecuteNonQueryAsync();
+            latencies.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
+        }
+        var sorted = latencies.Order().ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Durable commit floor (one-row insert, autocommit, one connection): {sorted.Length / clock.Elapsed.TotalSeconds:F0} commits/s, p50 {Percentile(sorted, 0.50):F2} ms, p99 {Percentile(sorted, 0.99):F2} ms"));
+        Console.WriteLine($"Load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
     private static void Report(int keys, string load, (double[] Latencies, double Seconds) run)

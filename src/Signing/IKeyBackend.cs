@@ -5,13 +5,20 @@ namespace Hosting.Signing;
 
 /// <summary>
 /// Where sequencer keys live: keystore files held in memory, a PKCS#11 HSM or Azure Key Vault. Only the
-/// <see cref="ISigningGate"/> calls <see cref="SignDigestAsync"/>, after it has committed nothing yet and holds
-/// the key's lock; a backend never decides whether signing is safe.
+/// <see cref="ISigningGate"/> calls <see cref="SignDigestAsync"/> (see <see cref="SignsInProcess"/> for when);
+/// a backend never decides whether signing is safe.
 /// </summary>
 public interface IKeyBackend
 {
     /// <summary>Which backend this is; the gate routes each <see cref="SigningKey"/> to the backend it names.</summary>
     SigningBackend Backend { get; }
+
+    /// <summary>
+    /// True when keys sign in this process's memory (keystores): the gate may sign such a request before the
+    /// safety check and send record and check in one round trip, dropping the signature unless the record
+    /// commits, so it never leaves the process. Keys in an HSM or a vault sign only after the check, under the lock.
+    /// </summary>
+    bool SignsInProcess => false;
 
     /// <summary>The address of the key <paramref name="keyReference"/> names, read from the backend (its public key).</summary>
     /// <exception cref="KeyBackendException">The key is not there or the backend cannot be reached.</exception>

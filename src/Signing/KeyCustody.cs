@@ -21,6 +21,16 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
     private readonly string _node = (options ?? new SigningGateOptions()).NodeName;
 
     /// <summary>
+    /// Raised in this process after a key was registered or deleted here (committed), so the silo's list of hosted
+    /// keys follows at once; keys changed by other silos arrive with their periodic reload.
+    /// </summary>
+    public event Action<SigningKey>? KeyChanged;
+
+    /// <summary>Whether the keystore key of <paramref name="address"/> is unlocked (decrypted) in this process.</summary>
+    public bool IsUnlocked(Address address) =>
+        _backends.TryGetValue(SigningBackend.Keystore, out var keystore) && ((KeystoreBackend)keystore).IsUnlocked(address);
+
+    /// <summary>
     /// Registers the HSM or vault key <paramref name="keyReference"/> for <paramref name="tenant"/>: the backend is
     /// asked for its public key, so the address is the key's own. Refused (and audited) when the address is a live
     /// key of another tenant.
@@ -156,6 +166,10 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
         if (_backends.TryGetValue(SigningBackend.Keystore, out var keystore))
         {
             ((KeystoreBackend)keystore).Lock(key);
+        }
+        if (await FindKeyAsync(key, cancellationToken).ConfigureAwait(false) is { } deleted)
+        {
+            KeyChanged?.Invoke(deleted);
         }
         return export;
     }
@@ -313,6 +327,7 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
             Detail: $"{KeyNames.Of(backend)} key '{keyReference}'{(existing is { Status: KeyStatus.Deleted } ? " (registered again after deletion)" : "")}"), _node, cancellationToken).ConfigureAwait(false);
         var saved = await SigningKeys.FindAsync(connection, transaction, address, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        KeyChanged?.Invoke(saved!);
         return saved!;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Telemetry;
@@ -11,10 +12,13 @@ namespace Hosting.Signing;
 
 /// <summary>
 /// The PostgreSQL signing-safety gate. Requests that arrive together are decided in one transaction (group
-/// commit): it takes the tenants' stop locks shared and every key's advisory lock exclusively, reads keys,
-/// stops and the stored duties, signs what may be signed, inserts the records and the audit lines and commits;
-/// only then does any caller see a signature. Two gates (other silos, other processes) serialise on the same
-/// per-key locks, and the primary key of signed_duties backs the rule up.
+/// commit) by one call of the database function signing_gate_decide (infra/postgres/020_signing_gate_decide.sql),
+/// which holds the rule: it takes the tenants' stop locks shared and every key's advisory lock exclusively,
+/// judges each request against the keys, stops and stored duties, inserts the granted records and one audit
+/// line per request. Keystore keys are signed ahead, so begin, decision and commit go in one round trip; keys
+/// in an HSM or a vault sign between two calls of the function, under the locks. Only after the commit returns
+/// does any caller see a signature. Two gates (other silos, other processes) serialise on the same per-key
+/// locks, and the primary key of signed_duties backs the rule up.
 /// </summary>
 public sealed class SigningGate : ISigningGate, IAsyncDisposable
 {
@@ -28,6 +32,15 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _running;
     private bool _closed;
+
+    // Which backend holds each key, learned from the database's answers: decides which requests can be signed ahead.
+    private readonly ConcurrentDictionary<Address, SigningKey> _knownKeys = new();
+
+    private const string Granted = "granted";
+    private const string Repeated = "repeated";
+    private const string Failed = "failed";
+    private const string Malformed = "malformed_request";
+    private const string ToSign = "to_sign";
 
     /// <param name="dataSource">The safety database (schema infra/postgres/010_signing_gate.sql).</param>
     /// <param name="backends">One backend per <see cref="SigningBackend"/> the keys use.</param>
@@ -47,6 +60,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var pending = new PendingRequest(request, FindProblem(request));
+        await SignAheadAsync(pending).ConfigureAwait(false);
         lock (_dispatch)
         {
             if (_closed)
@@ -98,7 +112,9 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     /// <summary>
     /// Starts batches while fewer than <see cref="SigningGateOptions.MaxConcurrentBatches"/> run. A batch takes every
     /// waiting request whose key is in no running batch, so one key's requests never wait on each other's locks
-    /// inside this gate and a busy key's requests gather into its next batch (group commit per key).
+    /// inside this gate and a busy key's requests gather into its next batch (group commit per key). A second
+    /// request for a (sequencer, slot, duty) already in the batch waits for the next one, where the first's record
+    /// is committed history: the database judges a batch set-wise, never one request against another.
     /// </summary>
     private void Dispatch()
     {
@@ -109,10 +125,12 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
             {
                 var batch = new List<PendingRequest>();
                 var keys = new HashSet<Address>();
+                var duties = new HashSet<(Address, ulong, Duty)>();
                 for (var node = _waiting.First; node is not null && batch.Count < _options.MaxBatchSize;)
                 {
                     var next = node.Next;
-                    if (!_busyKeys.Contains(node.Value.Request.Sequencer))
+                    var request = node.Value.Request;
+                    if (!_busyKeys.Contains(request.Sequencer) && duties.Add((request.Sequencer, request.Slot, request.Duty)))
                     {
                         batch.Add(node.Value);
                         keys.Add(node.Value.Request.Sequencer);
@@ -203,13 +221,71 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         }
     }
 
-    /// <summary>One transaction: lock, read, decide, sign, record, commit. Returns the decisions to release afterwards.</summary>
+    /// <summary>
+    /// Signs a request in advance, as it arrives, when its key is known to sign in this process (keystores), so its
+    /// batch can be checked, recorded and committed in one round trip and the signing overlaps the batch in flight.
+    /// The signature is only a candidate: it leaves the gate only if the database function grants it and the
+    /// commit returns; otherwise it is dropped.
+    /// </summary>
+    private async ValueTask SignAheadAsync(PendingRequest pending)
+    {
+        if (pending.Problem is null && _knownKeys.TryGetValue(pending.Request.Sequencer, out var key)
+            && _backends.TryGetValue(key.Backend, out var backend) && backend.SignsInProcess)
+        {
+            try
+            {
+                var signature = await backend.SignDigestAsync(key, pending.Digest).ConfigureAwait(false);
+                pending.SignedAhead = Secp256k1.FindProblem(signature) is null ? (signature, key.Backend) : null;
+            }
+            catch (Exception e) when (e is KeyBackendException or SignatureException)
+            {
+                // Signed again under the lock after the check, where the failure is reported and audited.
+                pending.SignedAhead = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One transaction. When every request was signed ahead (or is malformed), begin, the decision and commit go
+    /// in one network write: one round trip, one durable commit. Otherwise the decision runs first, the keys that
+    /// sign outside this process sign while the transaction holds their locks, and a second call records them
+    /// and commits. Returns the decisions to release once the commit has returned.
+    /// </summary>
     private async Task<List<Decision>> DecideOnceAsync(List<PendingRequest> batch)
     {
         await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
         try
         {
-            return await DecideOnceAsync(batch, connection).ConfigureAwait(false);
+            var oneTrip = batch.TrueForAll(p => p.Problem is not null || p.SignedAhead is not null);
+            var rows = await CallAsync(connection, batch, begin: true, commit: oneTrip).ConfigureAwait(false);
+            var decisions = batch.Select((p, i) => new Decision(p, rows[i])).ToList();
+            var toSign = decisions.Where(d => d.Row.Verdict == ToSign).ToList();
+            if (oneTrip)
+            {
+                if (toSign.Count > 0)
+                {
+                    // Signed ahead with a key that has since moved to another backend: decide those again, checking first.
+                    foreach (var decision in toSign)
+                    {
+                        decision.Pending.SignedAhead = null;
+                    }
+                    var again = await DecideOnceAsync([.. toSign.Select(d => d.Pending)]).ConfigureAwait(false);
+                    return [.. decisions.Where(d => d.Row.Verdict != ToSign), .. again];
+                }
+                return decisions;
+            }
+
+            foreach (var decision in toSign)
+            {
+                decision.Pending.SignedAhead = null;
+                await SignUnderLockAsync(decision).ConfigureAwait(false);
+            }
+            var recorded = await CallAsync(connection, [.. toSign.Select(d => d.Pending)], begin: false, commit: true).ConfigureAwait(false);
+            for (var i = 0; i < toSign.Count; i++)
+            {
+                toSign[i].Row = recorded[i];
+            }
+            return decisions;
         }
         catch when (connection.State == System.Data.ConnectionState.Open)
         {
@@ -227,165 +303,74 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         }
     }
 
-    private async Task<List<Decision>> DecideOnceAsync(List<PendingRequest> batch, NpgsqlConnection connection)
+    /// <summary>Calls signing_gate_decide for <paramref name="requests"/>, beginning and committing the transaction around it if asked.</summary>
+    private async Task<List<DecisionRow>> CallAsync(NpgsqlConnection connection, List<PendingRequest> requests, bool begin, bool commit)
     {
-        var valid = batch.Where(p => p.Problem is null).ToList();
-        var keys = new Dictionary<Address, SigningKey>();
-        var stops = new Dictionary<string, EmergencyStop>();
-        var stored = new Dictionary<(Address, ulong, Duty), SignedDutyRecord>();
-        DateTimeOffset now;
-        await using (var read = new NpgsqlBatch(connection))
+        await using var batch = new NpgsqlBatch(connection);
+        if (begin)
         {
-            read.BatchCommands.Add(new NpgsqlBatchCommand("begin"));
-            foreach (var command in SafetyLocks.ForSigning(valid.Select(p => p.Request.Tenant), valid.Select(p => p.Request.Sequencer)))
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("begin transaction isolation level read committed"));
+        }
+        batch.BatchCommands.Add(SigningDecisions.Decide(requests.Select(p => p.Input()).ToList(), _options.NodeName));
+        if (commit)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
+        }
+        List<DecisionRow> rows;
+        await using (var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            // "begin" returns no result set: the reader starts at the decisions.
+            rows = await SigningDecisions.ReadAsync(reader).ConfigureAwait(false);
+            // Read to the end: a failed commit throws here, before any caller can see a signature.
+            while (await reader.NextResultAsync().ConfigureAwait(false))
             {
-                read.BatchCommands.Add(command);
-            }
-            read.BatchCommands.Add(new NpgsqlBatchCommand("select now()"));
-            read.BatchCommands.Add(SigningKeys.FindMany(valid.Select(p => p.Request.Sequencer).Distinct()));
-            read.BatchCommands.Add(SigningStops.FindInForce(valid.Select(p => p.Request.Tenant)));
-            read.BatchCommands.Add(SignedDuties.FindMany(valid.Select(p => (p.Request.Sequencer, p.Request.Slot, p.Request.Duty)).Distinct().ToList()));
-            await using var reader = await read.ExecuteReaderAsync().ConfigureAwait(false);
-            // "begin" returns no result set; the reader starts at the stop locks, then the key locks, then now().
-            await reader.NextResultAsync().ConfigureAwait(false);
-            await reader.NextResultAsync().ConfigureAwait(false);
-            await reader.ReadAsync().ConfigureAwait(false);
-            now = reader.GetFieldValue<DateTimeOffset>(0);
-            await reader.NextResultAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                var key = SigningKeys.ReadRow(reader);
-                keys[key.Address] = key;
-            }
-            await reader.NextResultAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                var stop = SigningStops.ReadRow(reader);
-                stops[stop.Tenant ?? SafetyLocks.AllTenants] = stop;
-            }
-            await reader.NextResultAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                var record = SignedDuties.ReadRow(reader);
-                stored[(record.Sequencer, record.Slot, record.Duty)] = record;
             }
         }
-
-        var decisions = batch.Select(p => Judge(p, keys, stops, stored)).ToList();
-        await SignAsync(decisions, keys).ConfigureAwait(false);
-
-        var inserts = decisions.Where(d => d.Kind == DecisionKind.Signed).Select(d => d.Record!).ToList();
-        await using (var write = new NpgsqlBatch(connection))
+        if (rows.Count != requests.Count)
         {
-            if (inserts.Count > 0)
+            throw new InvalidOperationException($"signing_gate_decide answered {rows.Count} rows for {requests.Count} requests");
+        }
+        foreach (var (pending, row) in requests.Zip(rows))
+        {
+            if (row is { KeyBackend: { } backend, KeyReference: { } reference })
             {
-                write.BatchCommands.Add(SignedDuties.InsertMany(inserts, _options.NodeName));
+                _knownKeys[pending.Request.Sequencer] = new SigningKey(pending.Request.Sequencer, pending.Request.Tenant, backend, reference, KeyStatus.Active, null);
             }
-            write.BatchCommands.Add(AuditTrail.InsertMany(decisions.Select(d => d.Audit()).ToList(), _options.NodeName));
-            write.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
-            await write.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
-        foreach (var decision in decisions)
-        {
-            decision.Stamp(now);
-        }
-        return decisions;
+        return rows;
     }
 
-    private static Decision Judge(PendingRequest pending, Dictionary<Address, SigningKey> keys, Dictionary<string, EmergencyStop> stops, Dictionary<(Address, ulong, Duty), SignedDutyRecord> stored)
+    /// <summary>Signs a request the database has just judged signable, while its transaction holds the key's lock.</summary>
+    private async Task SignUnderLockAsync(Decision decision)
     {
-        var request = pending.Request;
-        if (pending.Problem is { } problem)
-        {
-            return Decision.Malformed(pending, problem);
-        }
-        if (!keys.TryGetValue(request.Sequencer, out var key))
-        {
-            return Decision.Refused(pending, SigningRefusal.UnknownKey, $"no key is registered for {request.Sequencer}");
-        }
-        if (!string.Equals(key.Tenant, request.Tenant, StringComparison.Ordinal))
-        {
-            return Decision.Refused(pending, SigningRefusal.TenantMismatch, $"the key belongs to another tenant than {request.Tenant}");
-        }
-        switch (key.Status)
-        {
-            case KeyStatus.Stopped:
-                return Decision.Refused(pending, SigningRefusal.KeyStopped, "the key is stopped by an operator");
-            case KeyStatus.Deleted:
-                return Decision.Refused(pending, SigningRefusal.KeyDeleted, "the key is deleted; its history is kept");
-        }
-        if (stops.TryGetValue(SafetyLocks.AllTenants, out var all) || stops.TryGetValue(request.Tenant, out all))
-        {
-            return Decision.Refused(pending, SigningRefusal.EmergencyStop, $"emergency stop in force: {all}");
-        }
-        if (stored.TryGetValue((request.Sequencer, request.Slot, request.Duty), out var record))
-        {
-            if (record.PayloadHash != pending.Digest)
-            {
-                var by = record.SignerNode.Length == 0 ? "earlier in this transaction" : $"by {record.SignerNode} at {record.SignedAt:O}";
-                return Decision.Refused(pending, SigningRefusal.ConflictingPayload,
-                    $"payload {record.PayloadHash} is already signed for this duty ({by}); refusing to sign payload {pending.Digest}", record.PayloadHash);
-            }
-            return record.SignerNode.Length == 0 ? Decision.RepeatOfBatch(pending, key, record) : Decision.Repeated(pending, key, record);
-        }
-        if (key.LowWatermark is { } watermark && request.Slot <= watermark)
-        {
-            return Decision.Refused(pending, SigningRefusal.AtOrBelowWatermark, $"slot {request.Slot} is at or below the key's low watermark {watermark}");
-        }
-        // Reserve the duty now so a second request for it in this batch is judged against this one.
-        var reserved = new SignedDutyRecord(request.Sequencer, request.Slot, request.Duty, pending.Digest, default, request.Payload, string.Empty, default);
-        stored[(request.Sequencer, request.Slot, request.Duty)] = reserved;
-        return Decision.ToSign(pending, key, reserved);
-    }
-
-    /// <summary>Signs every decision that may be signed: one key's requests in order, different keys in parallel.</summary>
-    private async Task SignAsync(List<Decision> decisions, Dictionary<Address, SigningKey> keys)
-    {
-        var byKey = decisions.Where(d => d.Kind == DecisionKind.ToSign).GroupBy(d => d.Pending.Request.Sequencer);
-        await Task.WhenAll(byKey.Select(async group =>
-        {
-            var key = keys[group.Key];
-            foreach (var decision in group)
-            {
-                await SignOneAsync(decision, key).ConfigureAwait(false);
-            }
-        })).ConfigureAwait(false);
-
-        // A repeat of a request decided earlier in this same batch shares that request's signature or failure.
-        foreach (var repeat in decisions.Where(d => d.Kind == DecisionKind.RepeatOfBatch))
-        {
-            repeat.AdoptFrom(decisions.First(d => d.Kind is DecisionKind.Signed or DecisionKind.Failed && ReferenceEquals(d.Reserved, repeat.Reserved)));
-        }
-    }
-
-    private async Task SignOneAsync(Decision decision, SigningKey key)
-    {
+        var pending = decision.Pending;
+        var row = decision.Row;
+        var key = new SigningKey(pending.Request.Sequencer, pending.Request.Tenant, row.KeyBackend!.Value, row.KeyReference!, KeyStatus.Active, null);
         if (!_backends.TryGetValue(key.Backend, out var backend))
         {
-            decision.Fail(new KeyBackendFailedException(key.Backend, $"No {KeyNames.Of(key.Backend)} backend is configured in this signer for {key.Address}; nothing was signed."));
+            pending.Fail(new KeyBackendFailedException(key.Backend, $"No {KeyNames.Of(key.Backend)} backend is configured in this signer for {key.Address}; nothing was signed."));
             return;
         }
         try
         {
-            var digest = decision.Pending.Digest;
-            var signature = await backend.SignDigestAsync(key, digest).ConfigureAwait(false);
+            var signature = await backend.SignDigestAsync(key, pending.Digest).ConfigureAwait(false);
             // Backends guarantee the signer (keystores sign with the key found by its address; HSM and vault
             // signatures are matched to it by recovery), so the gate checks only the shape Ethereum accepts.
             if (Secp256k1.FindProblem(signature) is { } problem)
             {
-                decision.Fail(new KeyBackendFailedException(key.Backend,
+                pending.Fail(new KeyBackendFailedException(key.Backend,
                     $"The {KeyNames.Of(key.Backend)} key '{key.KeyReference}' produced a signature that breaks Ethereum's rules: {problem}; nothing was signed."));
                 return;
             }
-            decision.Sign(signature, _options.NodeName);
+            pending.SignedAhead = (signature, key.Backend);
         }
         catch (KeyBackendException failure)
         {
-            decision.Fail(failure);
+            pending.Fail(failure);
         }
         catch (SignatureException failure)
         {
-            decision.Fail(new KeyBackendFailedException(key.Backend, $"The {KeyNames.Of(key.Backend)} key '{key.KeyReference}' returned an unusable signature: {failure.Message}; nothing was signed.", failure));
+            pending.Fail(new KeyBackendFailedException(key.Backend, $"The {KeyNames.Of(key.Backend)} key '{key.KeyReference}' returned an unusable signature: {failure.Message}; nothing was signed.", failure));
         }
     }
 
@@ -397,123 +382,64 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         public long StartedAt { get; } = Stopwatch.GetTimestamp();
         public TaskCompletionSource<SignedDuty> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>A candidate signature and the backend that made it; it leaves the gate only if the database grants it.</summary>
+        public (Signature Signature, SigningBackend Backend)? SignedAhead { get; set; }
+
+        /// <summary>How the backend failed to sign under the lock, reported to the caller and audited.</summary>
+        public Exception? Failure { get; private set; }
+
+        public void Fail(Exception failure)
+        {
+            Failure = failure;
+            SignedAhead = null;
+        }
+
+        public DecisionInput Input() => new(Request.Tenant, Request.RequestedBy, Request.Sequencer, Request.Slot, Request.Duty, Digest,
+            Request.Payload, Problem, SignedAhead?.Signature, SignedAhead?.Backend, Failure?.Message);
+
         public SigningRefusedException Refuse(SigningRefusal refusal, string detail, Exception? inner = null) =>
             new(refusal, Request.Sequencer, Request.Slot, Request.Duty, detail, inner);
     }
 
-    private enum DecisionKind { Malformed, Refused, Repeated, RepeatOfBatch, ToSign, Signed, Failed }
-
-    /// <summary>What the gate decided for one request; mutable only while its batch is being decided.</summary>
-    private sealed class Decision(PendingRequest pending, DecisionKind kind)
+    /// <summary>What the database decided for one request, released to its caller once the transaction committed.</summary>
+    private sealed class Decision(PendingRequest pending, DecisionRow row)
     {
         public PendingRequest Pending { get; } = pending;
-        public DecisionKind Kind { get; private set; } = kind;
-        public SigningKey? Key { get; private init; }
-
-        /// <summary>The duty as this batch reserved it (no signature yet); shared by a request and its in-batch repeats.</summary>
-        public SignedDutyRecord? Reserved { get; private init; }
-
-        /// <summary>The record released to the caller: stored, or newly signed.</summary>
-        public SignedDutyRecord? Record { get; private set; }
-        public SigningRefusal? Refusal { get; private init; }
-        public Hash32? SignedHash { get; private init; }
-        public string Detail { get; private set; } = string.Empty;
-        public Exception? Failure { get; private set; }
-
-        public static Decision Malformed(PendingRequest pending, string problem) => new(pending, DecisionKind.Malformed) { Detail = problem };
-
-        public static Decision Refused(PendingRequest pending, SigningRefusal refusal, string detail, Hash32? signedHash = null) =>
-            new(pending, DecisionKind.Refused) { Refusal = refusal, Detail = detail, SignedHash = signedHash };
-
-        public static Decision Repeated(PendingRequest pending, SigningKey key, SignedDutyRecord record) =>
-            new(pending, DecisionKind.Repeated)
-            {
-                Key = key,
-                Record = record,
-                Detail = $"identical payload already signed by {record.SignerNode} at {record.SignedAt:O}; the stored signature is returned",
-            };
-
-        public static Decision RepeatOfBatch(PendingRequest pending, SigningKey key, SignedDutyRecord reserved) =>
-            new(pending, DecisionKind.RepeatOfBatch) { Key = key, Reserved = reserved, Detail = "identical to a request decided in the same transaction" };
-
-        public static Decision ToSign(PendingRequest pending, SigningKey key, SignedDutyRecord reserved) =>
-            new(pending, DecisionKind.ToSign) { Key = key, Reserved = reserved };
-
-        public void Sign(Signature signature, string node)
-        {
-            Record = Reserved! with { Signature = signature, SignerNode = node };
-            Kind = DecisionKind.Signed;
-            Detail = $"signed with the {KeyNames.Of(Key!.Backend)} key '{Key.KeyReference}'";
-        }
-
-        public void Fail(Exception failure)
-        {
-            Kind = DecisionKind.Failed;
-            Failure = failure;
-            Detail = failure.Message;
-        }
-
-        public void AdoptFrom(Decision first)
-        {
-            if (first.Kind == DecisionKind.Failed)
-            {
-                Fail(first.Failure!);
-                return;
-            }
-            Record = first.Record;
-            Kind = DecisionKind.Repeated;
-        }
-
-        /// <summary>Gives newly signed records the transaction's time, which is what signed_at holds after commit.</summary>
-        public void Stamp(DateTimeOffset committedAt)
-        {
-            if (Record is { SignedAt.Ticks: 0 } record)
-            {
-                Record = record with { SignedAt = committedAt };
-            }
-        }
-
-        public AuditEntry Audit()
-        {
-            var request = Pending.Request;
-            var (outcome, reason) = Kind switch
-            {
-                DecisionKind.Signed => ("granted", (string?)null),
-                DecisionKind.Repeated => ("repeated", null),
-                DecisionKind.Malformed => ("refused", "malformed_request"),
-                DecisionKind.Refused => ("refused", Refusal!.Value.Code()),
-                DecisionKind.Failed => ("failed", "backend_failed"),
-                _ => throw new InvalidOperationException($"decision {Kind} is not final"),
-            };
-            return new AuditEntry("sign", outcome, reason, request.Tenant, request.RequestedBy, request.Sequencer, request.Slot,
-                DutyNames.IsDefined(request.Duty) ? request.Duty : null, Pending.Problem is null ? Pending.Digest : null, Detail);
-        }
+        public DecisionRow Row { get; set; } = row;
 
         public void Release()
         {
             var request = Pending.Request;
-            switch (Kind)
+            switch (Row.Verdict)
             {
-                case DecisionKind.Signed or DecisionKind.Repeated:
-                    PlatformMetrics.SigningRequested(request.Tenant, request.Duty, Key!.Backend);
-                    PlatformMetrics.SigningGranted(request.Tenant, request.Duty, Key.Backend, Stopwatch.GetElapsedTime(Pending.StartedAt));
-                    Pending.Outcome.TrySetResult(new SignedDuty(request.Sequencer, request.Slot, request.Duty, Record!.PayloadHash, Record.Signature,
-                        Kind == DecisionKind.Repeated, Record.SignerNode, Record.SignedAt));
+                case Granted or Repeated:
+                    var backend = Row.KeyBackend ?? SigningBackend.Keystore;
+                    PlatformMetrics.SigningRequested(request.Tenant, request.Duty, backend);
+                    PlatformMetrics.SigningGranted(request.Tenant, request.Duty, backend, Stopwatch.GetElapsedTime(Pending.StartedAt));
+                    Pending.Outcome.TrySetResult(new SignedDuty(request.Sequencer, request.Slot, request.Duty, Row.StoredHash ?? Pending.Digest,
+                        Row.Signature!.Value, Row.Verdict == Repeated, Row.SignerNode!, Row.SignedAt!.Value));
                     break;
-                case DecisionKind.Refused:
-                    PlatformMetrics.SigningRefused(request.Tenant, request.Duty, Refusal!.Value.MetricReason());
-                    Pending.Outcome.TrySetException(new SigningRefusedException(Refusal.Value, request.Sequencer, request.Slot, request.Duty, Detail)
-                    {
-                        SignedPayloadHash = SignedHash,
-                        RequestedPayloadHash = SignedHash is null ? null : Pending.Digest,
-                    });
-                    break;
-                case DecisionKind.Malformed:
+                case Malformed:
                     Pending.Outcome.TrySetException(new SigningRequestException(
-                        $"Signing request from '{request.RequestedBy}' for {request.Sequencer} at slot {request.Slot} is malformed: {Detail}; nothing was signed."));
+                        $"Signing request from '{request.RequestedBy}' for {request.Sequencer} at slot {request.Slot} is malformed: {Row.Detail}; nothing was signed."));
+                    break;
+                case Failed:
+                    Pending.Outcome.TrySetException(Pending.Failure ?? new InvalidOperationException($"the backend failed: {Row.Detail}"));
                     break;
                 default:
-                    Pending.Outcome.TrySetException(Failure ?? new InvalidOperationException($"decision {Kind} is not final"));
+                    if (SigningRefusals.ParseCode(Row.Verdict) is not { } refusal)
+                    {
+                        Pending.Outcome.TrySetException(Pending.Refuse(SigningRefusal.SafetyRecordUnavailable,
+                            $"the safety database answered verdict '{Row.Verdict}', which this gate does not know; nothing was signed"));
+                        break;
+                    }
+                    PlatformMetrics.SigningRefused(request.Tenant, request.Duty, refusal.MetricReason());
+                    var conflict = refusal == SigningRefusal.ConflictingPayload;
+                    Pending.Outcome.TrySetException(new SigningRefusedException(refusal, request.Sequencer, request.Slot, request.Duty, Row.Detail ?? refusal.Code())
+                    {
+                        SignedPayloadHash = conflict ? Row.StoredHash : null,
+                        RequestedPayloadHash = conflict ? Pending.Digest : null,
+                    });
                     break;
             }
         }

@@ -45,6 +45,20 @@ internal static class SigningRefusals
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "not a refusal the gate knows"),
     };
 
+    /// <summary>The refusal a stored code stands for, or null when <paramref name="code"/> is not one.</summary>
+    public static SigningRefusal? ParseCode(string code) => code switch
+    {
+        "conflicting_payload" => SigningRefusal.ConflictingPayload,
+        "tenant_mismatch" => SigningRefusal.TenantMismatch,
+        "unknown_key" => SigningRefusal.UnknownKey,
+        "key_stopped" => SigningRefusal.KeyStopped,
+        "key_deleted" => SigningRefusal.KeyDeleted,
+        "emergency_stop" => SigningRefusal.EmergencyStop,
+        "at_or_below_watermark" => SigningRefusal.AtOrBelowWatermark,
+        "safety_record_unavailable" => SigningRefusal.SafetyRecordUnavailable,
+        _ => null,
+    };
+
     /// <summary>
     /// The platform metric's reason. The metric catalogue has no value for emergency stops and watermarks yet,
     /// so they count as an inactive key and an out-of-window slot: the same operator response in each pair.

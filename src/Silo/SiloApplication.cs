@@ -7,6 +7,7 @@ using Hosting.Portal;
 using Hosting.Silo.Configuration;
 using Hosting.Silo.Database;
 using Hosting.Silo.Health;
+using Hosting.Silo.Keys;
 using Hosting.Silo.L1;
 using Hosting.Silo.Telemetry;
 using Hosting.Signing;
@@ -47,6 +48,7 @@ public static class SiloApplication
             }
             // The signing-safety gate and key custody live in the same database; the portal's key API needs them.
             builder.Services.AddSigningGate(connectionString, o => o.NodeName = options.SiloName is { Length: > 0 } name ? name : Environment.MachineName);
+            builder.Services.AddHostedKeys(options.Keys);
         }
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         // After Orleans, so the head watch starts once the silo can call grains.
@@ -57,6 +59,7 @@ public static class SiloApplication
         if (options.Postgres.ConnectionString is { Length: > 0 })
         {
             health.AddCheck<DatabaseCheck>("database", tags: [HealthEndpoints.ReadyTag]);
+            health.AddCheck<KeysCheck>("keys", tags: [HealthEndpoints.ReadyTag]);
         }
         // The same checks on a period, for hosting_readiness: an alert must see an unready silo nobody polls.
         builder.Services.Configure<HealthCheckPublisherOptions>(o =>

@@ -47,7 +47,7 @@ public sealed class ActiveSetSync(ScoreIndex index, L1Chain chain, AccountKeys k
             }
             foreach (var sequencer in active)
             {
-                if (keys.Contains(sequencer) && !_tenants.ContainsKey(sequencer)
+                if (keys.HostsSequencer(sequencer) && !_tenants.ContainsKey(sequencer)
                     && await grains.GetGrain<ISequencerGrain>(sequencer.ToString()).GetAsync() is { Tenant: { Length: > 0 } tenant })
                 {
                     _tenants[sequencer] = tenant;

@@ -29,6 +29,9 @@ public sealed class KeystoreBackend : IKeyBackend, IDisposable
     /// <inheritdoc />
     public SigningBackend Backend => SigningBackend.Keystore;
 
+    /// <inheritdoc />
+    public bool SignsInProcess => true;
+
     /// <summary>How many keys are unlocked in this process.</summary>
     public int UnlockedCount => _unlocked.Count;
 

@@ -34,18 +34,6 @@ internal static class AuditTrail
         Sql.Text(entry.Duty is { } duty ? DutyNames.Of(duty) : null, nullable: true), Sql.NullableBytes(entry.PayloadHash?.ToArray()),
         Sql.Text(entry.Detail), Sql.Text(node));
 
-    /// <summary>Appends every line of a batch in one statement.</summary>
-    public static NpgsqlBatchCommand InsertMany(IReadOnlyList<AuditEntry> entries, string node) => Sql.Command(
-        "insert into signing_audit (action, outcome, reason, tenant, requested_by, sequencer, slot, duty, payload_hash, detail, node) " +
-        "select action, outcome, reason, tenant, requested_by, sequencer, slot, duty, payload_hash, detail, $11 " +
-        "from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::int8[], $8::text[], $9::bytea[], $10::text[]) " +
-        "as r(action, outcome, reason, tenant, requested_by, sequencer, slot, duty, payload_hash, detail)",
-        Sql.TextArray(entries.Select(e => e.Action)), Sql.TextArray(entries.Select(e => e.Outcome)), Sql.TextArray(entries.Select(e => e.Reason)),
-        Sql.TextArray(entries.Select(e => e.Tenant)), Sql.TextArray(entries.Select(e => e.RequestedBy)),
-        Sql.BytesArray(entries.Select(e => e.Sequencer?.ToArray())), Sql.SlotArray(entries.Select(e => e.Slot)),
-        Sql.TextArray(entries.Select(e => e.Duty is { } duty ? DutyNames.Of(duty) : null)),
-        Sql.BytesArray(entries.Select(e => e.PayloadHash?.ToArray())), Sql.TextArray(entries.Select(e => e.Detail)), Sql.Text(node));
-
     public static async Task AppendAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, AuditEntry entry, string node, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);

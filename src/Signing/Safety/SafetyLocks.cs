@@ -22,16 +22,6 @@ internal static class SafetyLocks
 
     public static long StopLock(string? tenant) => Id($"signing-stop:{tenant ?? AllTenants}");
 
-    /// <summary>What a batch of signatures holds: the stop locks of its tenants shared, then its keys' locks exclusively.</summary>
-    public static IEnumerable<NpgsqlBatchCommand> ForSigning(IEnumerable<string> tenants, IEnumerable<Address> keys)
-    {
-        var stops = tenants.Select(StopLock).Append(StopLock(null)).Distinct().Order().ToArray();
-        var keyLocks = keys.Select(KeyLock).Distinct().Order().ToArray();
-        // unnest yields the array in order and the function runs per row as it streams, so locks are taken in ascending order.
-        yield return Sql.Command("select count(pg_advisory_xact_lock_shared(k)) from unnest($1::int8[]) k", Ids(stops));
-        yield return Sql.Command("select count(pg_advisory_xact_lock(k)) from unnest($1::int8[]) k", Ids(keyLocks));
-    }
-
     /// <summary>A key's own lock, for custody actions (register, stop, delete, watermark, history import).</summary>
     public static async Task LockKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Address key, CancellationToken cancellationToken)
     {

@@ -20,45 +20,6 @@ internal static class SignedDuties
 {
     private const string Columns = "sequencer, slot, duty, payload_hash, signature, payload, signer_node, signed_at";
 
-    public static NpgsqlBatchCommand Find(Address sequencer, ulong slot, Duty duty) => Sql.Command(
-        $"select {Columns} from signed_duties where sequencer = $1 and slot = $2 and duty = $3",
-        Sql.Bytes(sequencer), Sql.Slot(slot), Sql.Text(DutyNames.Of(duty)));
-
-    /// <summary>Every stored record among the given (sequencer, slot, duty) triples, in one statement.</summary>
-    public static NpgsqlBatchCommand FindMany(IReadOnlyList<(Address Sequencer, ulong Slot, Duty Duty)> duties) => Sql.Command(
-        "select d.sequencer, d.slot, d.duty, d.payload_hash, d.signature, d.payload, d.signer_node, d.signed_at " +
-        "from unnest($1::bytea[], $2::int8[], $3::text[]) as r(sequencer, slot, duty) " +
-        "join signed_duties d on d.sequencer = r.sequencer and d.slot = r.slot and d.duty = r.duty",
-        Sql.BytesArray(duties.Select(d => d.Sequencer.ToArray())), Sql.SlotArray(duties.Select(d => d.Slot)),
-        Sql.TextArray(duties.Select(d => DutyNames.Of(d.Duty))));
-
-    /// <summary>
-    /// Inserts every record of a batch in one statement. The primary key (sequencer, slot, duty) is the last line
-    /// of defence: if a lock was ever bypassed, the insert fails and the whole batch with it.
-    /// </summary>
-    public static NpgsqlBatchCommand InsertMany(IReadOnlyList<SignedDutyRecord> records, string signerNode) => Sql.Command(
-        "insert into signed_duties (sequencer, slot, duty, payload_hash, signature, payload, signer_node) " +
-        "select sequencer, slot, duty, payload_hash, signature, payload, $7 " +
-        "from unnest($1::bytea[], $2::int8[], $3::text[], $4::bytea[], $5::bytea[], $6::bytea[]) as r(sequencer, slot, duty, payload_hash, signature, payload)",
-        Sql.BytesArray(records.Select(r => r.Sequencer.ToArray())), Sql.SlotArray(records.Select(r => r.Slot)),
-        Sql.TextArray(records.Select(r => DutyNames.Of(r.Duty))), Sql.BytesArray(records.Select(r => r.PayloadHash.ToArray())),
-        Sql.BytesArray(records.Select(r => r.Signature.ToArray())), Sql.BytesArray(records.Select(r => r.Payload.ToArray())),
-        Sql.Text(signerNode));
-
-    /// <summary>Reads one row of <see cref="FindMany"/>.</summary>
-    public static SignedDutyRecord ReadRow(NpgsqlDataReader reader) => Read(reader);
-
-    /// <summary>Reads the result of <see cref="Find"/>: the record, or null when the duty was never signed.</summary>
-    public static async Task<SignedDutyRecord?> ReadFoundAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
-        await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
-
-    /// <summary>Inserts the record; the primary key (sequencer, slot, duty) is the last line of defence if a lock was ever bypassed.</summary>
-    public static NpgsqlBatchCommand Insert(Address sequencer, ulong slot, Duty duty, Hash32 payloadHash, Signature signature, byte[] payload, string signerNode) => Sql.Command(
-        "insert into signed_duties (sequencer, slot, duty, payload_hash, signature, payload, signer_node) " +
-        "values ($1, $2, $3, $4, $5, $6, $7) returning signed_at",
-        Sql.Bytes(sequencer), Sql.Slot(slot), Sql.Text(DutyNames.Of(duty)), Sql.Bytes(payloadHash),
-        Sql.Bytes(signature.ToArray()), Sql.Bytes(payload), Sql.Text(signerNode));
-
     /// <summary>Every record of one key, oldest slot first.</summary>
     public static async Task<List<SignedDutyRecord>> ListAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Address sequencer, CancellationToken cancellationToken)
     {

@@ -12,11 +12,6 @@ internal static class SigningKeys
     public static NpgsqlBatchCommand Find(Address address) => Sql.Command(
         $"select {Columns} from signing_keys where address = $1", Sql.Bytes(address));
 
-    public static NpgsqlBatchCommand FindMany(IEnumerable<Address> addresses) => Sql.Command(
-        $"select {Columns} from signing_keys where address = any($1)", Sql.BytesArray(addresses.Select(a => a.ToArray())));
-
-    public static SigningKey ReadRow(NpgsqlDataReader reader) => Read(reader);
-
     public static async Task<SigningKey?> ReadFoundAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
         await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
 

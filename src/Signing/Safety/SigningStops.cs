@@ -15,21 +15,6 @@ internal static class SigningStops
 {
     private const string AllTenants = "*";
 
-    /// <summary>The stop that holds for <paramref name="tenant"/>, the all-tenants one first.</summary>
-    public static NpgsqlBatchCommand FindInForce(string tenant) => Sql.Command(
-        "select scope, reason, stopped_by, stopped_at from signing_stops where scope = '*' or scope = $1 order by scope = '*' desc limit 1",
-        Sql.Text(tenant));
-
-    /// <summary>The stops in force for any of <paramref name="tenants"/> or for all.</summary>
-    public static NpgsqlBatchCommand FindInForce(IEnumerable<string> tenants) => Sql.Command(
-        "select scope, reason, stopped_by, stopped_at from signing_stops where scope = any($1)",
-        Sql.TextArray(tenants.Append(AllTenants).Distinct()));
-
-    public static EmergencyStop ReadRow(NpgsqlDataReader reader) => Read(reader);
-
-    public static async Task<EmergencyStop?> ReadFoundAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
-        await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
-
     public static async Task<List<EmergencyStop>> ListAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(connection, null, "select scope, reason, stopped_by, stopped_at from signing_stops order by scope");

@@ -34,6 +34,9 @@ internal static class Sql
 
     public static NpgsqlParameter<long?[]> SlotArray(IEnumerable<ulong> values) => SlotArray(values.Select(v => (ulong?)v));
 
+    public static NpgsqlParameter<long[]> LongArray(IEnumerable<long> values) =>
+        new() { TypedValue = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+
     public static NpgsqlParameter<string?[]> TextArray(IEnumerable<string?> values) =>
         new() { TypedValue = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 

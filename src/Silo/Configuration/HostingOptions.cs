@@ -45,6 +45,9 @@ public sealed class HostingOptions
     /// <summary>How often each silo refreshes the cluster-wide fleet gauges (tenants, sequencers, publishers, bonds at risk).</summary>
     public int FleetGaugeRefreshMilliseconds { get; set; } = 10_000;
 
+    /// <summary>How the silo loads the tenants' keys from key custody at start.</summary>
+    public KeysOptions Keys { get; set; } = new();
+
     /// <summary>The co-hosted portal's settings (admin token).</summary>
     public Hosting.Portal.Access.PortalOptions Portal { get; set; } = new();
 
@@ -90,6 +93,14 @@ public sealed class HostingOptions
                 errors.Add($"Hosting:L1:RpcUrls must hold http(s) or ws(s) URLs, got '{url}'.");
             }
         }
+        if (Keys.ReloadSeconds < 1)
+        {
+            errors.Add($"Hosting:Keys:ReloadSeconds must be at least 1, got {Keys.ReloadSeconds}.");
+        }
+        if (Keys.PasswordDirectory is { Length: > 0 } passwords && !Directory.Exists(passwords))
+        {
+            errors.Add($"Hosting:Keys:PasswordDirectory '{passwords}' is not a directory.");
+        }
         if (L1.ReorgDepth < 1)
         {
             errors.Add($"Hosting:L1:ReorgDepth must be at least 1, got {L1.ReorgDepth}.");
@@ -100,6 +111,19 @@ public sealed class HostingOptions
         }
         return errors;
     }
+}
+
+/// <summary>Tenant keys: loaded from key custody (PostgreSQL) at start and reloaded for keys other silos imported.</summary>
+public sealed class KeysOptions
+{
+    /// <summary>
+    /// Where keystore passwords are, one file per key named by its address (0x + 40 lower-case hex digits), e.g. a
+    /// mounted Kubernetes secret. Keystore keys without a file stay locked on this silo after a restart.
+    /// </summary>
+    public string? PasswordDirectory { get; set; }
+
+    /// <summary>How often the silo reloads the list of keys, so keys imported on another silo are hosted here too.</summary>
+    public int ReloadSeconds { get; set; } = 30;
 }
 
 /// <summary>The L1 the silo follows. Without RPC URLs or a deployment file with contracts the follower stays idle.</summary>

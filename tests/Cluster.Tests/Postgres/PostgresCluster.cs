@@ -15,7 +15,7 @@ namespace Hosting.Cluster.Tests.Postgres;
 /// </summary>
 public static class PostgresCluster
 {
-    private const string ConnectionKey = "HostingTest:Postgres";
+    internal const string ConnectionKey = "HostingTest:Postgres";
 
     /// <summary>A new database with the project's schema applied by the migrator the silo ships.</summary>
     public static async Task<string> CreateMigratedDatabaseAsync()

@@ -11,17 +11,21 @@ public sealed class SafetyDatabase : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public NpgsqlDataSource DataSource { get; private set; } = null!;
 
-    public static string SchemaPath => RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql");
+    /// <summary>The gate's scripts in the order the migrator applies them: tables, then the function that holds the rule.</summary>
+    public static IReadOnlyList<string> SchemaPaths =>
+        [RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql"), RepositoryRoot.Combine("infra", "postgres", "020_signing_gate_decide.sql")];
 
     public async Task InitializeAsync()
     {
         ConnectionString = await PostgresServer.CreateDatabaseAsync("signing");
         DataSource = NewDataSource();
-        var schema = await File.ReadAllTextAsync(SchemaPath);
         for (var i = 0; i < 2; i++)
         {
-            await using var command = DataSource.CreateCommand(schema);
-            await command.ExecuteNonQueryAsync();
+            foreach (var path in SchemaPaths)
+            {
+                await using var command = DataSource.CreateCommand(await File.ReadAllTextAsync(path));
+                await command.ExecuteNonQueryAsync();
+            }
         }
     }
 

@@ -1,0 +1,85 @@
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
+using Npgsql;
+
+namespace Hosting.Signing.Safety;
+
+/// <summary>One request as the database function signing_gate_decide judges it.</summary>
+/// <param name="Problem">Why the request is malformed, or null.</param>
+/// <param name="Signature">A signature made before the call (keys that sign in this process), or null.</param>
+/// <param name="Failure">How the backend failed to sign, or null.</param>
+internal sealed record DecisionInput(
+    string Tenant,
+    string RequestedBy,
+    Address Sequencer,
+    ulong Slot,
+    Duty Duty,
+    Hash32 PayloadHash,
+    ReadOnlyMemory<byte> Payload,
+    string? Problem,
+    Signature? Signature,
+    SigningBackend? SignedBy,
+    string? Failure);
+
+/// <summary>
+/// What signing_gate_decide decided for one request: <c>granted</c>, <c>repeated</c>, <c>failed</c>, <c>to_sign</c>
+/// (nothing written; sign under the locks and call again) or a refusal code (<c>SigningRefusals.Code</c>).
+/// </summary>
+internal sealed record DecisionRow(
+    string Verdict,
+    string? Detail,
+    Hash32? StoredHash,
+    Signature? Signature,
+    string? SignerNode,
+    DateTimeOffset? SignedAt,
+    SigningBackend? KeyBackend,
+    string? KeyReference);
+
+/// <summary>Data access for the function signing_gate_decide (infra/postgres/020_signing_gate_decide.sql), which holds the rule.</summary>
+internal static class SigningDecisions
+{
+    /// <summary>
+    /// One call of the function for a whole batch: it takes the batch's stop locks shared and key locks
+    /// exclusively, judges every request, records the granted ones and audits every final verdict.
+    /// </summary>
+    public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node)
+    {
+        var valid = inputs.Where(i => i.Problem is null).ToList();
+        return Sql.Command(
+            "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference " +
+            "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            Sql.Text(node),
+            Sql.LongArray(valid.Select(i => i.Tenant).Append(SafetyLocks.AllTenants).Distinct().Select(SafetyLocks.StopLock)),
+            Sql.LongArray(valid.Select(i => i.Sequencer).Distinct().Select(SafetyLocks.KeyLock)),
+            Sql.TextArray(inputs.Select(i => i.Tenant)),
+            Sql.TextArray(inputs.Select(i => i.RequestedBy)),
+            Sql.BytesArray(inputs.Select(i => i.Sequencer.ToArray())),
+            Sql.SlotArray(inputs.Select(i => i.Slot <= long.MaxValue ? i.Slot : (ulong?)null)),
+            Sql.TextArray(inputs.Select(i => DutyNames.IsDefined(i.Duty) ? DutyNames.Of(i.Duty) : null)),
+            Sql.BytesArray(inputs.Select(i => i.Problem is null ? i.PayloadHash.ToArray() : null)),
+            Sql.BytesArray(inputs.Select(i => i.Problem is null ? i.Payload.ToArray() : null)),
+            Sql.TextArray(inputs.Select(i => i.Problem)),
+            Sql.BytesArray(inputs.Select(i => i.Signature?.ToArray())),
+            Sql.TextArray(inputs.Select(i => i.SignedBy is { } backend ? KeyNames.Of(backend) : null)),
+            Sql.TextArray(inputs.Select(i => i.Failure)));
+    }
+
+    /// <summary>The function's rows, one per input in input order.</summary>
+    public static async Task<List<DecisionRow>> ReadAsync(NpgsqlDataReader reader)
+    {
+        var rows = new List<DecisionRow>();
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            rows.Add(new DecisionRow(
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : Sql.ReadHash(reader, 2),
+                reader.IsDBNull(3) ? null : Signature.FromBytes(reader.GetFieldValue<byte[]>(3)),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                reader.IsDBNull(6) ? null : KeyNames.ParseBackend(reader.GetString(6)),
+                reader.IsDBNull(7) ? null : reader.GetString(7)));
+        }
+        return rows;
+    }
+}

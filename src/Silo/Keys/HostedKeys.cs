@@ -1,0 +1,131 @@
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
+using Hosting.Grains.L1;
+using Hosting.Signing;
+using Hosting.Silo.Configuration;
+using Npgsql;
+
+namespace Hosting.Silo.Keys;
+
+/// <summary>What the silo has loaded from key custody: read by the "keys" readiness check.</summary>
+/// <param name="Loaded">The first load finished: every tenant key registered at start is known here.</param>
+/// <param name="Keys">Keys held for tenants (not deleted).</param>
+/// <param name="Locked">Keystore keys this silo cannot sign with: no password file, or a wrong one.</param>
+/// <param name="LastError">Why the last load failed, or null.</param>
+public sealed record HostedKeysState(bool Loaded, int Keys, IReadOnlyList<Address> Locked, string? LastError, DateTimeOffset? LoadedAt);
+
+/// <summary>
+/// Loads the tenants' sequencer keys from key custody into this silo's <see cref="AccountKeys"/> at start: unlocks
+/// keystore keys whose password file is in <see cref="KeysOptions.PasswordDirectory"/>, and lists every key (any
+/// backend) as hosted so the slot pipeline ranks it and signs its duties through the gate. Retries until the
+/// database answers, then reloads every <see cref="KeysOptions.ReloadSeconds"/> for keys other silos imported;
+/// keys registered or deleted through this silo's custody follow at once.
+/// </summary>
+public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, KeysOptions options, ILogger<HostedKeys> logger) : BackgroundService
+{
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(2);
+    private volatile HostedKeysState _state = new(false, 0, [], null, null);
+
+    public HostedKeysState State => _state;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        custody.KeyChanged += Follow;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var loaded = await TryLoadAsync(stoppingToken);
+                await Task.Delay(loaded ? TimeSpan.FromSeconds(options.ReloadSeconds) : RetryAfterFailure, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            custody.KeyChanged -= Follow;
+        }
+    }
+
+    /// <summary>One load: unlock what can be unlocked, then hold every live key. False when custody could not be read.</summary>
+    public async Task<bool> TryLoadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var failures = await custody.UnlockKeystoresAsync(PasswordOf, cancellationToken: cancellationToken);
+            foreach (var failure in failures)
+            {
+                LogUnlockFailed(failure.KeystoreId, failure.Error?.Problem.ToString() ?? "unknown");
+            }
+            var all = await custody.ListKeysAsync(null, cancellationToken);
+            var live = all.Where(k => k.Status != KeyStatus.Deleted).ToList();
+            foreach (var key in live)
+            {
+                keys.HoldInCustody(key.Address, key.Tenant);
+            }
+            foreach (var gone in keys.InCustody.Keys.Except(live.Select(k => k.Address)).ToList())
+            {
+                keys.ReleaseFromCustody(gone);
+            }
+            var locked = live.Where(k => k.Backend == SigningBackend.Keystore && !custody.IsUnlocked(k.Address)).Select(k => k.Address).ToList();
+            var first = !_state.Loaded;
+            _state = new HostedKeysState(true, live.Count, locked, null, DateTimeOffset.UtcNow);
+            if (first)
+            {
+                LogLoaded(live.Count, live.Count(k => k.Backend != SigningBackend.Keystore), locked.Count);
+            }
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            _state = _state with { LastError = e.Message };
+            LogLoadFailed(e.Message);
+            return false;
+        }
+    }
+
+    private void Follow(SigningKey key)
+    {
+        if (key.Status == KeyStatus.Deleted)
+        {
+            keys.ReleaseFromCustody(key.Address);
+        }
+        else
+        {
+            keys.HoldInCustody(key.Address, key.Tenant);
+        }
+    }
+
+    /// <summary>The password file named by the key's address, if the operator provided one. Never logged.</summary>
+    private string? PasswordOf(SigningKey key)
+    {
+        if (options.PasswordDirectory is not { Length: > 0 } directory)
+        {
+            return null;
+        }
+        var file = Path.Combine(directory, key.Address.ToString());
+        return File.Exists(file) ? File.ReadAllText(file).TrimEnd('\r', '\n') : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant keys loaded from key custody: {Count} keys ({Remote} in an HSM or vault), {Locked} keystore keys locked on this silo (no password file)")]
+    private partial void LogLoaded(int count, int remote, int locked);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Key custody could not be read ({Reason}); the silo is not ready and tries again")]
+    private partial void LogLoadFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Keystore {KeystoreId} did not open with its password file: {Problem}")]
+    private partial void LogUnlockFailed(string keystoreId, string problem);
+}
+
+/// <summary>Registers <see cref="HostedKeys"/>; needs key custody (AddSigningGate) and <see cref="AccountKeys"/>.</summary>
+public static class HostedKeysRegistration
+{
+    public static IServiceCollection AddHostedKeys(this IServiceCollection services, KeysOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<HostedKeys>();
+        services.AddHostedService(provider => provider.GetRequiredService<HostedKeys>());
+        return services;
+    }
+}
