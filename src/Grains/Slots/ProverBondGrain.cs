@@ -44,12 +44,14 @@ public sealed class ProverBondGrain(
             DeadlineBlock = deadlineBlock,
         };
         await state.WriteStateAsync();
+        await Record().CommittedAsync(Key.Slot);
     }
 
     public async Task ReleasedAsync()
     {
         state.State = state.State with { Status = (int)BondStatus.Released };
         await state.WriteStateAsync();
+        await Record().ProvedAsync(Key.Slot);
     }
 
     public async Task SlashedAsync()
@@ -60,6 +62,7 @@ public sealed class ProverBondGrain(
         }
         state.State = state.State with { Status = (int)BondStatus.Slashed };
         await state.WriteStateAsync();
+        await Record().SlashedAsync(Key.Slot);
     }
 
     public async Task<BondStatus> CheckDeadlineAsync(ulong block)
@@ -75,6 +78,8 @@ public sealed class ProverBondGrain(
         await state.WriteStateAsync();
         return Status;
     }
+
+    private IProverRecordGrain Record() => GrainFactory.GetGrain<IProverRecordGrain>(Key.Prover.ToString());
 
     public Task<ProverBondView> GetAsync() => Task.FromResult(new ProverBondView(Key.Slot, Key.Prover, Status,
         BigInteger.Parse(state.State.Bond, CultureInfo.InvariantCulture), state.State.DeadlineBlock,
