@@ -50,7 +50,7 @@ public static class SlotEndpoints
         }
         if (!Signature.TryParse(request.Signature, out var signature))
         {
-            return (null, "signature", $"'{request.Signature}' is not a signature: expected 0x and 130 hex digits (r, s, v), the prover's personal-message signature over the quote text.");
+            return (null, "signature", $"'{request.Signature}' is not a signature: expected 0x and 130 hex digits (r, s, then v of 27/28 or 0/1), the prover's personal-message signature over the quote text.");
         }
         return (new ProverQuote(slot, prover, fee, bond, expiry, signature), null, null);
     }
