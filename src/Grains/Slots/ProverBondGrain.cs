@@ -51,6 +51,7 @@ public sealed class ProverBondGrain(
         {
             await Fleet.OpenBondAsync(new OpenBond(this.GetPrimaryKeyString(), tenant, schedule.ProvingStart(Key.Slot), deadlineBlock));
         }
+        await Record().CommittedAsync(Key.Slot);
     }
 
     public async Task ReleasedAsync()
@@ -58,6 +59,7 @@ public sealed class ProverBondGrain(
         state.State = state.State with { Status = (int)BondStatus.Released };
         await state.WriteStateAsync();
         await Fleet.CloseBondAsync(this.GetPrimaryKeyString());
+        await Record().ProvedAsync(Key.Slot);
     }
 
     public async Task SlashedAsync()
@@ -69,6 +71,7 @@ public sealed class ProverBondGrain(
         state.State = state.State with { Status = (int)BondStatus.Slashed };
         await state.WriteStateAsync();
         await Fleet.CloseBondAsync(this.GetPrimaryKeyString());
+        await Record().SlashedAsync(Key.Slot);
     }
 
     public async Task<BondStatus> CheckDeadlineAsync(ulong block)
@@ -84,6 +87,8 @@ public sealed class ProverBondGrain(
         await state.WriteStateAsync();
         return Status;
     }
+
+    private IProverRecordGrain Record() => GrainFactory.GetGrain<IProverRecordGrain>(Key.Prover.ToString());
 
     public Task<ProverBondView> GetAsync() => Task.FromResult(new ProverBondView(Key.Slot, Key.Prover, Status,
         BigInteger.Parse(state.State.Bond, CultureInfo.InvariantCulture), state.State.DeadlineBlock,

@@ -25,13 +25,18 @@ public sealed class SlotGrain(
     L1Chain chain,
     ActiveSetSync activeSet,
     IDutySigner signer,
+    ProofBoostOptions proofBoost,
+    TimeProvider clock,
     ILogger<SlotGrain> logger) : Grain, ISlotGrain
 {
+    private IGrainTimer? _fallback;
+
     private ulong Slot => ulong.Parse(this.GetPrimaryKeyString(), CultureInfo.InvariantCulture);
     private SlotSchedule Schedule => chain.RequireDeployment().Schedule
         ?? throw new InvalidOperationException("The deployment file has no slot schedule (genesisBlock and phase lengths); redeploy infra/l1.");
     private SlotOutcome Outcome => (SlotOutcome)state.State.Outcome;
     private FernetRollupContract Rollup => new(chain.RequireClient(), chain.RequireDeployment().Rollup);
+    private CommitmentAuthoriser Authoriser => new(state, chain, signer, GrainFactory, proofBoost, clock, Slot);
 
     public async Task<L1Reaction> ForecastAsync()
     {
@@ -83,13 +88,14 @@ public sealed class SlotGrain(
                     await SettleProposalAsync();
                     if (Outcome == SlotOutcome.Canonical && phase == SlotPhase.Commitment)
                     {
-                        await AuthoriseProverAsync();
+                        await AuthoriseProverAsync(number);
                     }
                     break;
                 case (SlotOutcome.Canonical, SlotPhase.Commitment):
-                    await AuthoriseProverAsync();
+                    await AuthoriseProverAsync(number);
                     break;
                 case (SlotOutcome.Canonical, >= SlotPhase.Reveal):
+                    await Authoriser.LapsedAsync();
                     PlatformMetrics.CommitmentSettled(state.State.Tenant, CommitmentOutcome.Missed);
                     await SettleAsync(SlotOutcome.Backup, BackupReason.NoCommitment);
                     break;
@@ -187,19 +193,24 @@ public sealed class SlotGrain(
     {
         if (quote.Slot != Slot)
         {
-            return new QuoteAnswer(false, $"The quote is for slot {quote.Slot}, not slot {Slot}.");
+            return new QuoteAnswer(false, $"The quote is for slot {quote.Slot}, not slot {Slot}.", QuoteRefusal.WrongSlot);
         }
-        if (Outcome is not (SlotOutcome.Forecast or SlotOutcome.Proposed or SlotOutcome.Canonical) || state.State.ChosenProver.Length > 0)
+        if (Outcome is SlotOutcome.Unknown or SlotOutcome.NotOurs)
         {
-            return new QuoteAnswer(false, $"Slot {Slot} takes no quotes: it is {Outcome}{(state.State.ChosenProver.Length > 0 ? " and its prover is chosen" : "")}.");
+            return new QuoteAnswer(false, $"The platform has no duty in slot {Slot}: {(Outcome == SlotOutcome.Unknown ? "it is not forecast yet" : "no hosted sequencer leads it")}.", QuoteRefusal.SlotNotOurs);
+        }
+        if (Outcome is not (SlotOutcome.Forecast or SlotOutcome.Proposed or SlotOutcome.Canonical))
+        {
+            // Quotes stay welcome until a prover commits: a late one may still serve as the fallback.
+            return new QuoteAnswer(false, $"Slot {Slot} takes no more quotes: it is {Outcome}.", QuoteRefusal.Closed);
         }
         if (QuoteText.FindProblem(quote, chain.RequireDeployment().Rollup) is { } problem)
         {
-            return new QuoteAnswer(false, problem);
+            return new QuoteAnswer(false, problem, QuoteRefusal.BadSignature);
         }
         if (quote.ExpiryBlock < Schedule.CommitmentStart(Slot))
         {
-            return new QuoteAnswer(false, $"The quote expires at block {quote.ExpiryBlock}, before slot {Slot}'s Commitment phase starts at {Schedule.CommitmentStart(Slot)}.");
+            return new QuoteAnswer(false, $"The quote expires at block {quote.ExpiryBlock}, before slot {Slot}'s Commitment phase starts at {Schedule.CommitmentStart(Slot)}.", QuoteRefusal.Expired);
         }
         var stored = new StoredQuote
         {
@@ -214,14 +225,7 @@ public sealed class SlotGrain(
         return new QuoteAnswer(true, "kept");
     }
 
-    public Task<CommitmentAuthorisation?> AuthorisationForAsync(Address prover)
-    {
-        var s = state.State;
-        return Task.FromResult(s.ChosenProver == prover.ToString() && s.AuthorisationSignature.Length > 0
-            ? new CommitmentAuthorisation(Slot, Address.Parse(s.Candidate), prover, Hash32.Parse(s.BlockHash),
-                BigInteger.Parse(s.ChosenBond, CultureInfo.InvariantCulture), Signature.Parse(s.AuthorisationSignature))
-            : null);
-    }
+    public Task<CommitmentAuthorisation?> AuthorisationForAsync(Address prover) => Task.FromResult(Authoriser.For(prover));
 
     public Task<SlotView> GetAsync()
     {
@@ -286,31 +290,37 @@ public sealed class SlotGrain(
         await state.WriteStateAsync();
     }
 
-    private async Task AuthoriseProverAsync()
+    private async Task AuthoriseProverAsync(ulong block)
     {
-        if (state.State.AuthorisationSignature.Length > 0)
+        if (await Authoriser.AuthoriseAsync(block) && _fallback is null)
         {
+            // Between blocks: the fallback must be signed early enough for its prover to land in the phase's next block.
+            _fallback = this.RegisterGrainTimer(FallBackAsync, new GrainTimerCreationOptions
+            {
+                DueTime = proofBoost.CommitmentGrace,
+                Period = proofBoost.CommitmentGrace,
+                KeepAlive = true,
+            });
+        }
+    }
+
+    private async Task FallBackAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var head = await chain.RequireClient().GetBlockNumberAsync(cancellationToken);
+            if (Outcome == SlotOutcome.Canonical && Schedule.PhaseAt(Slot, head) == SlotPhase.Commitment && await Authoriser.AuthoriseAsync(head))
+            {
+                return;
+            }
+        }
+        catch (Exception exception) when (exception is L1Exception or InvalidOperationException)
+        {
+            logger.LogWarning(exception, "Slot {Slot}: the prover fallback failed; the next block retries it", Slot);
             return;
         }
-        var minimum = chain.RequireDeployment().MinBond;
-        var commitmentStart = Schedule.CommitmentStart(Slot);
-        var chosen = state.State.Quotes
-            .Where(q => BigInteger.Parse(q.Bond, CultureInfo.InvariantCulture) >= minimum && q.ExpiryBlock >= commitmentStart)
-            .OrderBy(q => BigInteger.Parse(q.Fee, CultureInfo.InvariantCulture))
-            .FirstOrDefault();
-        if (chosen is null)
-        {
-            state.State = state.State with { LastError = $"No quote for slot {Slot} has a bond of at least {minimum} and is valid at block {commitmentStart}; {state.State.Quotes.Count} received." };
-            await state.WriteStateAsync();
-            return;
-        }
-        var prover = Address.Parse(chosen.Prover);
-        var bond = BigInteger.Parse(chosen.Bond, CultureInfo.InvariantCulture);
-        var payload = DutyPayloads.Commitment(chain.RequireDeployment().DomainSeparator, Slot, Hash32.Parse(state.State.BlockHash), prover, bond);
-        var signature = await signer.SignAsync(new DutyRequest(state.State.Tenant, Address.Parse(state.State.Candidate), Slot, Duty.CommitmentAuthorisation, payload, $"slot/{Slot}"));
-        PlatformMetrics.QuoteChosen(state.State.Tenant);
-        state.State = state.State with { ChosenProver = chosen.Prover, ChosenBond = chosen.Bond, AuthorisationSignature = signature.ToString(), LastError = "" };
-        await state.WriteStateAsync();
+        _fallback?.Dispose();
+        _fallback = null;
     }
 
     private async Task RevealAsync()
@@ -343,8 +353,8 @@ public sealed class SlotGrain(
         {
             SlotOutcome.Forecast => schedule.StartOf(Slot),
             SlotOutcome.Proposed => schedule.CommitmentStart(Slot),
-            SlotOutcome.Canonical when state.State.AuthorisationSignature.Length == 0 => schedule.CommitmentStart(Slot),
-            SlotOutcome.Canonical => schedule.RevealStart(Slot),
+            // Every block of Commitment (a fallback may be due), then Reveal start settles a slot nobody committed to.
+            SlotOutcome.Canonical => schedule.CommitmentStart(Slot),
             SlotOutcome.Committed => schedule.RevealStart(Slot) + (state.State.RevealTransaction.Length > 0 ? schedule.RevealBlocks : 0),
             SlotOutcome.Revealed => schedule.BackupStart(Slot),
             _ => (ulong?)null,

@@ -31,6 +31,8 @@ public sealed record SlotState
     [Id(21)] public ulong? L2BlockNumber { get; init; }
     [Id(22)] public List<string> Applied { get; init; } = [];
     [Id(23)] public string LastError { get; init; } = "";
+    [Id(24)] public List<StoredAuthorisation> Authorisations { get; init; } = [];
+    [Id(25)] public long AuthorisedAtTicks { get; init; }
 }
 
 [GenerateSerializer, Alias("hosting.stored-quote.v1")]
@@ -40,4 +42,13 @@ public sealed record StoredQuote
     [Id(1)] public string Fee { get; init; } = "0";
     [Id(2)] public string Bond { get; init; } = "0";
     [Id(3)] public ulong ExpiryBlock { get; init; }
+}
+
+/// <summary>A commitment authorisation signed for one prover; a slot holds more than one after a fallback.</summary>
+[GenerateSerializer, Alias("hosting.stored-authorisation.v1")]
+public sealed record StoredAuthorisation
+{
+    [Id(0)] public string Prover { get; init; } = "";
+    [Id(1)] public string Bond { get; init; } = "0";
+    [Id(2)] public string Signature { get; init; } = "";
 }

@@ -23,6 +23,8 @@ public static class L1Hosting
         // signer, which keeps no safety record.
         services.TryAddSingleton<ScoreIndex>();
         services.TryAddSingleton<ActiveSetSync>();
+        services.TryAddSingleton(new ProofBoostOptions());
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDutySigner>(provider => provider.GetService<ISigningGate>() is { } gate
             ? new GatedDutySigner(gate)
             : new DevnetDutySigner(provider.GetRequiredService<AccountKeys>()));

@@ -168,6 +168,8 @@ public sealed class ChainUnderTest : IAsyncDisposable
                 DeploymentFile = siloBuilder.Configuration[DeploymentKey],
             };
             siloBuilder.Services.AddSingleton(DevAccounts.Store);
+            // Long enough for a prover process on a loaded machine to see its authorisation and commit.
+            siloBuilder.Services.AddSingleton(new Hosting.Grains.Slots.ProofBoostOptions { CommitmentGrace = TimeSpan.FromSeconds(3) });
             siloBuilder.Services.AddL1Follower(options, new L1FollowerOptions
             {
                 PollInterval = TimeSpan.FromMilliseconds(100),

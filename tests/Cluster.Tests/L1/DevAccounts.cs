@@ -23,6 +23,9 @@ public static class DevAccounts
 
     public static Address Account(int index) => LocalKeySigner.FromHex(Keys[index]).Address;
 
+    /// <summary>The dev key of <paramref name="index"/>, for a process the test starts (a prover agent's PROVER_DEV_KEY).</summary>
+    public static string PrivateKeyHex(int index) => Keys[index];
+
     /// <summary>A fresh sequencer key, added to the store (as a tenant's key import would).</summary>
     public static Address NewSequencer()
     {

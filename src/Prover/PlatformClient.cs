@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Numerics;
+using System.Text.Json;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Slots;
+
+namespace Hosting.Prover;
+
+/// <summary>The platform's proof-boost endpoints (docs/slot-pipeline.md): POST a quote, GET the authorisation.</summary>
+public sealed class PlatformClient(HttpClient http)
+{
+    public enum QuoteResult
+    {
+        Kept,
+        SlotNotHosted,
+        Refused,
+    }
+
+    /// <summary>Sends the signed quote; the platform's words when it was not kept.</summary>
+    public async Task<(QuoteResult Result, string Detail)> QuoteAsync(ProverQuote quote, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri($"api/v1/slots/{quote.Slot}/quotes", UriKind.Relative), new
+        {
+            prover = quote.Prover.ToString(),
+            fee = quote.Fee.ToString(CultureInfo.InvariantCulture),
+            bond = quote.Bond.ToString(CultureInfo.InvariantCulture),
+            expiryBlock = quote.ExpiryBlock,
+            signature = quote.Signature?.ToString(),
+        }, cancellationToken);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.Accepted => (QuoteResult.Kept, "kept"),
+            HttpStatusCode.NotFound => (QuoteResult.SlotNotHosted, await ProblemAsync(response, cancellationToken)),
+            >= HttpStatusCode.InternalServerError => throw new HttpRequestException($"the platform answered {(int)response.StatusCode}: {await ProblemAsync(response, cancellationToken)}"),
+            _ => (QuoteResult.Refused, $"{(int)response.StatusCode} {await ProblemAsync(response, cancellationToken)}"),
+        };
+    }
+
+    /// <summary>The authorisation once the platform chose this prover; null while it has not.</summary>
+    public async Task<CommitmentAuthorisation?> AuthorisationAsync(ulong slot, Address prover, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri($"api/v1/slots/{slot}/authorisations/{prover}", UriKind.Relative), cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"the platform answered {(int)response.StatusCode}: {await ProblemAsync(response, cancellationToken)}");
+        }
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var root = body.RootElement;
+        return new CommitmentAuthorisation(
+            root.GetProperty("slot").GetUInt64(),
+            Address.Parse(root.GetProperty("sequencer").GetString()!),
+            Address.Parse(root.GetProperty("prover").GetString()!),
+            Hash32.Parse(root.GetProperty("blockHash").GetString()!),
+            BigInteger.Parse(root.GetProperty("bond").GetString()!, CultureInfo.InvariantCulture),
+            Signature.Parse(root.GetProperty("signature").GetString()!));
+    }
+
+    /// <summary>The problem's detail and field errors, as one line.</summary>
+    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            using var problem = JsonDocument.Parse(text);
+            var root = problem.RootElement;
+            var parts = new List<string>();
+            if (root.TryGetProperty("detail", out var detail))
+            {
+                parts.Add(detail.GetString() ?? "");
+            }
+            if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+            {
+                parts.AddRange(errors.EnumerateObject().Select(e => $"{e.Name}: {string.Join(" ", e.Value.EnumerateArray().Select(m => m.GetString()))}"));
+            }
+            return parts.Count > 0 ? string.Join("; ", parts) : text;
+        }
+        catch (JsonException)
+        {
+            return text.Length > 300 ? text[..300] : text;
+        }
+    }
+}

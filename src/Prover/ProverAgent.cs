@@ -1,0 +1,208 @@
+using System.Numerics;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Slots;
+using Hosting.Grains.L1;
+using Hosting.Grains.Slots;
+using Hosting.L1;
+using Hosting.L1.Contracts;
+using Hosting.L1.Rpc;
+using Hosting.L1.Signing;
+
+namespace Hosting.Prover;
+
+/// <summary>
+/// Follows L1 heads and, for every slot: quotes while Proposal runs, polls for its authorisation during
+/// Commitment and commits with its bond, then submits the devnet proof once Proving has run
+/// <see cref="ProverOptions.ProveAfterBlocks"/> blocks. Each step is tried once per slot; a failure is logged
+/// with the contract's decoded reason and the agent moves on to the next slot.
+/// </summary>
+public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, IEthSigner key, EthereumClient l1, PlatformClient platform, Action<string> log)
+{
+    private readonly Dictionary<ulong, SlotWork> _slots = [];
+    private readonly SlotSchedule _schedule = deployment.Schedule
+        ?? throw new InvalidOperationException($"The deployment file {options.DeploymentFile} has no slot schedule; redeploy infra/l1.");
+    private readonly FernetRollupContract _rollup = new(l1, deployment.Rollup);
+    private BigInteger Bond => options.Bond ?? deployment.MinBond;
+    private string? _lastTickError;
+
+    private sealed class SlotWork
+    {
+        public PlatformClient.QuoteResult? Quote { get; set; }
+        public Hash32? CommitTransaction { get; set; }
+        public bool? Committed { get; set; }
+        public Hash32? ProofTransaction { get; set; }
+        public bool Finished { get; set; }
+    }
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(stopping);
+                if (_lastTickError is not null)
+                {
+                    log("recovered: L1 and the platform answer again");
+                    _lastTickError = null;
+                }
+            }
+            catch (Exception exception) when (exception is L1Exception or HttpRequestException or TaskCanceledException && !stopping.IsCancellationRequested)
+            {
+                // One line per outage, not one per poll.
+                var problem = exception is L1Exception ? $"L1 at {options.RpcUrl} failed: {exception.Message}" : $"the platform at {options.PlatformUrl} failed: {exception.Message}";
+                if (problem != _lastTickError)
+                {
+                    log("error: " + problem + "; retrying");
+                    _lastTickError = problem;
+                }
+            }
+            try
+            {
+                await Task.Delay(options.PollInterval, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var head = await l1.GetBlockNumberAsync(cancellationToken);
+        if (_schedule.SlotAt(head) is { } current && !_slots.ContainsKey(current))
+        {
+            _slots[current] = new SlotWork();
+        }
+        foreach (var (slot, work) in _slots.OrderBy(s => s.Key).ToList())
+        {
+            await StepAsync(slot, work, head, cancellationToken);
+            if (work.Finished || _schedule.PhaseAt(slot, head) == SlotPhase.Ended)
+            {
+                _slots.Remove(slot);
+            }
+        }
+    }
+
+    private async Task StepAsync(ulong slot, SlotWork work, ulong head, CancellationToken cancellationToken)
+    {
+        var phase = _schedule.PhaseAt(slot, head);
+        if (phase == SlotPhase.Proposal && work.Quote is null && options.Fault != ProverFault.NeverQuote)
+        {
+            await QuoteAsync(slot, work, cancellationToken);
+        }
+        if (phase == SlotPhase.Commitment && work.Quote == PlatformClient.QuoteResult.Kept && work.CommitTransaction is null && options.Fault != ProverFault.QuoteNeverCommit)
+        {
+            await CommitAsync(slot, work, cancellationToken);
+        }
+        if (work.CommitTransaction is { } commit && work.Committed is null)
+        {
+            work.Committed = await SettledAsync(slot, "commitProver", commit, cancellationToken);
+        }
+        if (work.Committed == true && work.ProofTransaction is null && await DueToProveAsync(slot, head, phase))
+        {
+            await ProveAsync(slot, work, cancellationToken);
+        }
+        if (work.ProofTransaction is { } proof && await SettledAsync(slot, "submitProof", proof, cancellationToken) is { } proven)
+        {
+            log(proven ? $"slot {slot}: proven and finalised" : $"slot {slot}: the proof was not accepted");
+            work.Finished = true;
+        }
+        if (work.Committed == false || (work.Quote is not null && work.Quote != PlatformClient.QuoteResult.Kept))
+        {
+            work.Finished = true;
+        }
+    }
+
+    private async Task<bool> DueToProveAsync(ulong slot, ulong head, SlotPhase phase) => options.Fault switch
+    {
+        ProverFault.CommitNeverProve => false,
+        // Late on purpose: after Proving is over, when the rollup no longer takes the proof.
+        ProverFault.ProveLate => phase >= SlotPhase.Backup,
+        _ => phase == SlotPhase.Proving && head >= _schedule.ProvingStart(slot) + options.ProveAfterBlocks
+            && await _rollup.SlotStatusAsync(slot) == FernetRollupContract.RollupSlotStatus.Revealed,
+    };
+
+    private async Task QuoteAsync(ulong slot, SlotWork work, CancellationToken cancellationToken)
+    {
+        // Valid through the last block of Commitment, so the platform may still fall back to it.
+        var quote = new ProverQuote(slot, key.Address, options.Fee, Bond, _schedule.RevealStart(slot) - 1);
+        quote = quote with { Signature = await key.SignPersonalMessageAsync(QuoteText.For(quote, deployment.Rollup), cancellationToken) };
+        var (result, detail) = await platform.QuoteAsync(quote, cancellationToken);
+        work.Quote = result;
+        log(result switch
+        {
+            PlatformClient.QuoteResult.Kept => $"slot {slot}: quote kept (fee {options.Fee}, bond {Bond})",
+            PlatformClient.QuoteResult.SlotNotHosted => $"slot {slot}: not hosted by the platform ({detail})",
+            _ => $"error: slot {slot}: quote refused: {detail}",
+        });
+    }
+
+    private async Task CommitAsync(ulong slot, SlotWork work, CancellationToken cancellationToken)
+    {
+        if (await platform.AuthorisationAsync(slot, key.Address, cancellationToken) is not { } authorisation)
+        {
+            return;
+        }
+        log($"slot {slot}: authorised by sequencer {authorisation.Sequencer} for bond {authorisation.Bond}");
+        try
+        {
+            work.CommitTransaction = await _rollup.CommitProverAsync(key, slot, authorisation.Bond, authorisation.Signature, cancellationToken);
+            log($"slot {slot}: commitProver sent in {work.CommitTransaction}");
+        }
+        catch (ContractRevertedException reverted)
+        {
+            work.Committed = false;
+            log($"error: slot {slot}: commitProver reverted: {reverted.Reason}");
+        }
+    }
+
+    private async Task ProveAsync(ulong slot, SlotWork work, CancellationToken cancellationToken)
+    {
+        var canonical = await _rollup.ProposalOfAsync(slot);
+        var tip = await _rollup.TipAsync();
+        var proof = DevnetProof.For(slot, tip.Archive, canonical.Proposal, key.Address);
+        try
+        {
+            work.ProofTransaction = await _rollup.SubmitProofAsync(key, slot, proof, cancellationToken);
+            log($"slot {slot}: submitProof sent in {work.ProofTransaction}");
+        }
+        catch (ContractRevertedException reverted)
+        {
+            work.Finished = true;
+            log($"error: slot {slot}: submitProof reverted: {reverted.Reason}");
+        }
+    }
+
+    /// <summary>
+    /// True once the transaction succeeded, false when it was mined and reverted (the reason replayed with eth_call
+    /// at its block and logged), null while it is pending.
+    /// </summary>
+    private async Task<bool?> SettledAsync(ulong slot, string function, Hash32 transaction, CancellationToken cancellationToken)
+    {
+        if (await l1.GetTransactionReceiptAsync(transaction, cancellationToken) is not { } receipt)
+        {
+            return null;
+        }
+        if (receipt.Succeeded)
+        {
+            log($"slot {slot}: {function} mined in block {receipt.BlockNumber}");
+            return true;
+        }
+        var reason = "no reason given";
+        try
+        {
+            // Replayed on the state before its block: exact when it was the block's only transaction (anvil's automine).
+            var sent = await l1.Rpc.CallAsync("eth_getTransactionByHash", [transaction.ToString()], cancellationToken);
+            var input = Hex.Decode(sent.GetProperty("input").GetString()!);
+            await l1.CallAsync(new CallRequest(deployment.Rollup, input) { From = key.Address }, BlockTag.Number(receipt.BlockNumber - 1), cancellationToken);
+        }
+        catch (RpcException exception) when (exception.ErrorDataBytes is { } data)
+        {
+            reason = _rollup.Abi.DecodeRevert(data).ToString() ?? reason;
+        }
+        log($"error: slot {slot}: {function} reverted in block {receipt.BlockNumber}: {reason}");
+        return false;
+    }
+}

@@ -1,0 +1,46 @@
+using Hosting.Portal;
+using Hosting.Portal.Access;
+using Hosting.TestKit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Hosting.Cluster.Tests.Slots;
+
+/// <summary>
+/// The portal's routes (the same <c>MapPortal</c> the silo maps) served over real HTTP on a free loopback port,
+/// calling the test cluster's grains: what prover processes talk to.
+/// </summary>
+public sealed class PlatformWeb : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private PlatformWeb(WebApplication app, Uri address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    public static async Task<PlatformWeb> StartAsync(IGrainFactory grains)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        var builder = WebApplication.CreateSlimBuilder(["--urls", address.ToString()]);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(grains);
+        builder.Services.AddPortal(new PortalOptions { AdminToken = PortalOptions.DevnetAdminToken });
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapPortal();
+        await app.StartAsync();
+        return new PlatformWeb(app, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
