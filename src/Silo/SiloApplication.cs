@@ -70,6 +70,7 @@ public static class SiloApplication
         });
         builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessGauge>();
         builder.Services.AddHostedService<FleetGauges>();
+        builder.Services.AddHostedService<Hosting.Silo.Devnet.DevnetDemo>();
         AddTelemetry(builder);
         if (options.Mode == HostingMode.Devnet && string.IsNullOrWhiteSpace(options.Portal.AdminToken))
         {

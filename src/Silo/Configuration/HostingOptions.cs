@@ -42,6 +42,9 @@ public sealed class HostingOptions
     public PostgresOptions Postgres { get; set; } = new();
     public L1Options L1 { get; set; } = new();
 
+    /// <summary>Devnet-only settings: the demo tenant the `hosting devnet` command seeds.</summary>
+    public Hosting.Silo.Devnet.DevnetOptions Devnet { get; set; } = new();
+
     /// <summary>How often each silo refreshes the cluster-wide fleet gauges (tenants, sequencers, publishers, bonds at risk).</summary>
     public int FleetGaugeRefreshMilliseconds { get; set; } = 10_000;
 
@@ -104,6 +107,14 @@ public sealed class HostingOptions
         if (L1.ReorgDepth < 1)
         {
             errors.Add($"Hosting:L1:ReorgDepth must be at least 1, got {L1.ReorgDepth}.");
+        }
+        if (Mode == HostingMode.Production && Devnet.DemoSequencers > 0)
+        {
+            errors.Add("Hosting:Devnet:DemoSequencers seeds a demo tenant with throw-away keys and is for Devnet mode only; remove it in Production.");
+        }
+        if (Devnet.DemoSequencers is < 0 or > 1000)
+        {
+            errors.Add($"Hosting:Devnet:DemoSequencers must be between 0 and 1000, got {Devnet.DemoSequencers}.");
         }
         if (FleetGaugeRefreshMilliseconds < 100)
         {
