@@ -3,6 +3,7 @@ using Hosting.Contracts.Domain;
 using Hosting.Contracts.L1;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Slots;
+using Hosting.Grains.Election;
 using Microsoft.Extensions.Logging;
 
 namespace Hosting.Grains.L1;
@@ -21,6 +22,7 @@ public sealed class L1FollowerGrain(
     ILogger<L1FollowerGrain> logger) : Grain, IL1FollowerGrain, IRemindable
 {
     private const string Backstop = "follow";
+    private readonly ActiveSetJournal _activeSet = new();
     private IGrainTimer? _timer;
     private string? _lastError;
 
@@ -48,6 +50,8 @@ public sealed class L1FollowerGrain(
         return Task.FromResult(new L1FollowerView(chain.IsConfigured, last?.Number, last is null ? null : Hash32.Parse(last.Hash),
             s.Delivered, s.Removed, s.Reorgs, _lastError, RuntimeIdentity));
     }
+
+    public Task<ActiveSetChanges> GetActiveSetChangesAsync(Guid epoch, long after) => Task.FromResult(_activeSet.Since(epoch, after));
 
     private void Arm() => _timer ??= this.RegisterGrainTimer(FollowAsync, new GrainTimerCreationOptions
     {
@@ -80,6 +84,8 @@ public sealed class L1FollowerGrain(
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // The failed step's changes were recorded but not persisted; the retry may read another branch.
+            _activeSet.Restart();
             _lastError = exception.Message;
             logger.LogWarning(exception, "The L1 follower stopped at block {Block}; it retries on the next tick.", state.State.NextBlock);
         }
@@ -89,6 +95,8 @@ public sealed class L1FollowerGrain(
     {
         foreach (var change in changes)
         {
+            // Recorded before delivery, so a slot forecast at this block already ranks against its activations.
+            _activeSet.Record(change);
             switch (change)
             {
                 case ChainChange.Applied(var e):
