@@ -18,7 +18,39 @@ public interface IL1FollowerGrain : IGrainWithStringKey
     /// <summary>Where the follower stands.</summary>
     [Alias("get")]
     Task<L1FollowerView> GetAsync();
+
+    /// <summary>
+    /// The changes to the network's active sequencer set the follower delivered after <paramref name="after"/>
+    /// in <paramref name="epoch"/>, which feed each silo's score index. <see cref="ActiveSetChanges.Complete"/>
+    /// is false when the caller must resynchronise from the registry instead (first call, another follower
+    /// activation, a reorg that removed an activation or exit, or a cursor older than the changes kept); the
+    /// answer then says at which block to read the registry and where to continue. Read-only and interleaved,
+    /// so a slot grain being forecast by the follower may ask it.
+    /// </summary>
+    [Alias("active-set-changes"), Orleans.Concurrency.AlwaysInterleave]
+    Task<ActiveSetChanges> GetActiveSetChangesAsync(Guid epoch, long after);
 }
+
+/// <summary>One sequencer entering (<see cref="Active"/>) or leaving the network's active set at a block.</summary>
+[GenerateSerializer, Immutable, Alias("hosting.active-set-change")]
+public sealed record ActiveSetChange(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] ulong Block,
+    [property: Id(2)] Address Sequencer,
+    [property: Id(3)] bool Active);
+
+/// <summary>
+/// An answer of <see cref="IL1FollowerGrain.GetActiveSetChangesAsync"/>: when complete, the changes to apply in
+/// order; otherwise read the registry's active set at <see cref="ThroughBlock"/> (latest when null) and continue
+/// from <see cref="NextSequence"/> of <see cref="Epoch"/>.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("hosting.active-set-changes")]
+public sealed record ActiveSetChanges(
+    [property: Id(0)] Guid Epoch,
+    [property: Id(1)] bool Complete,
+    [property: Id(2)] ulong? ThroughBlock,
+    [property: Id(3)] long NextSequence,
+    [property: Id(4)] IReadOnlyList<ActiveSetChange> Changes);
 
 [GenerateSerializer, Immutable, Alias("hosting.l1-follower-view")]
 public sealed record L1FollowerView(

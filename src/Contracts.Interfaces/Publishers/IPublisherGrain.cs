@@ -17,9 +17,16 @@ public interface IPublisherGrain : IGrainWithStringKey
     /// <summary>
     /// Sends <paramref name="call"/> with the next nonce. Refuses (nothing sent) when the tenant does not own the
     /// publisher, when L1 would revert it (<c>L1RevertException</c>), or when the balance cannot pay its gas.
+    /// The same call (purpose, target and calldata) repeated while the first is unmined or not yet
+    /// confirmation-deep is not sent again: its transaction's hash is returned, so a caller that lost the
+    /// answer (a silo died) may simply retry.
     /// </summary>
     [Alias("send")]
     Task<Hash32> SendAsync(string tenant, L1Call call);
+
+    /// <summary>The transaction already sent for the same call (see <see cref="SendAsync"/>), or null.</summary>
+    [Alias("find-sent")]
+    Task<Hash32?> FindSentAsync(string tenant, L1Call call);
 
     /// <summary>Reconciles pending transactions now: drops mined ones, bumps stuck ones, refreshes the balance.</summary>
     [Alias("check")]
@@ -29,12 +36,24 @@ public interface IPublisherGrain : IGrainWithStringKey
     Task<PublisherView?> GetAsync();
 }
 
-/// <summary>A contract call to send: the target, the calldata, and what it is for (shown in views and logs).</summary>
+/// <summary>
+/// A contract call to send: the target, the calldata, and what it is for (shown in views and logs). A call that
+/// spends the publisher's tokens names the <see cref="Approval"/> it needs: the publisher sends that approve
+/// right before the call, in the same turn, so concurrent calls cannot spend each other's allowance.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("hosting.l1-call")]
 public sealed record L1Call(
     [property: Id(0)] Address To,
     [property: Id(1)] byte[] Data,
-    [property: Id(2)] string Purpose);
+    [property: Id(2)] string Purpose,
+    [property: Id(3)] TokenApproval? Approval = null);
+
+/// <summary>An ERC-20 <c>approve(Spender, Amount)</c> on <c>Token</c> a call needs mined before it.</summary>
+[GenerateSerializer, Immutable, Alias("hosting.token-approval")]
+public sealed record TokenApproval(
+    [property: Id(0)] Address Token,
+    [property: Id(1)] Address Spender,
+    [property: Id(2)] BigInteger Amount);
 
 [GenerateSerializer, Immutable, Alias("hosting.pending-transaction")]
 public sealed record PendingTransaction(

@@ -4,6 +4,7 @@ using Hosting.Contracts.L1;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Slots;
 using Hosting.Contracts.Telemetry;
+using Hosting.Grains.Election;
 using Microsoft.Extensions.Logging;
 
 namespace Hosting.Grains.L1;
@@ -22,6 +23,7 @@ public sealed class L1FollowerGrain(
     ILogger<L1FollowerGrain> logger) : Grain, IL1FollowerGrain, IRemindable
 {
     private const string Backstop = "follow";
+    private readonly ActiveSetJournal _activeSet = new();
     private IGrainTimer? _timer;
     private string? _lastError;
 
@@ -49,6 +51,8 @@ public sealed class L1FollowerGrain(
         return Task.FromResult(new L1FollowerView(chain.IsConfigured, last?.Number, last is null ? null : Hash32.Parse(last.Hash),
             s.Delivered, s.Removed, s.Reorgs, _lastError, RuntimeIdentity));
     }
+
+    public Task<ActiveSetChanges> GetActiveSetChangesAsync(Guid epoch, long after) => Task.FromResult(_activeSet.Since(epoch, after));
 
     private void Arm() => _timer ??= this.RegisterGrainTimer(FollowAsync, new GrainTimerCreationOptions
     {
@@ -85,6 +89,8 @@ public sealed class L1FollowerGrain(
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            // The failed step's changes were recorded but not persisted; the retry may read another branch.
+            _activeSet.Restart();
             _lastError = exception.Message;
             logger.LogWarning(exception, "The L1 follower stopped at block {Block}; it retries on the next tick.", state.State.NextBlock);
         }
@@ -94,6 +100,8 @@ public sealed class L1FollowerGrain(
     {
         foreach (var change in changes)
         {
+            // Recorded before delivery, so a slot forecast at this block already ranks against its activations.
+            _activeSet.Record(change);
             switch (change)
             {
                 case ChainChange.Applied(var e):

@@ -27,6 +27,9 @@ public sealed class PublisherGrain(
     /// <summary>Gas one registry transaction takes at most, for the balance watch's "can it still send" test.</summary>
     private const ulong TypicalGas = 300_000;
 
+    /// <summary>How long a call that needs an approval waits for that approval to be mined.</summary>
+    private static readonly TimeSpan ApprovalWait = TimeSpan.FromSeconds(60);
+
     private BigInteger _balance;
     private BigInteger _typicalCost;
 
@@ -74,13 +77,31 @@ public sealed class PublisherGrain(
 
     public async Task<Hash32> SendAsync(string tenant, L1Call call)
     {
-        if (state.State.Tenant != tenant || string.IsNullOrEmpty(tenant))
+        RequireTenant(tenant);
+        if (InFlight(call) is { } earlier)
         {
-            throw new RequestRefusedException(RefusalReason.NotThisTenants, Self.ToString(), $"Tenant '{tenant}' has no publisher {Self}.");
+            logger.LogInformation("Publisher {Publisher} already sent {Purpose} as {Hash} (nonce {Nonce}); not sending it again", Self, call.Purpose, earlier.Hash, earlier.Nonce);
+            return Hash32.Parse(earlier.Hash);
         }
         var signer = keys.Find(Self)
             ?? throw new RequestRefusedException(RefusalReason.KeyNotInStore, Self.ToString(), $"The key store holds no key for publisher {Self}.");
         var client = chain.RequireClient();
+        if (call.Approval is { } approval)
+        {
+            // approve(amount) and the call that spends it go out back to back with consecutive nonces in this one
+            // turn: whatever else this publisher sends, no other call can spend this allowance before it.
+            var approve = new L1Call(approval.Token, RegistryAbi.Approve.EncodeCall(approval.Spender, approval.Amount), $"approve {approval.Amount} for {call.Purpose}");
+            var approved = await client.WaitForReceiptAsync(await SendOneAsync(client, signer, approve), ApprovalWait);
+            if (!approved.Succeeded)
+            {
+                throw new InvalidOperationException($"The approval {approved.TransactionHash} of {approval.Amount} on {approval.Token} for {call.Purpose} was mined but reverted; {call.Purpose} was not sent.");
+            }
+        }
+        return await SendOneAsync(client, signer, call);
+    }
+
+    private async Task<Hash32> SendOneAsync(EthereumClient client, IEthSigner signer, L1Call call)
+    {
         var (priority, maxFee) = await SuggestFeesAsync(client);
         _balance = await client.GetBalanceAsync(Self);
         if (_balance < maxFee * 21_000)
@@ -143,6 +164,29 @@ public sealed class PublisherGrain(
         }
         logger.LogInformation("Publisher {Publisher} sent {Purpose} as {Hash} with nonce {Nonce}", Self, call.Purpose, signed.Hash, nonce);
         return signed.Hash;
+    }
+
+    public Task<Hash32?> FindSentAsync(string tenant, L1Call call)
+    {
+        RequireTenant(tenant);
+        return Task.FromResult(InFlight(call) is { } earlier ? Hash32.Parse(earlier.Hash) : (Hash32?)null);
+    }
+
+    private void RequireTenant(string tenant)
+    {
+        if (state.State.Tenant != tenant || string.IsNullOrEmpty(tenant))
+        {
+            throw new RequestRefusedException(RefusalReason.NotThisTenants, Self.ToString(), $"Tenant '{tenant}' has no publisher {Self}.");
+        }
+    }
+
+    // A pending transaction (unmined, or mined but not yet confirmation-deep) for the same purpose and calldata:
+    // the purpose names the subject ("register 0x…"), so two sequencers' identical approvals stay distinct.
+    private StoredTransaction? InFlight(L1Call call)
+    {
+        var to = call.To.ToString();
+        var data = Hex.Encode(call.Data);
+        return state.State.Pending.FirstOrDefault(p => p.Purpose == call.Purpose && p.To == to && p.Data == data);
     }
 
     public async Task<PublisherView> CheckAsync()

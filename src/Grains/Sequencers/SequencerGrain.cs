@@ -17,8 +17,6 @@ public sealed class SequencerGrain(
     L1Chain chain,
     AccountKeys keys) : Grain, ISequencerGrain
 {
-    private static readonly TimeSpan ApprovalWait = TimeSpan.FromSeconds(60);
-
     private Address Self => Address.Parse(this.GetPrimaryKeyString());
 
     public async Task<SequencerView> ImportAsync(string tenant)
@@ -49,6 +47,11 @@ public sealed class SequencerGrain(
         var view = state.State.ToView(Self);
         if (view.Status is not (SequencerStatus.None or SequencerStatus.Exited))
         {
+            if (IsSameRegistration(view, registration))
+            {
+                // A retry of the registration already under way or done (its caller lost the answer): nothing to send.
+                return view;
+            }
             throw new RequestRefusedException(RefusalReason.WrongStatus, Self.ToString(), $"Sequencer {Self} is {view.Status}; only an unregistered or exited sequencer registers.");
         }
         if (registration.Withdrawer.IsZero || registration.Stake <= 0)
@@ -58,17 +61,23 @@ public sealed class SequencerGrain(
         var deployment = chain.RequireDeployment();
         var client = chain.RequireClient();
         var register = RegistryAbi.Register.EncodeCall(Self, registration.Withdrawer, registration.Stake);
+        // The stake approval travels with the call: the publisher sends both back to back (see TokenApproval).
+        var registerCall = new L1Call(deployment.Registry, register, $"register {Self}",
+            new TokenApproval(deployment.Token, deployment.Registry, registration.Stake));
+        var publisher = GrainFactory.GetGrain<IPublisherGrain>(registration.Publisher.ToString());
+        // The publisher may have sent it on an earlier attempt whose answer was lost with a silo: record that
+        // transaction instead of simulating again (which would now revert AlreadyRegistered) or sending twice.
+        if (await publisher.FindSentAsync(tenant, registerCall) is { } earlier)
+        {
+            return await RecordRegisterAsync(registration, earlier);
+        }
         await RefuseRegistryRevertAsync(client, deployment.Registry, registration.Publisher, register, "register");
 
-        var publisher = GrainFactory.GetGrain<IPublisherGrain>(registration.Publisher.ToString());
-        var allowance = (BigInteger)RegistryAbi.Allowance.DecodeOutput(await client.CallAsync(
-            new CallRequest(deployment.Token, RegistryAbi.Allowance.EncodeCall(registration.Publisher, deployment.Registry))))[0]!;
-        if (allowance < registration.Stake)
-        {
-            var approval = await publisher.SendAsync(tenant, new L1Call(deployment.Token, RegistryAbi.Approve.EncodeCall(deployment.Registry, registration.Stake), $"approve stake of {Self}"));
-            await client.WaitForReceiptAsync(approval, ApprovalWait);
-        }
-        var hash = await publisher.SendAsync(tenant, new L1Call(deployment.Registry, register, $"register {Self}"));
+        return await RecordRegisterAsync(registration, await publisher.SendAsync(tenant, registerCall));
+    }
+
+    private async Task<SequencerView> RecordRegisterAsync(SequencerRegistration registration, Hash32 hash)
+    {
         state.State = state.State with
         {
             Publisher = registration.Publisher.ToString(),
@@ -79,6 +88,16 @@ public sealed class SequencerGrain(
         await SaveAsync();
         return state.State.ToView(Self);
     }
+
+    /// <summary>
+    /// Whether a registration asked again matches the one the sequencer is in: the withdrawer and stake L1
+    /// confirmed (or, still Registering, the ones requested) and the publisher that sent it, where known.
+    /// </summary>
+    private static bool IsSameRegistration(SequencerView view, SequencerRegistration registration) =>
+        view.Status is SequencerStatus.Registering or SequencerStatus.Queued or SequencerStatus.Active
+        && view.Withdrawer == registration.Withdrawer
+        && (view.Status == SequencerStatus.Registering || view.Stake == registration.Stake)
+        && (view.Publisher is null || view.Publisher == registration.Publisher);
 
     public async Task<SequencerView> ExitAsync(string tenant)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Hosting.Contracts.L1;
 using Hosting.Contracts.Telemetry;
+using Hosting.Grains.Election;
 using Hosting.Grains.L1;
 using Hosting.L1.Rpc;
 
@@ -9,10 +10,12 @@ namespace Hosting.Silo.L1;
 /// <summary>
 /// Every silo watches new heads and pokes the follower grain with each one: the poke wakes the follower
 /// wherever Orleans placed it (re-activating it after its silo died) and its timer does the reading. The
-/// poke itself is cheap; reading happens once, in the one activation. The watch also keeps this silo's
+/// poke itself is cheap; reading happens once, in the one activation. After each poke the silo's score index
+/// takes the active-set changes the follower has delivered so far (usually none: one short grain call).
+/// The watch also keeps this silo's
 /// L1 head gauges: how far the follower is behind the newest head seen here, and how long ago one came.
 /// </summary>
-public sealed class L1HeadWatch(L1Chain chain, IGrainFactory grains, ILogger<L1HeadWatch> logger) : BackgroundService
+public sealed class L1HeadWatch(L1Chain chain, IGrainFactory grains, ActiveSetSync activeSet, ILogger<L1HeadWatch> logger) : BackgroundService
 {
     private static readonly TimeSpan LagRefresh = TimeSpan.FromSeconds(2);
 
@@ -38,6 +41,7 @@ public sealed class L1HeadWatch(L1Chain chain, IGrainFactory grains, ILogger<L1H
                 {
                     Seen(head.Number);
                     await follower.PokeAsync();
+                    await FollowActiveSetAsync(stoppingToken);
                 }
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
@@ -88,5 +92,18 @@ public sealed class L1HeadWatch(L1Chain chain, IGrainFactory grains, ILogger<L1H
         // Before the follower processed anything, all of the chain since deployment is lag; before a head came, none is known.
         var lag = head < 0 ? 0 : Math.Max(0, head - Math.Max(followed, 0));
         return new L1HeadReading(lag, Stopwatch.GetElapsedTime(Interlocked.Read(ref _headSeenAt)));
+    }
+
+    private async Task FollowActiveSetAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await activeSet.RefreshAsync(grains, stoppingToken);
+        }
+        catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The slot grain refreshes again before it ranks; a missed head here costs nothing.
+            logger.LogDebug(exception, "Updating the score index from the follower failed; the next head retries.");
+        }
     }
 }
