@@ -7,6 +7,7 @@ using Hosting.Silo.Configuration;
 using Hosting.Silo.Database;
 using Hosting.Silo.Health;
 using Hosting.Silo.L1;
+using Hosting.Silo.Transactions;
 using Hosting.Signing;
 using Npgsql;
 using Orleans.Configuration;
@@ -62,13 +63,16 @@ public static class SiloApplication
             options.Portal.AdminToken = Hosting.Portal.Access.PortalOptions.DevnetAdminToken;
         }
         builder.Services.AddPortal(options.Portal);
+        builder.Services.AddTransactionIngress(options.Transactions);
 
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapHealth();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPortal();
+        app.MapTransactions();
         return app;
     }
 

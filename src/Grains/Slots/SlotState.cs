@@ -31,6 +31,28 @@ public sealed record SlotState
     [Id(21)] public ulong? L2BlockNumber { get; init; }
     [Id(22)] public List<string> Applied { get; init; } = [];
     [Id(23)] public string LastError { get; init; } = "";
+
+    /// <summary>The hashes of our block's transactions in block order, recorded with <see cref="Data"/> before signing.</summary>
+    [Id(24)] public List<string> Transactions { get; init; } = [];
+
+    /// <summary>Every proposal of the slot seen on L1, so a reorg that removes one can find the best of the rest.</summary>
+    [Id(25)] public List<SeenProposal> Proposals { get; init; } = [];
+
+    /// <summary>The L1 block and transaction of BlockFinalized; the block's transactions are final FINALITY_DEPTH blocks later.</summary>
+    [Id(26)] public ulong? FinalisedBlock { get; init; }
+    [Id(27)] public string FinalisedTransaction { get; init; } = "";
+    [Id(28)] public bool Final { get; init; }
+
+    /// <summary>The slot failed and its transactions went back to the pool.</summary>
+    [Id(29)] public bool TransactionsReleased { get; init; }
+}
+
+[GenerateSerializer, Alias("hosting.seen-proposal.v1")]
+public sealed record SeenProposal
+{
+    [Id(0)] public string Position { get; init; } = "";
+    [Id(1)] public string Sequencer { get; init; } = "";
+    [Id(2)] public string Score { get; init; } = "0";
 }
 
 [GenerateSerializer, Alias("hosting.stored-quote.v1")]
