@@ -22,13 +22,10 @@ public sealed partial class SlotGrain
         state.State = state.State with { Applied = [.. state.State.Applied.Where(p => p != position)] };
         var before = Outcome;
         var resend = false;
-        // The next block is the first one a re-sent transaction can land in.
-        var next = await chain.RequireClient().GetBlockNumberAsync() + 1;
-        var phase = Schedule.PhaseAt(Slot, next);
         switch (l1Event.Kind)
         {
             case L1EventKind.BlockProposed:
-                resend = await RollBackProposalAsync(l1Event, phase);
+                resend = await RollBackProposalAsync(l1Event);
                 break;
             case L1EventKind.ProverCommitted when Outcome is SlotOutcome.Committed or SlotOutcome.Revealed or SlotOutcome.Finalised:
                 // The authorisation stays signed for the same prover: while Commitment lasts it may commit again.
@@ -56,12 +53,13 @@ public sealed partial class SlotGrain
     }
 
     /// <summary>
-    /// A proposal left the chain: the best of the remaining ones is canonical. When it was ours and the Proposal
-    /// phase is still open we act again (the publisher re-sends the same signed proposal); when the phase is over
-    /// the slot is missed and its transactions go back to the pool.
+    /// A proposal left the chain: the best of the remaining ones is canonical. When it was ours, or ours is best
+    /// again, the slot goes back to Proposed: the publisher sends the dropped proposal again (same signed payload)
+    /// and the next wake settles the slot on what the new branch holds: canonical if ours landed while the Proposal
+    /// phase lasted, else missed, and a missed slot gives its transactions back to the pool.
     /// </summary>
     /// <returns>Whether our proposal must be sent again.</returns>
-    private async Task<bool> RollBackProposalAsync(L1Event removed, SlotPhase phase)
+    private async Task<bool> RollBackProposalAsync(L1Event removed)
     {
         var position = removed.Position.ToString();
         var remaining = state.State.Proposals.Where(p => p.Position != position).ToList();
@@ -72,36 +70,24 @@ public sealed partial class SlotGrain
             CanonicalSequencer = best?.Sequencer ?? "",
             CanonicalScore = best?.Score ?? "0",
         };
-        if (Outcome is not (SlotOutcome.Proposed or SlotOutcome.Canonical or SlotOutcome.Outbid or SlotOutcome.Missed) || state.State.ProposalTransaction.Length == 0)
+        if (Outcome is not (SlotOutcome.Proposed or SlotOutcome.Canonical or SlotOutcome.Outbid) || state.State.ProposalTransaction.Length == 0)
         {
             return false;
         }
         var oursStands = best is not null && best.Sequencer == state.State.Candidate;
-        var inTime = phase == SlotPhase.Proposal;
-        SlotOutcome outcome = (oursStands, inTime) switch
-        {
-            (true, true) => SlotOutcome.Proposed,
-            (true, false) => SlotOutcome.Canonical,
-            (false, _) when best is not null && Outcome == SlotOutcome.Outbid => SlotOutcome.Outbid,
-            (false, true) => SlotOutcome.Proposed,
-            (false, false) => SlotOutcome.Missed,
-        };
-        var was = Outcome;
         var oursRemoved = removed.Subject.ToString() == state.State.Candidate;
-        state.State = state.State with { Outcome = (int)outcome };
-        if (oursStands && was == SlotOutcome.Outbid)
+        if (oursStands && Outcome == SlotOutcome.Outbid)
         {
+            state.State = state.State with { Outcome = (int)SlotOutcome.Proposed };
             await MoveHeldTransactionsAsync(TransactionStage.Proposed, $"the proposal that outbid slot {Slot}'s was reorganised away", removed);
         }
-        else if (outcome == SlotOutcome.Missed && HoldsTransactions)
+        else if (oursRemoved && Outcome is SlotOutcome.Proposed or SlotOutcome.Canonical)
         {
-            await ReturnTransactionsAsync($"slot {Slot}'s proposal was reorganised away after the Proposal phase", removed);
-        }
-        else if (oursRemoved)
-        {
+            state.State = state.State with { Outcome = (int)SlotOutcome.Proposed };
             await MoveHeldTransactionsAsync(TransactionStage.InPool, $"slot {Slot}'s proposal was reorganised away; it is sent again while the Proposal phase lasts", removed);
+            return true;
         }
-        return outcome == SlotOutcome.Proposed && oursRemoved;
+        return false;
     }
 
     private async Task MoveHeldTransactionsAsync(TransactionStage stage, string reason, L1Event? cause)
