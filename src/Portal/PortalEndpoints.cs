@@ -3,6 +3,7 @@ using Hosting.Portal.Access;
 using Hosting.Portal.Keys;
 using Hosting.Portal.Pages;
 using Hosting.Portal.Sequencers;
+using Hosting.Portal.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -36,6 +37,7 @@ public static class PortalEndpoints
             .RequireAuthorization(TenantAccessRequirement.AdminPolicy)
             .WithSummary("Revoke one of the tenant's tokens (platform admin)").Produces(204).ProducesProblem(404);
         routes.MapSequencers();
+        routes.MapUpgradeSignal();
         routes.MapKeyManager();
         routes.MapOperatorPages();
         return routes;

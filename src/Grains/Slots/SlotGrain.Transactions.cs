@@ -3,6 +3,7 @@ using System.Numerics;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.L1;
 using Hosting.Contracts.Slots;
+using Hosting.Contracts.Tenants;
 using Hosting.Contracts.Transactions;
 using Hosting.L1;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,9 +11,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Hosting.Grains.Slots;
 
 /// <summary>
-/// The slot's block contents and the confirmation stages of its transactions (PROTOCOL.md, stages 1-7): the
-/// block is built once from the pool and recorded before it is signed; the rollup's events move the
-/// transactions on; a failed slot gives them back to the pool.
+/// The slot's block contents (the pool's transactions and the tenant's upgrade signal) and the confirmation
+/// stages of its transactions (PROTOCOL.md, stages 1-7): the block is built once and recorded before it is
+/// signed; the rollup's events move the transactions on; a failed slot gives them back to the pool.
 /// </summary>
 public sealed partial class SlotGrain
 {
@@ -27,17 +28,20 @@ public sealed partial class SlotGrain
     {
         if (state.State.Data.Length > 0)
         {
-            return BlockBuilder.FromData(Slot, Hash32.Parse(state.State.PreviousArchive), Hash32.Zero, Hex.Decode(state.State.Data));
+            var recorded = state.State.UpgradeSignal.Length > 0 ? Hash32.Parse(state.State.UpgradeSignal) : Hash32.Zero;
+            return BlockBuilder.FromData(Slot, Hash32.Parse(state.State.PreviousArchive), recorded, Hex.Decode(state.State.Data));
         }
         var tip = await Rollup.TipAsync();
+        var signal = await GrainFactory.GetGrain<IUpgradeSignalGrain>(state.State.Tenant).ForAsync(Address.Parse(state.State.Candidate));
         var transactions = await Pool.ReserveAsync(Slot);
-        var block = BlockBuilder.Build(Slot, tip.Archive, Hash32.Zero, transactions);
+        var block = BlockBuilder.Build(Slot, tip.Archive, signal, transactions);
         state.State = state.State with
         {
             PreviousArchive = block.PreviousArchive.ToString(),
             BlockHash = block.BlockHash.ToString(),
             Data = Hex.Encode(block.Data),
             Transactions = [.. block.Transactions.Select(h => h.ToString())],
+            UpgradeSignal = signal.ToString(),
             TransactionsReleased = false,
         };
         await state.WriteStateAsync();

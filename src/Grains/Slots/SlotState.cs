@@ -45,6 +45,9 @@ public sealed record SlotState
 
     /// <summary>The slot failed and its transactions went back to the pool.</summary>
     [Id(29)] public bool TransactionsReleased { get; init; }
+
+    /// <summary>The upgrade signal the proposal carries, from the tenant's policy, recorded with the block before signing.</summary>
+    [Id(30)] public string UpgradeSignal { get; init; } = "";
 }
 
 [GenerateSerializer, Alias("hosting.seen-proposal.v1")]

@@ -76,6 +76,11 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Equal(2, (await pool.GetAsync()).Pending);
         output.WriteLine($"slot {s1}: backup, both transactions back in the pool");
 
+        // The tenant signals an upgrade payload from now on: slot 1 abstained, slot 2's proposal carries it.
+        var payload = Keccak256.Hash("upgrade payload 1");
+        await chain.Grains.GetGrain<IUpgradeSignalGrain>(Tenant).SetAsync(null, payload);
+        Assert.Equal(Hash32.Zero, (await rollup.ProposalOfAsync(s1)).Proposal.UpgradeSignal);
+
         // Slot 2: proposed, then a reorg takes the proposal block away; the publisher sends the same proposal again.
         var s2 = s1 + 1;
         var slot2 = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(s2));
@@ -90,6 +95,9 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         // The publisher notices its proposal is gone and sends it again (bumped fees); automine puts it in the slot's first block.
         Assert.True(await Eventually.WaitAsync(async () => await chain.HeadAsync() >= schedule.StartOf(s2), Patience), "the publisher did not send the proposal again");
         Assert.Equal(FernetRollupContract.RollupSlotStatus.Proposed, await rollup.SlotStatusAsync(s2));
+        // Sent again as it was signed, signal included, though the policy changed since.
+        await chain.Grains.GetGrain<IUpgradeSignalGrain>(Tenant).SetAsync(null, Keccak256.Hash("upgrade payload 2"));
+        Assert.Equal(payload, (await rollup.ProposalOfAsync(s2)).Proposal.UpgradeSignal);
         // Past the old head, so the follower sees the other branch.
         while (await chain.HeadAsync() <= headBeforeReorg)
         {
