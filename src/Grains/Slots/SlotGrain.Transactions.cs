@@ -64,6 +64,15 @@ public sealed partial class SlotGrain
                 }],
             };
         }
+        // A transaction the publisher re-sent (fee bump, reorg) lands under another hash: show the one on L1.
+        if (l1Event.Kind == L1EventKind.BlockProposed && l1Event.Subject.ToString() == state.State.Candidate && state.State.ProposalTransaction.Length > 0)
+        {
+            state.State = state.State with { ProposalTransaction = l1Event.TransactionHash.ToString() };
+        }
+        if (l1Event.Kind == L1EventKind.BlockRevealed && state.State.RevealTransaction.Length > 0)
+        {
+            state.State = state.State with { RevealTransaction = l1Event.TransactionHash.ToString() };
+        }
         if (l1Event.Kind == L1EventKind.BlockFinalized && Outcome == SlotOutcome.Finalised)
         {
             state.State = state.State with { FinalisedBlock = l1Event.Position.BlockNumber, FinalisedTransaction = l1Event.TransactionHash.ToString() };

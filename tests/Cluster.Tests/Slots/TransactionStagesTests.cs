@@ -112,6 +112,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Equal(TransactionStage.InPool, afterReorg[^2].Stage);
         Assert.Contains("reorganised away", afterReorg[^2].Reason);
         Assert.Equal(orphaned, afterReorg[^2].L1Transaction);
+        Assert.Equal(afterReorg[^1].L1Transaction, (await slot2.GetAsync()).ProposalTransaction);
         Assert.True(schedule.PhaseAt(s2, afterReorg[^1].L1Block!.Value) == SlotPhase.Proposal);
         output.WriteLine($"slot {s2}: proposal {orphaned} reorganised away, included again by {afterReorg[^1].L1Transaction} at block {afterReorg[^1].L1Block}");
 
@@ -126,10 +127,31 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         await WaitForAsync(chain, cheap, TransactionStage.Committed, s2);
         await WaitForAsync(chain, dear, TransactionStage.Committed, s2);
 
-        await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(s2));
+        // The reveal, too, is taken away by a reorg (back to 4) and sent again by the publisher (5 again).
+        await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(s2) - 1);
+        var beforeReveal = (await chain.Anvil.RpcAsync("evm_snapshot")).GetString()!;
+        await chain.MineAsync(1);
         await WaitForAsync(chain, cheap, TransactionStage.Revealed, s2);
+        var firstReveal = (await StageAsync(chain, cheap)).History[^1].L1Transaction;
+        Assert.Equal((await slot2.GetAsync()).RevealTransaction, firstReveal);
+        headBeforeReorg = await chain.HeadAsync();
+        await chain.Anvil.RpcAsync("evm_revert", beforeReveal);
+        Assert.True(await Eventually.WaitAsync(async () => await chain.HeadAsync() >= schedule.RevealStart(s2), Patience), "the publisher did not send the reveal again");
+        while (await chain.HeadAsync() <= headBeforeReorg)
+        {
+            await chain.MineAsync(1);
+        }
+        Assert.True(await Eventually.WaitAsync(async () =>
+        {
+            var view = await StageAsync(chain, cheap);
+            return view.Stage == TransactionStage.Revealed && view.History[^1].L1Transaction != firstReveal;
+        }, Patience), $"not revealed again after the reorg: {Describe(await StageAsync(chain, cheap))}");
+        var afterRevealReorg = (await StageAsync(chain, cheap)).History;
+        Assert.Equal(TransactionStage.Committed, afterRevealReorg[^2].Stage);
+        Assert.Equal(firstReveal, afterRevealReorg[^2].L1Transaction);
         var revealed = await slot2.GetAsync();
-        Assert.Equal(revealed.RevealTransaction, (await StageAsync(chain, cheap)).History[^1].L1Transaction);
+        Assert.Equal(SlotOutcome.Revealed, revealed.Outcome);
+        Assert.Equal(afterRevealReorg[^1].L1Transaction, revealed.RevealTransaction);
         // The revealed data carries both blobs, the dearer first.
         var input = (await chain.Anvil.RpcAsync("eth_getTransactionByHash", revealed.RevealTransaction!.Value.ToString())).GetProperty("input").GetString()!;
         var dearAt = input.IndexOf(Convert.ToHexStringLower(dear.Blob), StringComparison.Ordinal);
@@ -156,7 +178,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
 
         var walk = (await StageAsync(chain, dear)).History.Select(h => (int)h.Stage).ToList();
         output.WriteLine(Describe(await StageAsync(chain, dear)));
-        Assert.Equal([2, 3, 2, 3, 2, 3, 4, 5, 6, 7], walk);
+        Assert.Equal([2, 3, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7], walk);
         var pooled = await pool.GetAsync();
         Assert.Equal(0, pooled.Pending);
         Assert.Empty(pooled.ReservedBySlot);
