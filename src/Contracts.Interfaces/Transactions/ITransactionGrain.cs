@@ -13,7 +13,7 @@ public interface ITransactionGrain : IGrainWithStringKey
     [Alias("submit")]
     Task<SubmitResult> SubmitAsync(byte[] blob, BigInteger fee);
 
-    /// <summary>Records a move to another stage; a repeat of the current stage for the same slot changes nothing.</summary>
+    /// <summary>Records a move to another stage; a move to the stage it is at for the same slot changes nothing.</summary>
     [Alias("move")]
     Task MoveAsync(StageChange change);
 

@@ -46,7 +46,8 @@ public sealed class TransactionGrain(
     public async Task MoveAsync(StageChange change)
     {
         var last = state.State.History.Count > 0 ? state.State.History[^1] : null;
-        if (state.State.Stage == 0 || (last is not null && last.Stage == (int)change.Stage && last.Slot == change.Slot && last.L1Transaction == (change.L1Transaction?.ToString() ?? "")))
+        // Already there for this slot (an outbid slot's release after its outbid, a repeated delivery): nothing moves.
+        if (state.State.Stage == 0 || (last is not null && last.Stage == (int)change.Stage && last.Slot == change.Slot))
         {
             return;
         }

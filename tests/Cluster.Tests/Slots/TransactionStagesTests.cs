@@ -6,6 +6,7 @@ using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Slots;
 using Hosting.Contracts.Tenants;
 using Hosting.Contracts.Transactions;
+using Hosting.Grains.Slots;
 using Hosting.L1.Contracts;
 using Hosting.L1.Crypto;
 using Hosting.L1.Rpc;
@@ -182,6 +183,78 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         var pooled = await pool.GetAsync();
         Assert.Equal(0, pooled.Pending);
         Assert.Empty(pooled.ReservedBySlot);
+    }
+
+    [Fact]
+    public async Task An_outbid_slot_sends_its_transactions_back_to_the_pool_and_a_later_slot_includes_them()
+    {
+        await using var chain = await ChainUnderTest.StartAsync(silos: 2);
+        var deployment = chain.Deployment;
+        var schedule = deployment.Schedule!;
+        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
+        var rollup = new FernetRollupContract(l1, deployment.Rollup);
+        var registry = new SequencerRegistryContract(l1, deployment.Registry);
+        var token = new StakingTokenContract(l1, deployment.Token);
+        var publisher = DevAccounts.Account(1);
+        var funder = DevAccounts.Store.Find(DevAccounts.Account(2))!;
+
+        await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
+        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
+        var hosted = DevAccounts.NewSequencer();
+        await chain.Grains.GetGrain<ISequencerGrain>(hosted.ToString()).ImportAsync(Tenant);
+        await chain.Grains.GetGrain<ISequencerGrain>(hosted.ToString()).RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
+        await token.ApproveAsync(funder, deployment.Registry, 100 * Token);
+        await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+        var slot = schedule.SlotAt(await chain.HeadAsync())!.Value + 2;
+
+        // An outsider that scores higher in the slot, registered so that it becomes active one block after the
+        // slot starts: the platform ranks first at the Proposal start, proposes, and is then outbid.
+        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(slot) - deployment.EntryPeriodBlocks);
+        var ours = await rollup.ScoreAsync(slot, hosted);
+        Hosting.L1.Signing.LocalKeySigner outsider;
+        do
+        {
+            outsider = new Hosting.L1.Signing.LocalKeySigner(PrivateKey.Generate());
+        }
+        while (await rollup.ScoreAsync(slot, outsider.Address) <= ours);
+        await registry.RegisterAsync(funder, outsider.Address, funder.Address, 100 * Token);
+        Assert.Equal(schedule.StartOf(slot) - deployment.EntryPeriodBlocks + 1, await chain.HeadAsync());
+
+        var cheap = await SubmitAsync(chain, RandomBlob(80), 3);
+        var dear = await SubmitAsync(chain, RandomBlob(90), 4);
+        var pool = chain.Grains.GetGrain<ITransactionPoolGrain>(ITransactionPoolGrain.Key);
+        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(slot) - 1);
+        await chain.MineAsync(1);
+        await WaitForAsync(chain, cheap, TransactionStage.Proposed, slot);
+        var block = BlockBuilder.Build(slot, (await rollup.TipAsync()).Archive, Hash32.Zero);
+        var proposal = new FernetRollupContract.Proposal(block.Archive, block.BlockHash, block.TxsEffectsHash, block.UpgradeSignal);
+        await rollup.ProposeAsync(funder, slot, proposal, outsider.Address, await outsider.SignDigestAsync(await rollup.ProposalDigestAsync(slot, proposal)));
+        Assert.Equal(SlotPhase.Proposal, schedule.PhaseAt(slot, await chain.HeadAsync()));
+
+        // Outbid: back to stage 2 at once, but held for the slot until the Proposal phase ends (a reorg could undo the outbid).
+        await WaitForAsync(chain, cheap, TransactionStage.InPool, slot);
+        Assert.Contains($"outbid by {outsider.Address}", (await StageAsync(chain, cheap)).History[^1].Reason);
+        Assert.Equal(SlotOutcome.Outbid, (await chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync()).Outcome);
+        Assert.Equal(0, (await pool.GetAsync()).Pending);
+        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(slot));
+        Assert.True(await Eventually.WaitAsync(async () => (await pool.GetAsync()).Pending == 2, Patience), $"not released: {await pool.GetAsync()}");
+        Assert.Equal(TransactionStage.InPool, (await StageAsync(chain, dear)).Stage);
+
+        // The outsider now leads some slots; the first one the hosted sequencer leads carries both transactions.
+        ulong? included = null;
+        for (var next = slot + 1; next <= slot + 8 && included is null; next++)
+        {
+            await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(next));
+            if (await rollup.ScoreAsync(next, hosted) > await rollup.ScoreAsync(next, outsider.Address))
+            {
+                await WaitForAsync(chain, dear, TransactionStage.Proposed, next);
+                included = next;
+            }
+        }
+        Assert.NotNull(included);
+        output.WriteLine($"outbid in slot {slot}, included again in slot {included}: {Describe(await StageAsync(chain, dear))}");
+        Assert.Equal([2, 3, 2, 3], (await StageAsync(chain, dear)).History.Select(h => (int)h.Stage));
+        Assert.Equal(included, (await StageAsync(chain, cheap)).Slot);
     }
 
     private sealed record Submitted(string Hash, byte[] Blob);
