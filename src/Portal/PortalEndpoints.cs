@@ -4,6 +4,7 @@ using Hosting.Portal.Keys;
 using Hosting.Portal.Pages;
 using Hosting.Portal.Sequencers;
 using Hosting.Portal.Slots;
+using Hosting.Portal.Tenants;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -38,6 +39,7 @@ public static class PortalEndpoints
             .WithSummary("Revoke one of the tenant's tokens (platform admin)").Produces(204).ProducesProblem(404);
         routes.MapSequencers();
         routes.MapSlots();
+        routes.MapUpgradeSignal();
         routes.MapKeyManager();
         routes.MapOperatorPages();
         return routes;

@@ -10,6 +10,7 @@ using Hosting.Silo.Health;
 using Hosting.Silo.Keys;
 using Hosting.Silo.L1;
 using Hosting.Silo.Telemetry;
+using Hosting.Silo.Transactions;
 using Hosting.Signing;
 using Npgsql;
 using Orleans.Configuration;
@@ -77,13 +78,16 @@ public static class SiloApplication
             options.Portal.AdminToken = Hosting.Portal.Access.PortalOptions.DevnetAdminToken;
         }
         builder.Services.AddPortal(options.Portal);
+        builder.Services.AddTransactionIngress(options.Transactions);
 
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapHealth();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPortal();
+        app.MapTransactions();
         return app;
     }
 

@@ -21,6 +21,9 @@ public sealed record L1Deployment(
     /// <summary>MIN_BOND, in token wei.</summary>
     public BigInteger MinBond { get; init; }
 
+    /// <summary>FINALITY_DEPTH: how deep an L1 block must be before a transaction proven in it is final (stage 7).</summary>
+    public ulong FinalityDepth { get; init; } = 64;
+
     /// <summary>The rollup's EIP-712 domain separator (name "FernetRollup", version "1").</summary>
     public Hash32 DomainSeparator { get; init; }
 
@@ -59,6 +62,7 @@ public sealed record L1Deployment(
                 MinBond = parameters.TryGetProperty("minBond", out var minBond)
                     ? BigInteger.Parse(minBond.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
                     : BigInteger.Zero,
+                FinalityDepth = parameters.TryGetProperty("finalityDepth", out var finality) ? finality.GetUInt64() : 64,
                 DomainSeparator = root.TryGetProperty("eip712", out var eip712) && eip712.TryGetProperty("domainSeparator", out var separator)
                     ? Hash32.Parse(separator.GetString()!)
                     : Hash32.Zero,

@@ -20,7 +20,7 @@ namespace Hosting.Grains.Slots;
 /// proof to finalisation and hand a missed proof to the bond grain. It acts on the blocks the follower wakes
 /// it at (the phase starts of its schedule) and on the rollup's events of its slot.
 /// </summary>
-public sealed class SlotGrain(
+public sealed partial class SlotGrain(
     [PersistentState("slot", GrainStorage.Name)] IPersistentState<SlotState> state,
     L1Chain chain,
     ActiveSetSync activeSet,
@@ -110,6 +110,7 @@ public sealed class SlotGrain(
                     await SettleAsync(SlotOutcome.Backup, BackupReason.NoProof);
                     break;
             }
+            await SettleTransactionsAsync(number);
         }
         catch (Exception exception) when (exception is L1Exception or L1RevertException or RequestRefusedException or InvalidOperationException)
         {
@@ -130,6 +131,7 @@ public sealed class SlotGrain(
             return NextWake();
         }
         state.State = state.State with { Applied = [.. state.State.Applied, position] };
+        var before = Outcome;
         switch (l1Event.Kind)
         {
             case L1EventKind.BlockProposed when l1Event.Amount > BigInteger.Parse(state.State.CanonicalScore, CultureInfo.InvariantCulture):
@@ -172,20 +174,8 @@ public sealed class SlotGrain(
                 await Bond().SlashedAsync();
                 break;
         }
+        await FollowTransactionsAsync(l1Event, before);
         await state.WriteStateAsync();
-        return NextWake();
-    }
-
-    public async Task<L1Reaction> RemoveAsync(L1Event l1Event)
-    {
-        // A reorg took back one of the slot's events. This cut only forgets the position and says so; undoing the
-        // outcome it caused (and re-proposing when the Proposal phase is still open) is left to do.
-        var position = l1Event.Position.ToString();
-        if (state.State.Applied.Remove(position))
-        {
-            state.State = state.State with { LastError = $"{l1Event.Kind} at {position} was reorganised away; the outcome was not rolled back." };
-            await state.WriteStateAsync();
-        }
         return NextWake();
     }
 
@@ -254,8 +244,7 @@ public sealed class SlotGrain(
             await state.WriteStateAsync();
             return;
         }
-        var tip = await Rollup.TipAsync();
-        var block = BlockBuilder.Build(Slot, tip.Archive, Hash32.Zero);
+        var block = await BuildBlockAsync();
         var sequencer = Address.Parse(state.State.Candidate);
         var payload = DutyPayloads.Proposal(chain.RequireDeployment().DomainSeparator, Slot, block);
         var signature = await signer.SignAsync(new DutyRequest(state.State.Tenant, sequencer, Slot, Duty.Proposal, payload, $"slot/{Slot}"));
@@ -357,6 +346,8 @@ public sealed class SlotGrain(
             SlotOutcome.Canonical => schedule.CommitmentStart(Slot),
             SlotOutcome.Committed => schedule.RevealStart(Slot) + (state.State.RevealTransaction.Length > 0 ? schedule.RevealBlocks : 0),
             SlotOutcome.Revealed => schedule.BackupStart(Slot),
+            SlotOutcome.Outbid when HoldsTransactions => schedule.CommitmentStart(Slot),
+            SlotOutcome.Finalised => FinalityWake(),
             _ => (ulong?)null,
         };
         if (wake is { } block && after is { } current && block <= current)

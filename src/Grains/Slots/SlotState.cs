@@ -33,6 +33,31 @@ public sealed record SlotState
     [Id(23)] public string LastError { get; init; } = "";
     [Id(24)] public List<StoredAuthorisation> Authorisations { get; init; } = [];
     [Id(25)] public long AuthorisedAtTicks { get; init; }
+
+    /// <summary>The hashes of our block's transactions in block order, recorded with <see cref="Data"/> before signing.</summary>
+    [Id(26)] public List<string> Transactions { get; init; } = [];
+
+    /// <summary>Every proposal of the slot seen on L1, so a reorg that removes one can find the best of the rest.</summary>
+    [Id(27)] public List<SeenProposal> Proposals { get; init; } = [];
+
+    /// <summary>The L1 block and transaction of BlockFinalized; the block's transactions are final FINALITY_DEPTH blocks later.</summary>
+    [Id(28)] public ulong? FinalisedBlock { get; init; }
+    [Id(29)] public string FinalisedTransaction { get; init; } = "";
+    [Id(30)] public bool Final { get; init; }
+
+    /// <summary>The slot failed and its transactions went back to the pool.</summary>
+    [Id(31)] public bool TransactionsReleased { get; init; }
+
+    /// <summary>The upgrade signal the proposal carries, from the tenant's policy, recorded with the block before signing.</summary>
+    [Id(32)] public string UpgradeSignal { get; init; } = "";
+}
+
+[GenerateSerializer, Alias("hosting.seen-proposal.v1")]
+public sealed record SeenProposal
+{
+    [Id(0)] public string Position { get; init; } = "";
+    [Id(1)] public string Sequencer { get; init; } = "";
+    [Id(2)] public string Score { get; init; } = "0";
 }
 
 [GenerateSerializer, Alias("hosting.stored-quote.v1")]

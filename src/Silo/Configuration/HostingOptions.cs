@@ -54,10 +54,13 @@ public sealed class HostingOptions
     /// <summary>The co-hosted portal's settings (admin token).</summary>
     public Hosting.Portal.Access.PortalOptions Portal { get; set; } = new();
 
+    /// <summary>The transaction ingress's rate limit per client.</summary>
+    public Hosting.Silo.Transactions.TransactionIngressOptions Transactions { get; set; } = new();
+
     /// <summary>Every problem with the options, each naming the setting and what it needs; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
-        var errors = new List<string>();
+        var errors = new List<string>(Transactions.Validate());
         if (Mode == HostingMode.Production && string.IsNullOrWhiteSpace(Postgres.ConnectionString))
         {
             errors.Add("Hosting:Postgres:ConnectionString is required in Production mode (clustering, grain storage and reminders live in PostgreSQL).");

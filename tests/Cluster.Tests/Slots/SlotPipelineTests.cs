@@ -205,7 +205,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
     }
 
     /// <summary>The devnet verifier's proof: keccak256(abi.encode(slot, previousArchive, archive, blockHash, txsEffectsHash, prover)).</summary>
-    private static byte[] DevnetProof(ulong slot, Hash32 previousArchive, FernetRollupContract.Proposal proposal, Address prover)
+    internal static byte[] DevnetProof(ulong slot, Hash32 previousArchive, FernetRollupContract.Proposal proposal, Address prover)
     {
         var words = new byte[6 * 32];
         new BigInteger(slot).TryWriteBytes(words.AsSpan(32 - new BigInteger(slot).GetByteCount(isUnsigned: true), 32), out _, isUnsigned: true, isBigEndian: true);
@@ -217,7 +217,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         return Keccak256.Hash(words).ToArray();
     }
 
-    private static async Task<ProverQuote> SignedAsync(ProverQuote quote, Address rollup) =>
+    internal static async Task<ProverQuote> SignedAsync(ProverQuote quote, Address rollup) =>
         quote with { Signature = await DevAccounts.Store.Find(quote.Prover)!.SignPersonalMessageAsync(QuoteText.For(quote, rollup)) };
 
     private static async Task<BigInteger> PendingRewardsAsync(SequencerRegistryContract registry, Address withdrawer, IEnumerable<Address> sequencers)
@@ -230,7 +230,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         return total;
     }
 
-    private static async Task MineToAsync(ChainUnderTest chain, ulong block)
+    internal static async Task MineToAsync(ChainUnderTest chain, ulong block)
     {
         var head = await chain.HeadAsync();
         if (block > head)
@@ -241,7 +241,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits until the follower (and so every slot duty it delivered) has caught up with the head, polling fast.</summary>
-    private static async Task FollowedAsync(ChainUnderTest chain)
+    internal static async Task FollowedAsync(ChainUnderTest chain)
     {
         var follower = chain.Grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Numerics;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Transactions;
+using Hosting.Grains.Slots;
+using Hosting.L1;
+
+namespace Hosting.Grains.Transactions;
+
+/// <summary>
+/// The waiting transactions of the cluster. A slot's reservation is recorded before it is returned, so the slot
+/// grain, or its successor after a failover, always gets the same block's worth back for the same slot.
+/// </summary>
+public sealed class TransactionPoolGrain(
+    [PersistentState("pool", GrainStorage.Name)] IPersistentState<TransactionPoolState> state) : Grain, ITransactionPoolGrain
+{
+    public async Task<bool> AddAsync(PooledTransaction transaction)
+    {
+        var hash = transaction.Hash.ToString();
+        if (state.State.Pending.Any(p => p.Hash == hash) || state.State.Reserved.Any(r => r.Transactions.Any(p => p.Hash == hash)))
+        {
+            return true;
+        }
+        if (state.State.Pending.Count >= TransactionRules.PoolCapacity)
+        {
+            return false;
+        }
+        var entry = new StoredPoolEntry { Hash = hash, Fee = transaction.Fee.ToString(CultureInfo.InvariantCulture), Blob = Hex.Encode(transaction.Blob) };
+        state.State = state.State with { Pending = [.. state.State.Pending, entry] };
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    public async Task<IReadOnlyList<PooledTransaction>> ReserveAsync(ulong slot)
+    {
+        if (state.State.Reserved.FirstOrDefault(r => r.Slot == slot) is { } reserved)
+        {
+            return reserved.Transactions.Select(Pooled).ToList();
+        }
+        var chosen = BlockBuilder.Choose(state.State.Pending.Select(Pooled));
+        var hashes = chosen.Select(c => c.Hash.ToString()).ToHashSet();
+        var entries = chosen.Select(c => state.State.Pending.First(p => p.Hash == c.Hash.ToString())).ToList();
+        state.State = state.State with
+        {
+            Pending = [.. state.State.Pending.Where(p => !hashes.Contains(p.Hash))],
+            Reserved = [.. state.State.Reserved, new SlotReservation { Slot = slot, Transactions = entries }],
+        };
+        await state.WriteStateAsync();
+        return chosen;
+    }
+
+    public async Task ReleaseAsync(ulong slot)
+    {
+        if (state.State.Reserved.FirstOrDefault(r => r.Slot == slot) is not { } reserved)
+        {
+            return;
+        }
+        state.State = state.State with
+        {
+            Pending = [.. state.State.Pending, .. reserved.Transactions],
+            Reserved = [.. state.State.Reserved.Where(r => r.Slot != slot)],
+        };
+        await state.WriteStateAsync();
+    }
+
+    public async Task SettleAsync(ulong slot)
+    {
+        if (state.State.Reserved.All(r => r.Slot != slot))
+        {
+            return;
+        }
+        state.State = state.State with { Reserved = [.. state.State.Reserved.Where(r => r.Slot != slot)] };
+        await state.WriteStateAsync();
+    }
+
+    public Task<TransactionPoolView> GetAsync() => Task.FromResult(new TransactionPoolView(
+        state.State.Pending.Count, state.State.Reserved.ToDictionary(r => r.Slot, r => r.Transactions.Count)));
+
+    private static PooledTransaction Pooled(StoredPoolEntry entry) =>
+        new(Hash32.Parse(entry.Hash), BigInteger.Parse(entry.Fee, CultureInfo.InvariantCulture), Hex.Decode(entry.Blob));
+}

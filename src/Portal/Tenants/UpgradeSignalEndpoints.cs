@@ -1,0 +1,77 @@
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Tenants;
+using Hosting.Portal.Access;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Hosting.Portal.Tenants;
+
+/// <summary>The tenant's upgrade-signal policy: the payload its sequencers' proposals carry (zero abstains).</summary>
+public static class UpgradeSignalEndpoints
+{
+    public static IEndpointRouteBuilder MapUpgradeSignal(this IEndpointRouteBuilder routes)
+    {
+        var signal = routes.MapGroup("/api/v1/tenants/{tenantId}/upgrade-signal").WithTags("Tenants")
+            .RequireAuthorization(TenantAccessRequirement.Policy);
+        signal.MapGet("", GetAsync)
+            .WithSummary("The payload the tenant's proposals signal, and per-sequencer exceptions")
+            .Produces<UpgradeSignalResponse>().ProducesProblem(404);
+        signal.MapPut("", SetAsync)
+            .WithSummary("Set the tenant's signal, or one sequencer's (zero: abstain, or fall back to the tenant's)")
+            .Accepts<SetUpgradeSignalRequest>("application/json")
+            .Produces<UpgradeSignalResponse>().ProducesValidationProblem().ProducesProblem(404);
+        return routes;
+    }
+
+    private static async Task<IResult> GetAsync(string tenantId, IGrainFactory grains)
+    {
+        if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
+        {
+            return UnknownTenant(tenantId);
+        }
+        return Results.Ok(UpgradeSignalResponse.From(await grains.GetGrain<IUpgradeSignalGrain>(tenantId).GetAsync()));
+    }
+
+    private static async Task<IResult> SetAsync(string tenantId, HttpRequest http, IGrainFactory grains)
+    {
+        var (request, problem) = await RequestBody.ReadAsync<SetUpgradeSignalRequest>(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (!Hash32.TryParse(request!.Payload, out var payload))
+        {
+            return RequestBody.Invalid("payload", $"'{request.Payload}' is not a payload id: expected 0x and 64 hex digits (zero abstains).");
+        }
+        Address? sequencer = null;
+        if (request.Sequencer is { Length: > 0 } text)
+        {
+            if (!Address.TryParse(text, out var parsed))
+            {
+                return RequestBody.Invalid("sequencer", $"'{text}' is not an address: expected 0x and 40 hex digits.");
+            }
+            sequencer = parsed;
+        }
+        if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
+        {
+            return UnknownTenant(tenantId);
+        }
+        if (sequencer is { } one && !(await grains.GetGrain<ITenantGrain>(tenantId).GetHoldingsAsync()).Sequencers.Contains(one))
+        {
+            return RequestBody.Invalid("sequencer", $"Sequencer {one} is not hosted by tenant '{tenantId}'.");
+        }
+        return Results.Ok(UpgradeSignalResponse.From(await grains.GetGrain<IUpgradeSignalGrain>(tenantId).SetAsync(sequencer, payload)));
+    }
+
+    private static IResult UnknownTenant(string tenantId) =>
+        Results.Problem(title: "Unknown tenant", detail: $"No tenant '{tenantId}'.", statusCode: StatusCodes.Status404NotFound);
+}
+
+public sealed record SetUpgradeSignalRequest(string? Payload, string? Sequencer);
+
+public sealed record UpgradeSignalResponse(string Tenant, IReadOnlyDictionary<string, string> Sequencers)
+{
+    public static UpgradeSignalResponse From(UpgradeSignalPolicy policy) =>
+        new(policy.Tenant.ToString(), policy.Sequencers.ToDictionary(s => s.Sequencer.ToString(), s => s.Payload.ToString()));
+}
