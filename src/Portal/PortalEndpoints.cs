@@ -1,5 +1,6 @@
 using Hosting.Contracts.Tenants;
 using Hosting.Portal.Access;
+using Hosting.Portal.Delegators;
 using Hosting.Portal.Keys;
 using Hosting.Portal.Pages;
 using Hosting.Portal.Sequencers;
@@ -38,6 +39,7 @@ public static class PortalEndpoints
         routes.MapSequencers();
         routes.MapKeyManager();
         routes.MapOperatorPages();
+        routes.MapDelegatorPages();
         return routes;
     }
 

@@ -242,10 +242,10 @@ public static class OperatorPages
         + "<p><label for=\"password\">Keystore password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"off\"></p>"
         + "<p><button type=\"submit\">Import</button></p></form><p><a href=\"/operator\">Back to the sequencers</a></p>";
 
-    private const string Style = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}[role=alert]{color:#a00}.empty{padding:1rem;background:#f4f4f4}header form{display:inline}";
+    internal const string Style = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}[role=alert]{color:#a00}.empty{padding:1rem;background:#f4f4f4}header form{display:inline}";
 
     // Every form carries an antiforgery token (on top of the SameSite=Strict cookie): a page posts only what it served.
-    private static string Csrf(HttpContext http)
+    internal static string Csrf(HttpContext http)
     {
         var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
         return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
