@@ -1,4 +1,5 @@
 using Hosting.Portal.Access;
+using Hosting.Portal.Chain;
 using Hosting.Portal.Delegators;
 using Hosting.Portal.Pages;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -53,7 +54,7 @@ public static class PortalServices
                 };
             });
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(new DelegatorL1(null));
+        services.TryAddSingleton(new PortalL1(null));
         services.AddSingleton<SiweNonces>();
         services.AddSingleton<SiweVerifier>();
         services.AddSingleton<IAuthorizationHandler, TenantAccessRequirement>();

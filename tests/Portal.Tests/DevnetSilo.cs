@@ -20,6 +20,9 @@ public class DevnetSilo : IAsyncLifetime
     /// <summary>The silo's grains, to set up state the API has no call for (e.g. thousands of sequencers).</summary>
     public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The silo's services, to hand it keys a test holds (a publisher's).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>A client with no credentials.</summary>
     public HttpClient Anonymous { get; private set; } = null!;
 

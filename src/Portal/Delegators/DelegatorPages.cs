@@ -6,6 +6,7 @@ using System.Text.Json;
 using Hosting.Contracts.Delegators;
 using Hosting.Contracts.Domain;
 using Hosting.L1.Crypto;
+using Hosting.Portal.Chain;
 using Hosting.Portal.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -353,7 +354,7 @@ public static class DelegatorPages
         return Results.Ok(new { hash = state.Hash.ToString(), state = state.State, blockNumber = state.BlockNumber, confirmations = state.Confirmations, reason = state.Reason });
     }
 
-    private static DelegatorChain? Chain(HttpContext http) => http.RequestServices.GetService<DelegatorL1>()?.Chain;
+    private static PortalChain? Chain(HttpContext http) => http.RequestServices.GetService<PortalL1>()?.Chain;
 
     private static Address Me(HttpContext http) => Address.Parse(http.User.FindFirst(AddressClaim)!.Value);
 
@@ -398,6 +399,3 @@ public static class DelegatorPages
 
     private sealed record NonceAnswer(string Nonce, DateTimeOffset ExpiresAt, ulong ChainId, string? Address);
 }
-
-/// <summary>The L1 the delegator pages use, or none (a portal without Hosting:L1 settings).</summary>
-public sealed record DelegatorL1(DelegatorChain? Chain);

@@ -7,15 +7,15 @@ using Hosting.L1.Abi;
 using Hosting.L1.Contracts;
 using Hosting.L1.Rpc;
 
-namespace Hosting.Portal.Delegators;
+namespace Hosting.Portal.Chain;
 
 /// <summary>
-/// What the delegator pages read from L1 and the calls they prepare for a wallet to send: the registry's open
+/// What the portal's pages read from L1 and the calls the delegator pages prepare for a wallet to send: the registry's open
 /// sequencers, a delegator's live balances and rewards, calldata (ABI-encoded from the forge ABIs src/L1
 /// embeds) checked with eth_call before the wallet is asked, and the state of a sent transaction with the
 /// decoded reason of a revert.
 /// </summary>
-public sealed class DelegatorChain(EthereumClient client, ulong chainId, Address registry, Address token)
+public sealed class PortalChain(EthereumClient client, ulong chainId, Address registry, Address token)
 {
     private RegistryConfigView? _config;
 
@@ -208,6 +208,9 @@ public sealed class DelegatorChain(EthereumClient client, ulong chainId, Address
         new(label, contract.Address, Hex.Encode(contract.EncodeCall(function, arguments)), "0x0");
 }
 
+/// <summary>The L1 the portal's pages read, or none (a portal without Hosting:L1 settings).</summary>
+public sealed record PortalL1(PortalChain? Chain);
+
 public enum DelegatorAction { Delegate, Undelegate, Withdraw, Claim }
 
 /// <summary>A call for the wallet's eth_sendTransaction: to, data, value (hex), and what it does in words.</summary>
@@ -244,7 +247,17 @@ public sealed record ChainClock(ulong Head, DateTimeOffset HeadTime, double Seco
 }
 
 /// <summary>A transaction's state for the page: pending, confirmed, reverted (with the decoded reason) or unknown.</summary>
-public sealed record TransactionState(Hash32 Hash, string State, ulong? BlockNumber, ulong? Confirmations, string? Reason);
+public sealed record TransactionState(Hash32 Hash, string State, ulong? BlockNumber, ulong? Confirmations, string? Reason)
+{
+    /// <summary>The state in words, as the pages' script writes it too.</summary>
+    public string Describe() => State switch
+    {
+        "confirmed" => $"confirmed in block {BlockNumber} ({Confirmations} confirmation{(Confirmations == 1 ? "" : "s")})",
+        "reverted" => $"reverted in block {BlockNumber}: {Reason}",
+        "unknown" => "not seen by the L1 node (dropped, or not yet broadcast)",
+        _ => "pending",
+    };
+}
 
 /// <summary>Token amounts in whole tokens with up to 18 decimals, as people type and read them.</summary>
 public static class TokenAmount
