@@ -1,5 +1,6 @@
 using Hosting.Contracts.Tenants;
 using Hosting.Portal.Access;
+using Hosting.Portal.Delegators;
 using Hosting.Portal.Keys;
 using Hosting.Portal.Pages;
 using Hosting.Portal.Sequencers;
@@ -42,6 +43,7 @@ public static class PortalEndpoints
         routes.MapUpgradeSignal();
         routes.MapKeyManager();
         routes.MapOperatorPages();
+        routes.MapDelegatorPages();
         return routes;
     }
 

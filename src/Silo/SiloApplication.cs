@@ -54,6 +54,10 @@ public static class SiloApplication
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         // After Orleans, so the head watch starts once the silo can call grains.
         builder.Services.AddL1Follower(options.L1);
+        // The portal's pages read the same L1 and deployment the follower follows.
+        builder.Services.AddSingleton(provider => provider.GetRequiredService<Hosting.Grains.L1.L1Chain>() is { Client: { } client, Deployment: { } deployment }
+            ? new Hosting.Portal.Chain.PortalL1(new Hosting.Portal.Chain.PortalChain(client, deployment.ChainId, deployment.Registry, deployment.Token))
+            : new Hosting.Portal.Chain.PortalL1(null));
         var health = builder.Services.AddHealthChecks()
             .AddCheck<ClusterJoinedCheck>("cluster", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<L1SyncCheck>("l1", tags: [HealthEndpoints.ReadyTag]);

@@ -20,6 +20,9 @@ public class DevnetSilo : IAsyncLifetime
     /// <summary>The silo's grains, to set up state the API has no call for (e.g. thousands of sequencers).</summary>
     public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The silo's services, to hand it keys a test holds (a publisher's).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>A client with no credentials.</summary>
     public HttpClient Anonymous { get; private set; } = null!;
 
@@ -40,10 +43,15 @@ public class DevnetSilo : IAsyncLifetime
     /// <summary>The base address, for a browser.</summary>
     public Uri BaseAddress => Anonymous.BaseAddress!;
 
-    public async Task InitializeAsync()
+    /// <summary>Settings a subclass adds (an L1 to follow), read before the silo is built.</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string?>> MoreSettingsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
+
+    public virtual async Task InitializeAsync()
     {
         var httpPort = FreePort.Next();
         var postgres = WithPostgres ? await PostgresServer.CreateDatabaseAsync("portal") : null;
+        var more = await MoreSettingsAsync();
         _app = SiloApplication.Build(
             ["--urls", $"http://127.0.0.1:{httpPort}"],
             builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -52,13 +60,13 @@ public class DevnetSilo : IAsyncLifetime
                 ["Hosting:SiloPort"] = FreePort.Next().ToString(),
                 ["Hosting:GatewayPort"] = FreePort.Next().ToString(),
                 ["Hosting:Postgres:ConnectionString"] = postgres,
-            }.Concat(Settings)));
+            }.Concat(Settings).Concat(more)));
         await _app.StartAsync();
         Anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         Http = WithToken(Hosting.Portal.Access.PortalOptions.DevnetAdminToken);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http.Dispose();
         Anonymous.Dispose();

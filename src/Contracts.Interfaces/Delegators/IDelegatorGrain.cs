@@ -4,7 +4,7 @@ using Hosting.Contracts.L1;
 
 namespace Hosting.Contracts.Delegators;
 
-/// <summary>A delegator's positions as L1 confirmed them (Delegated / Undelegated events), keyed by its address.</summary>
+/// <summary>A delegator's positions as L1 confirmed them (Delegated / Undelegated / UndelegatedWithdrawn events), keyed by its address.</summary>
 [Alias("hosting.delegator")]
 public interface IDelegatorGrain : IL1EventConsumer
 {

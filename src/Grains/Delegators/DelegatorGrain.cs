@@ -7,7 +7,7 @@ using Hosting.Grains.L1;
 
 namespace Hosting.Grains.Delegators;
 
-/// <summary>A delegator's positions folded from the Delegated / Undelegated facts L1 confirmed, undone fact by fact on reorgs.</summary>
+/// <summary>A delegator's positions folded from the Delegated / Undelegated / UndelegatedWithdrawn facts L1 confirmed, undone fact by fact on reorgs.</summary>
 public sealed class DelegatorGrain(
     [PersistentState("delegator", GrainStorage.Name)] IPersistentState<DelegatorState> state) : Grain, IDelegatorGrain
 {
@@ -50,6 +50,11 @@ public sealed class DelegatorGrain(
             {
                 positions[fact.Counterparty] = current - amount;
                 withdrawals.Add(new Undelegation(Address.Parse(fact.Counterparty), amount, fact.Block));
+            }
+            else if ((L1EventKind)fact.Kind == L1EventKind.UndelegatedWithdrawn)
+            {
+                // withdrawUndelegated pays every undelegation unlocked by its block, all at once.
+                withdrawals.RemoveAll(w => w.UnlockBlock <= fact.Block);
             }
         }
         return Task.FromResult(new DelegatorView(Address.Parse(this.GetPrimaryKeyString()),

@@ -164,7 +164,7 @@ public sealed class L1FollowerGrain(
 
     private static string ConsumerKey(L1Event e) =>
         e.IsRollup ? SlotKey(e.Block)
-        : (e.Kind is L1EventKind.Delegated or L1EventKind.Undelegated ? "d:" : "s:") + e.Subject;
+        : (e.Kind is L1EventKind.Delegated or L1EventKind.Undelegated or L1EventKind.UndelegatedWithdrawn ? "d:" : "s:") + e.Subject;
 
     private static string SlotKey(ulong slot) => "r:" + SlotKeys.Slot(slot);
 

@@ -28,6 +28,7 @@ public static class RegistryEvents
             "ExitFinalized" => new L1Event(L1EventKind.ExitFinalized, position, tx, A(0), A(1), N(2), 0),
             "Delegated" => new L1Event(L1EventKind.Delegated, position, tx, A(0), A(1), N(2), 0),
             "Undelegated" => new L1Event(L1EventKind.Undelegated, position, tx, A(0), A(1), N(2), (ulong)N(3)),
+            "UndelegatedWithdrawn" => new L1Event(L1EventKind.UndelegatedWithdrawn, position, tx, A(0), Address.Zero, N(1), position.BlockNumber),
             _ => null,
         };
     }

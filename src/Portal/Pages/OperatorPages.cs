@@ -5,6 +5,7 @@ using Hosting.Contracts.Domain;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Tenants;
 using Hosting.Portal.Access;
+using Hosting.Portal.Chain;
 using Hosting.Portal.Keys;
 using Hosting.Portal.Sequencers;
 using Hosting.Signing;
@@ -209,6 +210,10 @@ public static class OperatorPages
         {
             body.Append($"<dt>{label}</dt><dd>{(value is null ? "—" : $"<code>{E(value)}</code>")}</dd>");
         }
+        foreach (var (label, value) in await L1ProgressAsync(http, view))
+        {
+            body.Append($"<dt>{label}</dt><dd>{E(value)}</dd>");
+        }
         body.Append("</dl>");
         if (view.Status is SequencerStatus.None or SequencerStatus.Exited)
         {
@@ -224,6 +229,32 @@ public static class OperatorPages
         }
         body.Append("<p><a href=\"/operator\">Back to the sequencers</a></p>");
         return Html(http, $"Sequencer {d.Address}", body.ToString(), tenant);
+    }
+
+    // Where the sequencer's entry or exit stands in blocks and estimated wall-clock time, and its last
+    // transaction's state, read from L1 when the portal follows one.
+    private static async Task<List<(string Label, string Value)>> L1ProgressAsync(HttpContext http, SequencerView view)
+    {
+        var progress = new List<(string, string)>();
+        if (http.RequestServices.GetService<PortalL1>()?.Chain is not { } chain)
+        {
+            return progress;
+        }
+        var clock = await chain.ClockAsync();
+        if (view.Status == SequencerStatus.Queued && view.ActivationBlock is { } activation)
+        {
+            progress.Add(("Entry: active from block", $"{activation}: {clock.Countdown(activation)}"));
+        }
+        if (view.Status == SequencerStatus.Exiting && view.ExitUnlockBlock is { } unlock)
+        {
+            progress.Add(("Exit: stake returns from block", $"{unlock}: {clock.Countdown(unlock)}"));
+        }
+        if (view.LastTransaction is { } hash)
+        {
+            var state = await chain.StateAsync(hash);
+            progress.Add(("Last L1 transaction's state", state.Describe()));
+        }
+        return progress;
     }
 
     private static string Tenant(HttpContext http) => http.User.FindFirst(BearerTokenHandler.TenantClaim)!.Value;
@@ -242,10 +273,10 @@ public static class OperatorPages
         + "<p><label for=\"password\">Keystore password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"off\"></p>"
         + "<p><button type=\"submit\">Import</button></p></form><p><a href=\"/operator\">Back to the sequencers</a></p>";
 
-    private const string Style = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}[role=alert]{color:#a00}.empty{padding:1rem;background:#f4f4f4}header form{display:inline}";
+    internal const string Style = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}[role=alert]{color:#a00}.empty{padding:1rem;background:#f4f4f4}header form{display:inline}";
 
     // Every form carries an antiforgery token (on top of the SameSite=Strict cookie): a page posts only what it served.
-    private static string Csrf(HttpContext http)
+    internal static string Csrf(HttpContext http)
     {
         var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
         return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
