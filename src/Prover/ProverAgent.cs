@@ -47,7 +47,11 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
                     _lastTickError = null;
                 }
             }
-            catch (Exception exception) when (exception is L1Exception or HttpRequestException or TaskCanceledException && !stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception) when (exception is L1Exception or HttpRequestException or TaskCanceledException)
             {
                 // One line per outage, not one per poll.
                 var problem = exception is L1Exception ? $"L1 at {options.RpcUrl} failed: {exception.Message}" : $"the platform at {options.PlatformUrl} failed: {exception.Message}";
