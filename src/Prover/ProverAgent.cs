@@ -31,6 +31,7 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
         public Hash32? CommitTransaction { get; set; }
         public bool? Committed { get; set; }
         public Hash32? ProofTransaction { get; set; }
+        public Hash32? BackupTransaction { get; set; }
         public bool Finished { get; set; }
     }
 
@@ -47,7 +48,11 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
                     _lastTickError = null;
                 }
             }
-            catch (Exception exception) when (exception is L1Exception or HttpRequestException or TaskCanceledException && !stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception) when (exception is L1Exception or HttpRequestException or TaskCanceledException)
             {
                 // One line per outage, not one per poll.
                 var problem = exception is L1Exception ? $"L1 at {options.RpcUrl} failed: {exception.Message}" : $"the platform at {options.PlatformUrl} failed: {exception.Message}";
@@ -71,7 +76,8 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         var head = await l1.GetBlockNumberAsync(cancellationToken);
-        if (_schedule.SlotAt(head) is { } current && !_slots.ContainsKey(current))
+        // A slot is joined at its Proposal phase only: one already past it has no quote of ours to act on.
+        if (_schedule.SlotAt(head) is { } current && !_slots.ContainsKey(current) && _schedule.PhaseAt(current, head) == SlotPhase.Proposal)
         {
             _slots[current] = new SlotWork();
         }
@@ -109,7 +115,11 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
             log(proven ? $"slot {slot}: proven and finalised" : $"slot {slot}: the proof was not accepted");
             work.Finished = true;
         }
-        if (work.Committed == false || (work.Quote is not null && work.Quote != PlatformClient.QuoteResult.Kept))
+        if (options.Backup)
+        {
+            await BackupAsync(slot, work, phase, cancellationToken);
+        }
+        if (!options.Backup && (work.Committed == false || (work.Quote is not null && work.Quote != PlatformClient.QuoteResult.Kept)))
         {
             work.Finished = true;
         }
@@ -155,6 +165,41 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
         {
             work.Committed = false;
             log($"error: slot {slot}: commitProver reverted: {reverted.Reason}");
+        }
+    }
+
+    /// <summary>
+    /// Backup mode: once the rollup says backup is open on the slot (nobody proposed, committed, revealed or proved
+    /// in time), builds the block from the current tip, proves it as its own submitter and sends submitBackupBlock.
+    /// </summary>
+    private async Task BackupAsync(ulong slot, SlotWork work, SlotPhase phase, CancellationToken cancellationToken)
+    {
+        if (work.BackupTransaction is { } sent)
+        {
+            if (await SettledAsync(slot, "submitBackupBlock", sent, cancellationToken) is { } finalised)
+            {
+                log(finalised ? $"slot {slot}: backup block finalised" : $"slot {slot}: the backup block was not accepted");
+                work.Finished = true;
+            }
+            return;
+        }
+        if (phase < SlotPhase.Commitment || !await _rollup.CallAsync<bool>("isBackupOpen", new BigInteger(slot)))
+        {
+            return;
+        }
+        var tip = await _rollup.TipAsync();
+        var block = BlockBuilder.Build(slot, tip.Archive, Hash32.Zero);
+        var proposal = new FernetRollupContract.Proposal(block.Archive, block.BlockHash, block.TxsEffectsHash, block.UpgradeSignal);
+        var proof = DevnetProof.For(slot, tip.Archive, proposal, key.Address);
+        try
+        {
+            work.BackupTransaction = await _rollup.SendAsync(key, "submitBackupBlock", [new BigInteger(slot), proposal.ToAbi(), block.Data, proof], cancellationToken: cancellationToken);
+            log($"slot {slot}: backup open; submitBackupBlock sent in {work.BackupTransaction}");
+        }
+        catch (ContractRevertedException reverted)
+        {
+            work.Finished = true;
+            log($"error: slot {slot}: submitBackupBlock reverted: {reverted.Reason}");
         }
     }
 

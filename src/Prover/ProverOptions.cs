@@ -35,6 +35,9 @@ public sealed record ProverOptions
     /// <summary>Blocks after the Proving phase opens before the proof is submitted (the "proving time").</summary>
     public ulong ProveAfterBlocks { get; init; } = 1;
     public ProverFault Fault { get; init; }
+
+    /// <summary>Also submit a backup block (block + proof, PROTOCOL.md step 7) whenever backup opens on a slot.</summary>
+    public bool Backup { get; init; }
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Reads the settings; every problem found is listed, none of them echoes a secret.</summary>
@@ -60,7 +63,7 @@ public sealed record ProverOptions
                 errors.Add($"--{secret} is not read from the command line (other users see it in the process list): set {(secret == "dev-key" ? DevKeyVariable : PasswordVariable)} instead.");
             }
         }
-        var known = new HashSet<string>(StringComparer.Ordinal) { "rpc-url", "deployment", "platform", "keystore", "fee", "bond", "prove-after-blocks", "fault", "poll-ms", "keystore-password", "dev-key" };
+        var known = new HashSet<string>(StringComparer.Ordinal) { "rpc-url", "deployment", "platform", "keystore", "fee", "bond", "prove-after-blocks", "fault", "poll-ms", "backup", "keystore-password", "dev-key" };
         errors.AddRange(given.Keys.Where(k => !known.Contains(k)).Select(k => $"--{k} is not a setting; known: {string.Join(", ", known.Order().Select(n => "--" + n))}."));
 
         var rpc = Url("rpc-url", Get("rpc-url"), errors);
@@ -100,6 +103,9 @@ public sealed record ProverOptions
         var poll = Get("poll-ms") is { } pollText
             ? int.TryParse(pollText, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms is >= 10 and <= 60_000 ? ms : Error<int>(errors, $"--poll-ms: '{pollText}' is not 10-60000 milliseconds.")
             : 200;
+        var backup = Get("backup") is { } backupText
+            ? bool.TryParse(backupText, out var yes) ? yes : Error<bool>(errors, $"--backup: '{backupText}' is not true or false.")
+            : false;
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -114,6 +120,7 @@ public sealed record ProverOptions
             Bond = bond,
             ProveAfterBlocks = proveAfter,
             Fault = fault,
+            Backup = backup,
             PollInterval = TimeSpan.FromMilliseconds(poll),
         }, errors);
     }

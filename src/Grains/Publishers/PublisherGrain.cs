@@ -159,7 +159,7 @@ public sealed class PublisherGrain(
                 Sent = state.State.Sent - 1,
             };
             await state.WriteStateAsync();
-            PlatformMetrics.PublisherFailed(tenant, FailureOf(exception.RpcMessage));
+            PlatformMetrics.PublisherFailed(state.State.Tenant, FailureOf(exception.RpcMessage));
             throw new RequestRefusedException(RefusalReason.BadInput, Self.ToString(), $"The node refused {call.Purpose} from {Self} with nonce {nonce}: {exception.RpcMessage}");
         }
         logger.LogInformation("Publisher {Publisher} sent {Purpose} as {Hash} with nonce {Nonce}", Self, call.Purpose, signed.Hash, nonce);

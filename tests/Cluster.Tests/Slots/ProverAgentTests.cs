@@ -45,6 +45,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         var publisher = DevAccounts.Account(1);
         var (a, b, c) = (DevAccounts.Account(2), DevAccounts.Account(3), DevAccounts.Account(0));
         var names = new Dictionary<Address, string> { [a] = "A", [b] = "B", [c] = "C" };
+        var minBond = deployment.MinBond;
 
         await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
         await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
@@ -53,6 +54,11 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
             await grain.ImportAsync(Tenant);
             await grain.RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
+        }
+        // Approved here rather than by each agent's first start, whose approval would be a block of its own mined mid-scenario.
+        foreach (var prover in names.Keys)
+        {
+            await token.ApproveAsync(DevAccounts.Store.Find(prover)!, deployment.Rollup, 1_000 * minBond);
         }
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var slot = schedule.SlotAt(await chain.HeadAsync())!.Value + 1;
@@ -64,21 +70,19 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await StopAsync(agents, output);
             foreach (var (account, fee, fault) in wanted)
             {
+                // "backup" stands for the platform's own agent: it never quotes and submits backup blocks.
                 var agent = await ProverProcess.StartAsync(names[DevAccounts.Account(account)],
                     new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(account) },
                     "--rpc-url", chain.Anvil.RpcUrl.ToString(), "--deployment", chain.DeploymentFile, "--platform", web.Address.ToString(),
-                    "--fee", fee, "--fault", fault, "--poll-ms", "100");
+                    "--fee", fee, "--fault", fault == "backup" ? "never-quote" : fault, "--backup", fault == "backup" ? "true" : "false", "--poll-ms", "100");
                 agents.Add(agent);
                 Assert.True(await agent.WaitForAsync("ready", Patience), $"agent {agent.Name} did not start:\n{string.Join("\n", agent.Lines)}");
             }
-            // The first start of each agent approves the rollup for its bonds: a block of its own, mined on the spot.
-            await MineToAsync(chain, schedule.StartOf(slot) - 1);
-            Assert.True(await chain.HeadAsync() < schedule.StartOf(slot), "an agent's approval pushed the chain into the slot");
+            Assert.True(await chain.HeadAsync() < schedule.StartOf(slot), "starting the agents moved the chain into the slot");
         }
         ISlotGrain Slot() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
         Task<ProverRecord> Record(Address prover) => chain.Grains.GetGrain<IProverRecordGrain>(prover.ToString()).GetAsync();
         Task<ProverBondView> Bond(Address prover) => chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover)).GetAsync();
-        var minBond = deployment.MinBond;
         var reward = 10 * Token;
 
         try
@@ -135,15 +139,19 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             Assert.True(await agents[0].WaitForAsync("submitProof reverted: Rollup__NotProvingPhase", Patience), string.Join("\n", agents[0].Lines));
             output.WriteLine($"slot {slot}: late proof done after {clock.Elapsed.TotalSeconds:0.0} s");
 
-            // 5. Both quoting provers have a slash on record: nobody is authorised, nobody commits, backup opens.
+            // 5. Both quoting provers have a slash on record: nobody is authorised, nobody commits, backup opens at
+            // Reveal, and the platform's own agent (C, backup mode) submits the backup block and takes the whole reward.
             slot++;
-            await RestartAsync((2, "1", "none"), (3, "2", "none"));
-            await RunSlotAsync(chain, slot, quotes: 2, committed: false, proven: false, slashed: null);
+            await RestartAsync((2, "1", "none"), (3, "2", "none"), (0, "0", "backup"));
+            var cBefore = await token.BalanceOfAsync(c);
+            await RunSlotAsync(chain, slot, quotes: 2, committed: false, proven: false, slashed: null, backup: true);
             view = await Slot().GetAsync();
             Assert.Equal(SlotOutcome.Backup, view.Outcome);
             Assert.Null(view.CommittedProver);
-            Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
+            Assert.Equal(SlotStatus.BackupFinalised, await rollup.SlotStatusAsync(slot));
             Assert.Contains("NoCommitment", view.LastError, StringComparison.Ordinal);
+            Assert.Equal(cBefore + reward, await token.BalanceOfAsync(c));
+            Assert.True(agents[2].Printed($"slot {slot}: backup block finalised"), string.Join("\n", agents[2].Lines));
             output.WriteLine($"slot {slot}: no commitment done after {clock.Elapsed.TotalSeconds:0.0} s");
 
             // 6. A new prover with a clean record: the slot finalises again.
@@ -165,7 +173,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
     /// Mines through one slot, stopping where an agent or the platform must act and waiting (with a deadline) until
     /// it did: quotes in, commitment mined, proof mined, bond slashed.
     /// </summary>
-    private async Task RunSlotAsync(ChainUnderTest chain, ulong slot, int quotes, bool committed, bool proven, Address? slashed)
+    private async Task RunSlotAsync(ChainUnderTest chain, ulong slot, int quotes, bool committed, bool proven, Address? slashed, bool backup = false)
     {
         var schedule = chain.Deployment.Schedule!;
         var rollup = new FernetRollupContract(new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] })), chain.Deployment.Rollup);
@@ -188,6 +196,10 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         if (committed)
         {
             await WaitAsync($"slot {slot}: the reveal", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
+        }
+        if (backup)
+        {
+            await WaitAsync($"slot {slot}: the backup block", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.BackupFinalised);
         }
         await MineToAsync(chain, schedule.ProvingStart(slot) + 1);
         if (proven)

@@ -46,6 +46,8 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         var publisher = DevAccounts.Account(1);
         var outsiderFunder = DevAccounts.Store.Find(DevAccounts.Account(2))!;
         var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
+        // Commits once and never proves; its slash then keeps it out of every later choice.
+        var lazy = DevAccounts.Store.Find(DevAccounts.Account(0))!;
 
         await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
         await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
@@ -64,6 +66,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             await registry.RegisterAsync(outsiderFunder, outsider, outsiderFunder.Address, Stake);
         }
         await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
+        await token.ApproveAsync(lazy, deployment.Rollup, 1_000_000 * Token);
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s");
 
         // Past the entry period, and on to the start of a slot: the first slot measured is the one after it.
@@ -74,6 +77,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         Assert.Equal(8, (int)await registry.ActiveCountAsync());
 
         var proverStart = await token.BalanceOfAsync(prover.Address);
+        var lazyStart = await token.BalanceOfAsync(lazy.Address);
         var rewardsStart = await PendingRewardsAsync(registry, publisher, hosted);
         var minBond = deployment.MinBond;
         var results = new List<string>();
@@ -93,9 +97,11 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             var ours = hosted.Contains(leader);
             // The second slot we win gets a prover that commits and never proves: its bond must be slashed.
             var lazyProver = ours && won == 1 && slashed == 0;
+            var committer = lazyProver ? lazy : prover;
             var sentBefore = (await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).GetAsync())!.Sent;
 
-            // Quotes arrive during the Proposal phase: a cheap one whose bond is too small, a dear one, and ours.
+            // Quotes arrive during the Proposal phase: a cheap one whose bond is too small, a dear one (the lazy
+            // prover's, chosen only in its slot, where the usual prover does not quote), and the usual prover's.
             var proposedForOutsider = false;
             var quoted = false;
             var committed = false;
@@ -109,12 +115,15 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
                 if (phase == SlotPhase.Proposal && !quoted)
                 {
                     quoted = true;
-                    var answers = new[]
+                    var answers = new List<QuoteAnswer>
                     {
                         await grain.QuoteAsync(await SignedAsync(new ProverQuote(slot, DevAccounts.Account(2), 1, minBond - 1, schedule.RevealStart(slot)), deployment.Rollup)),
-                        await grain.QuoteAsync(await SignedAsync(new ProverQuote(slot, DevAccounts.Account(0), 5 * Token, minBond, schedule.RevealStart(slot)), deployment.Rollup)),
-                        await grain.QuoteAsync(await SignedAsync(new ProverQuote(slot, prover.Address, 1 * Token, minBond, schedule.RevealStart(slot)), deployment.Rollup)),
+                        await grain.QuoteAsync(await SignedAsync(new ProverQuote(slot, lazy.Address, 5 * Token, minBond, schedule.RevealStart(slot)), deployment.Rollup)),
                     };
+                    if (!lazyProver)
+                    {
+                        answers.Add(await grain.QuoteAsync(await SignedAsync(new ProverQuote(slot, prover.Address, 1 * Token, minBond, schedule.RevealStart(slot)), deployment.Rollup)));
+                    }
                     Assert.All(answers, a => Assert.Equal(ours, a.Accepted));
                     // A quote signed by someone other than the prover it names is refused, naming both.
                     var forged = await grain.QuoteAsync(new ProverQuote(slot, prover.Address, 0, minBond, schedule.RevealStart(slot),
@@ -134,12 +143,12 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
                     await rollup.ProposeAsync(outsiderFunder, slot, proposal, leader, await outsiders[leader].SignDigestAsync(digest));
                 }
                 if (ours && phase == SlotPhase.Commitment && !committed
-                    && await grain.AuthorisationForAsync(prover.Address) is { } authorisation)
+                    && await grain.AuthorisationForAsync(committer.Address) is { } authorisation)
                 {
                     committed = true;
-                    Assert.Equal(await rollup.CommitmentDigestAsync(slot, authorisation.BlockHash, prover.Address, authorisation.Bond),
-                        Keccak256.Hash(DutyPayloads.Commitment(deployment.DomainSeparator, slot, authorisation.BlockHash, prover.Address, authorisation.Bond)));
-                    await rollup.CommitProverAsync(prover, slot, authorisation.Bond, authorisation.Signature);
+                    Assert.Equal(await rollup.CommitmentDigestAsync(slot, authorisation.BlockHash, committer.Address, authorisation.Bond),
+                        Keccak256.Hash(DutyPayloads.Commitment(deployment.DomainSeparator, slot, authorisation.BlockHash, committer.Address, authorisation.Bond)));
+                    await rollup.CommitProverAsync(committer, slot, authorisation.Bond, authorisation.Signature);
                 }
                 if (ours && !lazyProver && phase == SlotPhase.Proving && !proven
                     && await rollup.SlotStatusAsync(slot) == FernetRollupContract.RollupSlotStatus.Revealed)
@@ -162,9 +171,9 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             {
                 slashed++;
                 Assert.Equal(SlotOutcome.Backup, view.Outcome);
-                Assert.Equal(prover.Address, view.CommittedProver);
+                Assert.Equal(lazy.Address, view.CommittedProver);
                 Assert.Equal(3, sent);   // propose, reveal and slashBond
-                var bond = await chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address)).GetAsync();
+                var bond = await chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, lazy.Address)).GetAsync();
                 Assert.Equal(BondStatus.Slashed, bond.Status);
                 Assert.Equal(schedule.BackupStart(slot), bond.DeadlineBlock);
             }
@@ -196,7 +205,8 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         // 10-token block reward, and the hosted sequencers' withdrawer 7 000 bps (no delegators).
         var reward = 10 * Token;
         // A slashed bond is lost to the prover; its slasher share (1 000 bps) goes to the tenant's publisher, who sent slashBond.
-        Assert.Equal(proverStart + won * reward * 3_000 / 10_000 - slashed * minBond, await token.BalanceOfAsync(prover.Address));
+        Assert.Equal(proverStart + won * reward * 3_000 / 10_000, await token.BalanceOfAsync(prover.Address));
+        Assert.Equal(lazyStart - slashed * minBond, await token.BalanceOfAsync(lazy.Address));
         Assert.Equal(tenantStart + slashed * minBond * 1_000 / 10_000, await token.BalanceOfAsync(publisher));
         // The registry's per-share accumulator may keep a fraction of a wei per block.
         Assert.InRange(await PendingRewardsAsync(registry, publisher, hosted), rewardsStart + won * reward * 7_000 / 10_000 - won, rewardsStart + won * reward * 7_000 / 10_000);
