@@ -351,7 +351,7 @@ public static class DelegatorPages
         }
         var state = await chain.StateAsync(parsed);
         http.Response.Headers.CacheControl = "no-store";
-        return Results.Ok(new { hash = state.Hash.ToString(), state = state.State, blockNumber = state.BlockNumber, confirmations = state.Confirmations, reason = state.Reason });
+        return Results.Ok(new { hash = state.Hash.ToString(), state = state.State, blockNumber = state.BlockNumber, confirmations = state.Confirmations, reason = state.Reason, description = state.Describe() });
     }
 
     private static PortalChain? Chain(HttpContext http) => http.RequestServices.GetService<PortalL1>()?.Chain;

@@ -67,15 +67,12 @@ internal static class DelegatorScripts
           const list = document.getElementById('l1-transactions');
           const error = document.getElementById('l1-error');
           const sleep = ms => new Promise(r => setTimeout(r, ms));
-          const describe = s => s.state === 'confirmed' ? `confirmed in block ${s.blockNumber} (${s.confirmations} confirmation${s.confirmations === 1 ? '' : 's'})`
-            : s.state === 'reverted' ? `reverted in block ${s.blockNumber}: ${s.reason}`
-            : s.state === 'unknown' ? 'not yet seen by the L1 node' : 'pending';
           async function track(state, hash) {
             for (;;) {
               const r = await fetch('/delegator/transactions/' + hash, { headers: { Accept: 'application/json' } });
               const s = await r.json().catch(() => ({}));
               if (!r.ok) throw new Error(s.detail || s.title || ('HTTP ' + r.status));
-              state.textContent = describe(s);
+              state.textContent = s.description;
               if (s.state === 'confirmed') return true;
               if (s.state === 'reverted') return false;
               await sleep(1000);
