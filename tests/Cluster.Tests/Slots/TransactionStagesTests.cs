@@ -257,6 +257,38 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Equal(included, (await StageAsync(chain, cheap)).Slot);
     }
 
+    [Fact]
+    public async Task The_pool_and_its_transactions_survive_the_loss_of_the_silo_that_held_them()
+    {
+        await using var chain = await ChainUnderTest.StartAsync(silos: 2);
+        var waiting = await SubmitAsync(chain, RandomBlob(50), 7);
+        var pool = chain.Grains.GetGrain<ITransactionPoolGrain>(ITransactionPoolGrain.Key);
+        Assert.Equal(1, (await pool.GetAsync()).Pending);
+
+        // Kill (no deactivation, no last write) the silo the pool lives on.
+        var management = chain.Grains.GetGrain<IManagementGrain>(0);
+        var stats = await management.GetDetailedGrainStatistics();
+        var activation = stats.Single(s => s.GrainId.ToString().StartsWith("transactionpool/", StringComparison.Ordinal));
+        var host = chain.Cluster.Silos.Single(s => s.SiloAddress.Equals(activation.SiloAddress));
+        await chain.Cluster.KillSiloAsync(host);
+        output.WriteLine($"killed {host.SiloAddress}, the pool's silo");
+
+        Assert.True(await Eventually.WaitAsync(async () =>
+        {
+            try
+            {
+                return (await pool.GetAsync()).Pending == 1;
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90)), "the pool did not come back with its transaction");
+        var view = await StageAsync(chain, waiting);
+        Assert.Equal(TransactionStage.InPool, view.Stage);
+        Assert.Equal(SubmitOutcome.Duplicate, (await chain.Grains.GetGrain<ITransactionGrain>(waiting.Hash).SubmitAsync(waiting.Blob, 7)).Outcome);
+    }
+
     private sealed record Submitted(string Hash, byte[] Blob);
 
     private static async Task<Submitted> SubmitAsync(ChainUnderTest chain, byte[] blob, BigInteger fee)
