@@ -44,6 +44,20 @@ public sealed partial class SlotGrain(
         {
             return NextWake();
         }
+        await RankAsync();
+        if (Outcome == SlotOutcome.NotOurs)
+        {
+            DeactivateOnIdle();
+        }
+        return NextWake();
+    }
+
+    /// <summary>
+    /// Ranks the slot's seed against the silo's index: <see cref="SlotOutcome.Forecast"/> when a hosted
+    /// sequencer ranks first among all active sequencers, else <see cref="SlotOutcome.NotOurs"/>.
+    /// </summary>
+    private async Task RankAsync()
+    {
         var seed = Word(await Rollup.SeedOfAsync(Slot));
         var index = await activeSet.RefreshAsync(GrainFactory);
         var slot = Slot;
@@ -67,11 +81,6 @@ public sealed partial class SlotGrain(
             state.State = state.State with { Publisher = view?.Publisher?.ToString() ?? "" };
         }
         await state.WriteStateAsync();
-        if (Outcome == SlotOutcome.NotOurs)
-        {
-            DeactivateOnIdle();
-        }
-        return NextWake();
     }
 
     public async Task<L1Reaction> OnBlockAsync(ulong number, Hash32 hash)
@@ -83,6 +92,16 @@ public sealed partial class SlotGrain(
             {
                 case (SlotOutcome.Forecast, SlotPhase.Proposal):
                     await ProposeAsync();
+                    break;
+                case (SlotOutcome.NotOurs, SlotPhase.Proposal) when !state.State.Rechecked:
+                    // The forecast saw the active set LAG slots ago; a hosted sequencer that became active since
+                    // (or a leader that exited) may make the slot ours now. Ranked once more, at Proposal start.
+                    state.State = state.State with { Rechecked = true, Outcome = (int)SlotOutcome.Unknown };
+                    await RankAsync();
+                    if (Outcome == SlotOutcome.Forecast)
+                    {
+                        await ProposeAsync();
+                    }
                     break;
                 case (SlotOutcome.Forecast or SlotOutcome.Proposed, >= SlotPhase.Commitment):
                     await SettleProposalAsync();
@@ -172,6 +191,10 @@ public sealed partial class SlotGrain(
                 break;
             case L1EventKind.BondSlashed when state.State.CommittedProver.Length > 0:
                 await Bond().SlashedAsync();
+                break;
+            case L1EventKind.BackupBlockFinalized when state.State.Tenant.Length > 0 && BackupReasonOf() is { } reason:
+                // Our slot was finalised by a backup block (ours or anyone's): counted once, by why Backup opened.
+                PlatformMetrics.BackupBlockFinalised(state.State.Tenant, reason);
                 break;
         }
         await FollowTransactionsAsync(l1Event, before);
@@ -330,9 +353,14 @@ public sealed partial class SlotGrain(
     /// </summary>
     private async Task SettleAsync(SlotOutcome outcome, BackupReason reason)
     {
-        state.State = state.State with { Outcome = (int)outcome, LastError = $"backup opened on slot {Slot}: {reason}" };
+        state.State = state.State with { Outcome = (int)outcome, BackupReason = (int)reason, LastError = $"backup opened on slot {Slot}: {reason}" };
         await state.WriteStateAsync();
     }
+
+    /// <summary>Why Backup opened on this slot of ours: recorded when it settled, or no proposal of ours landed.</summary>
+    private BackupReason? BackupReasonOf() => state.State.BackupReason >= 0 ? (BackupReason)state.State.BackupReason
+        : Outcome is SlotOutcome.Missed or SlotOutcome.Forecast ? BackupReason.NoProposal
+        : null;
 
     /// <summary>The next block this slot must act at, or none once it has nothing left to do.</summary>
     private L1Reaction NextWake(ulong? after = null)
@@ -348,6 +376,7 @@ public sealed partial class SlotGrain(
             SlotOutcome.Revealed => schedule.BackupStart(Slot),
             SlotOutcome.Outbid when HoldsTransactions => schedule.CommitmentStart(Slot),
             SlotOutcome.Finalised => FinalityWake(),
+            SlotOutcome.NotOurs when !state.State.Rechecked => schedule.StartOf(Slot),
             _ => (ulong?)null,
         };
         if (wake is { } block && after is { } current && block <= current)

@@ -50,6 +50,12 @@ public sealed record SlotState
 
     /// <summary>The upgrade signal the proposal carries, from the tenant's policy, recorded with the block before signing.</summary>
     [Id(32)] public string UpgradeSignal { get; init; } = "";
+
+    /// <summary>Why Backup opened on our slot (a <see cref="Hosting.Contracts.Telemetry.BackupReason"/>), or -1.</summary>
+    [Id(33)] public int BackupReason { get; init; } = -1;
+
+    /// <summary>A slot forecast as not ours was ranked once more at Proposal start.</summary>
+    [Id(34)] public bool Rechecked { get; init; }
 }
 
 [GenerateSerializer, Alias("hosting.seen-proposal.v1")]

@@ -144,8 +144,12 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             slot++;
             await RestartAsync((2, "1", "none"), (3, "2", "none"), (0, "0", "backup"));
             var cBefore = await token.BalanceOfAsync(c);
+            using var backupBlocks = new CounterWatch("hosting.proofboost.backup_blocks");
             await RunSlotAsync(chain, slot, quotes: 2, committed: false, proven: false, slashed: null, backup: true);
             view = await Slot().GetAsync();
+            // The SRE's view of it: one backup block on the tenant's slot, because nobody committed.
+            Assert.True(await Eventually.WaitAsync(() => Task.FromResult(backupBlocks.Total(("tenant", Tenant), ("reason", "no_commitment")) == 1), TimeSpan.FromSeconds(20)),
+                $"hosting.proofboost.backup_blocks counted {backupBlocks.Total(("tenant", Tenant), ("reason", "no_commitment"))} backup blocks for the slot");
             Assert.Equal(SlotOutcome.Backup, view.Outcome);
             Assert.Null(view.CommittedProver);
             Assert.Equal(SlotStatus.BackupFinalised, await rollup.SlotStatusAsync(slot));
