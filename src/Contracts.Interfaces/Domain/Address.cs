@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Hosting.Contracts.Domain;
@@ -13,10 +12,12 @@ namespace Hosting.Contracts.Domain;
 /// (EIP-55 checksum formatting needs Keccak and lives in the L1 project).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hosting.address")]
-[JsonConverter(typeof(AddressJsonConverter))]
+[JsonConverter(typeof(FixedHexJsonConverter<Address>))]
 [TypeConverter(typeof(AddressTypeConverter))]
-public readonly record struct Address : ISpanParsable<Address>
+public readonly record struct Address : IFixedHexValue<Address>
 {
+    private const string Expected = "an address: expected 0x followed by 40 hex digits";
+
     public const int Length = 20;
 
     [Id(0)] private readonly ulong _high;
@@ -24,6 +25,8 @@ public readonly record struct Address : ISpanParsable<Address>
     [Id(2)] private readonly uint _low;
 
     public static Address Zero => default;
+
+    static string IFixedHexValue<Address>.Expected => Expected;
 
     public Address(ReadOnlySpan<byte> bytes)
     {
@@ -56,7 +59,7 @@ public readonly record struct Address : ISpanParsable<Address>
     {
         Span<byte> bytes = stackalloc byte[Length];
         CopyTo(bytes);
-        return "0x" + Convert.ToHexStringLower(bytes);
+        return FixedHex.Format(bytes);
     }
 
     public static Address Parse(string s) => Parse(s.AsSpan(), null);
@@ -66,7 +69,7 @@ public readonly record struct Address : ISpanParsable<Address>
     public static Address Parse(ReadOnlySpan<char> s, IFormatProvider? provider) =>
         TryParse(s, provider, out var address)
             ? address
-            : throw new FormatException($"'{s}' is not an address: expected 0x followed by 40 hex digits.");
+            : throw new FormatException($"'{s}' is not {Expected}.");
 
     public static bool TryParse([NotNullWhen(true)] string? s, out Address result) => TryParse(s.AsSpan(), null, out result);
 
@@ -75,33 +78,11 @@ public readonly record struct Address : ISpanParsable<Address>
 
     public static bool TryParse(ReadOnlySpan<char> s, IFormatProvider? provider, out Address result)
     {
-        result = default;
-        if (s.Length != 2 + 2 * Length || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-        {
-            return false;
-        }
         Span<byte> bytes = stackalloc byte[Length];
-        if (Convert.FromHexString(s[2..], bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != Length)
-        {
-            return false;
-        }
-        result = new Address(bytes);
-        return true;
+        var parsed = FixedHex.TryDecode(s, bytes);
+        result = parsed ? new Address(bytes) : default;
+        return parsed;
     }
-}
-
-internal sealed class AddressJsonConverter : JsonConverter<Address>
-{
-    public override Address Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-        return Address.TryParse(text, out var address)
-            ? address
-            : throw new JsonException($"'{text}' is not an address: expected 0x followed by 40 hex digits.");
-    }
-
-    public override void Write(Utf8JsonWriter writer, Address value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.ToString());
 }
 
 internal sealed class AddressTypeConverter : TypeConverter
@@ -112,3 +93,4 @@ internal sealed class AddressTypeConverter : TypeConverter
     public override object? ConvertFrom(ITypeDescriptorContext? context, CultureInfo? culture, object value) =>
         value is string text ? Address.Parse(text) : base.ConvertFrom(context, culture, value);
 }
+

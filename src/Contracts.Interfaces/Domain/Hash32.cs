@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Hosting.Contracts.Domain;
@@ -10,9 +9,11 @@ namespace Hosting.Contracts.Domain;
 /// Held as four integers so it compares and hashes without allocation; text form is 0x + 64 lower-case hex.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hosting.hash32")]
-[JsonConverter(typeof(Hash32JsonConverter))]
-public readonly record struct Hash32 : ISpanParsable<Hash32>
+[JsonConverter(typeof(FixedHexJsonConverter<Hash32>))]
+public readonly record struct Hash32 : IFixedHexValue<Hash32>
 {
+    private const string Expected = "a 32-byte value: expected 0x followed by 64 hex digits";
+
     public const int Length = 32;
 
     [Id(0)] private readonly ulong _a;
@@ -21,6 +22,8 @@ public readonly record struct Hash32 : ISpanParsable<Hash32>
     [Id(3)] private readonly ulong _d;
 
     public static Hash32 Zero => default;
+
+    static string IFixedHexValue<Hash32>.Expected => Expected;
 
     public Hash32(ReadOnlySpan<byte> bytes)
     {
@@ -55,7 +58,7 @@ public readonly record struct Hash32 : ISpanParsable<Hash32>
     {
         Span<byte> bytes = stackalloc byte[Length];
         CopyTo(bytes);
-        return "0x" + Convert.ToHexStringLower(bytes);
+        return FixedHex.Format(bytes);
     }
 
     public static Hash32 Parse(string s) => Parse(s.AsSpan(), null);
@@ -65,7 +68,7 @@ public readonly record struct Hash32 : ISpanParsable<Hash32>
     public static Hash32 Parse(ReadOnlySpan<char> s, IFormatProvider? provider) =>
         TryParse(s, provider, out var value)
             ? value
-            : throw new FormatException($"'{s}' is not a 32-byte value: expected 0x followed by 64 hex digits.");
+            : throw new FormatException($"'{s}' is not {Expected}.");
 
     public static bool TryParse([NotNullWhen(true)] string? s, out Hash32 result) => TryParse(s.AsSpan(), null, out result);
 
@@ -74,31 +77,9 @@ public readonly record struct Hash32 : ISpanParsable<Hash32>
 
     public static bool TryParse(ReadOnlySpan<char> s, IFormatProvider? provider, out Hash32 result)
     {
-        result = default;
-        if (s.Length != 2 + 2 * Length || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-        {
-            return false;
-        }
         Span<byte> bytes = stackalloc byte[Length];
-        if (Convert.FromHexString(s[2..], bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != Length)
-        {
-            return false;
-        }
-        result = new Hash32(bytes);
-        return true;
+        var parsed = FixedHex.TryDecode(s, bytes);
+        result = parsed ? new Hash32(bytes) : default;
+        return parsed;
     }
-}
-
-internal sealed class Hash32JsonConverter : JsonConverter<Hash32>
-{
-    public override Hash32 Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-        return Hash32.TryParse(text, out var value)
-            ? value
-            : throw new JsonException($"'{text}' is not a 32-byte value: expected 0x followed by 64 hex digits.");
-    }
-
-    public override void Write(Utf8JsonWriter writer, Hash32 value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.ToString());
 }

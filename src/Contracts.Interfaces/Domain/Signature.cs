@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Hosting.Contracts.Domain;
@@ -11,10 +10,12 @@ namespace Hosting.Contracts.Domain;
 /// (r and s below the group order, low s) are checked by the L1 project where the curve lives.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hosting.signature")]
-[JsonConverter(typeof(SignatureJsonConverter))]
-public readonly record struct Signature : ISpanParsable<Signature>
+[JsonConverter(typeof(FixedHexJsonConverter<Signature>))]
+public readonly record struct Signature : IFixedHexValue<Signature>
 {
     public const int Length = 65;
+
+    static string IFixedHexValue<Signature>.Expected => "a signature: expected 0x followed by 130 hex digits";
 
     public Signature(Hash32 r, Hash32 s, byte yParity)
     {
@@ -64,7 +65,7 @@ public readonly record struct Signature : ISpanParsable<Signature>
     {
         Span<byte> bytes = stackalloc byte[Length];
         CopyTo(bytes);
-        return "0x" + Convert.ToHexStringLower(bytes);
+        return FixedHex.Format(bytes);
     }
 
     public static Signature Parse(string s) => Parse(s.AsSpan(), null);
@@ -84,14 +85,8 @@ public readonly record struct Signature : ISpanParsable<Signature>
     public static bool TryParse(ReadOnlySpan<char> s, IFormatProvider? provider, out Signature result)
     {
         result = default;
-        if (s.Length != 2 + 2 * Length || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-        {
-            return false;
-        }
         Span<byte> bytes = stackalloc byte[Length];
-        if (Convert.FromHexString(s[2..], bytes, out _, out var written) != System.Buffers.OperationStatus.Done
-            || written != Length
-            || !TryParity(bytes[64], out var parity))
+        if (!FixedHex.TryDecode(s, bytes) || !TryParity(bytes[64], out var parity))
         {
             return false;
         }
@@ -104,18 +99,4 @@ public readonly record struct Signature : ISpanParsable<Signature>
         parity = v switch { 0 or 27 => 0, 1 or 28 => 1, _ => 2 };
         return parity < 2;
     }
-}
-
-internal sealed class SignatureJsonConverter : JsonConverter<Signature>
-{
-    public override Signature Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-        return Signature.TryParse(text, out var value)
-            ? value
-            : throw new JsonException($"'{text}' is not a signature: expected 0x followed by 130 hex digits.");
-    }
-
-    public override void Write(Utf8JsonWriter writer, Signature value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.ToString());
 }
