@@ -195,6 +195,35 @@ public sealed class SigningGateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task test_stopKey_duringConcurrentBatches_noSignatureCommitsAfterTheStopReturns()
+    {
+        // One key's batches for different slots run side by side (shared key lock); a stop takes the key lock
+        // exclusively, so once it returns nothing of that key is still in flight and nothing new is recorded.
+        await using var scope = new GateScope(_database);
+        var key = await scope.RegisterKeystoreAsync("acme");
+        await scope.SignAsync("acme", key, 1, 1); // the gate now signs this key's requests ahead
+        var requests = Enumerable.Range(2, 400).Select(slot => scope.SignAsync("acme", key, (ulong)slot, 1)).ToList();
+        await Task.Delay(1);
+        await scope.Custody.StopKeyAsync("acme", key, "suspected compromise", "operator");
+        var recordedAtStop = await _database.CountAsync("select count(*) from signed_duties where sequencer = $1", key.ToArray());
+        var outcomes = await Task.WhenAll(requests.Select(async r =>
+        {
+            try
+            {
+                return (await r).Signature.ToArray().Length > 0 ? "signed" : "empty";
+            }
+            catch (SigningRefusedException refused) when (refused.Refusal == SigningRefusal.KeyStopped)
+            {
+                return "stopped";
+            }
+        }));
+        Assert.Equal(recordedAtStop, await _database.CountAsync("select count(*) from signed_duties where sequencer = $1", key.ToArray()));
+        Assert.Equal(recordedAtStop, 1 + outcomes.Count(o => o == "signed"));
+        Assert.Contains("stopped", outcomes);
+        Assert.DoesNotContain("empty", outcomes);
+    }
+
+    [Fact]
     public async Task test_sign_notEip712_refusedAsMalformed()
     {
         await using var scope = new GateScope(_database);
