@@ -202,9 +202,20 @@ public sealed class SigningGateTests : IAsyncLifetime
         await using var scope = new GateScope(_database);
         var key = await scope.RegisterKeystoreAsync("acme");
         await scope.SignAsync("acme", key, 1, 1); // the gate now signs this key's requests ahead
-        var requests = Enumerable.Range(2, 400).Select(slot => scope.SignAsync("acme", key, (ulong)slot, 1)).ToList();
-        await Task.Delay(1);
-        await scope.Custody.StopKeyAsync("acme", key, "suspected compromise", "operator");
+        // A steady stream of new slots while the stop is asked for, so batches are in flight when it arrives.
+        var requests = new List<Task<SignedDuty>>();
+        var stop = Task.Run(async () =>
+        {
+            await Task.Delay(200);
+            await scope.Custody.StopKeyAsync("acme", key, "suspected compromise", "operator");
+        });
+        for (var slot = 2UL; !stop.IsCompleted && slot < 20_000; slot++)
+        {
+            requests.Add(scope.SignAsync("acme", key, slot, 1));
+            await Task.Delay(1);
+        }
+        await stop;
+        requests.Add(scope.SignAsync("acme", key, 30_000, 1));
         var recordedAtStop = await _database.CountAsync("select count(*) from signed_duties where sequencer = $1", key.ToArray());
         var outcomes = await Task.WhenAll(requests.Select(async r =>
         {
