@@ -10,11 +10,10 @@ namespace Hosting.Signing.Safety;
 
 /// <summary>
 /// The transaction-scoped advisory locks that order everything touching a key's safety record. A lock id is
-/// the first 8 bytes of keccak256 of fixed text ("signing-stop:tenant", "signing-key:0x…",
-/// "signing-duty:0x…:slot:duty"), so every process and any future tool derives the same id. Order is always:
-/// stop locks (shared by signatures, exclusive for a stop), key locks (shared by signatures, exclusive for key
-/// custody), duty locks (exclusive), each kind in ascending id order, so two batches never wait on each other in
-/// a cycle; once an emergency stop or a key's stop commits, no signature that began before it is still running.
+/// the first 8 bytes of keccak256 of fixed text ("signing-key:0x…", "signing-stop:tenant"), so every process
+/// and any future tool derives the same id. Order is always: stop locks (shared by signatures, exclusive for
+/// a stop), then key locks in ascending id order, so two batches never wait on each other in a cycle; once an
+/// emergency stop commits, no signature that began before it is still running.
 /// </summary>
 internal static class SafetyLocks
 {
