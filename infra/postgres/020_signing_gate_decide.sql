@@ -8,9 +8,8 @@ create or replace function signing_gate_time(t timestamptz) returns text
 language sql immutable
 as $$ select to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') $$;
 
--- A batch never holds two requests for the same (sequencer, slot, duty), and a duty is in at most one batch of a
--- gate at a time: the gate defers a repeat to a later batch, so every request here is judged against committed
--- history only (the duty's exclusive lock covers other gates) and the rule can be set-based.
+-- A batch never holds two requests for the same (sequencer, slot, duty): the gate defers a repeat to the key's
+-- next batch, so every request here is judged against committed history only and the rule can be set-based.
 --
 -- For each request, in order of precedence:
 --   malformed (the gate found a problem) → unknown key → tenant mismatch → key stopped / deleted →
@@ -22,8 +21,7 @@ as $$ select to_char(t at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
 create or replace function signing_gate_decide(
     p_node          text,
     p_stop_locks    bigint[],   -- the tenants' and '*' stop locks, taken shared
-    p_key_locks     bigint[],   -- every key's lock, taken shared (key custody takes it exclusively)
-    p_duty_locks    bigint[],   -- every (sequencer, slot, duty)'s lock, taken exclusively
+    p_key_locks     bigint[],   -- every key's lock, taken exclusively
     p_tenant        text[],
     p_requested_by  text[],
     p_sequencer     bytea[],
@@ -49,18 +47,12 @@ as $$
 declare
     lock_id bigint;
 begin
-    -- Stop locks shared, key locks shared, duty locks exclusive, each kind in ascending order: no cycles between
-    -- batches or gates. An emergency stop (its stop lock exclusively) and every key-custody action (the key's lock
-    -- exclusively: stop, watermark, delete, history import) wait for the batches in flight and hold off new ones;
-    -- two batches of one key for different duties run side by side and share a WAL flush, while two requests for
-    -- the same duty, from any gate, are decided one after the other.
+    -- Stop locks shared, then key locks exclusive, each in ascending order: no cycles between batches or
+    -- gates, and an emergency stop (which takes its stop lock exclusively) waits for every batch in flight.
     foreach lock_id in array (select coalesce(array_agg(distinct l order by l), '{}') from unnest(p_stop_locks) l) loop
         perform pg_advisory_xact_lock_shared(lock_id);
     end loop;
     foreach lock_id in array (select coalesce(array_agg(distinct l order by l), '{}') from unnest(p_key_locks) l) loop
-        perform pg_advisory_xact_lock_shared(lock_id);
-    end loop;
-    foreach lock_id in array (select coalesce(array_agg(distinct l order by l), '{}') from unnest(p_duty_locks) l) loop
         perform pg_advisory_xact_lock(lock_id);
     end loop;
 

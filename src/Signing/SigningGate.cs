@@ -28,7 +28,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _dispatch = new();
     private readonly LinkedList<PendingRequest> _waiting = new();
-    private readonly HashSet<(Address, ulong, Duty)> _busyDuties = [];
+    private readonly HashSet<Address> _busyKeys = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _running;
     private bool _closed;
@@ -111,10 +111,10 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
 
     /// <summary>
     /// Starts batches while fewer than <see cref="SigningGateOptions.MaxConcurrentBatches"/> run. A batch takes every
-    /// waiting request whose (sequencer, slot, duty) is in no running batch and not yet in this one, so a repeat waits
-    /// for a later batch, where the first one's record is committed history: the database judges a batch set-wise,
-    /// never one request against another. One key's batches for different duties run side by side (its lock is
-    /// shared between them) and their commits share WAL flushes.
+    /// waiting request whose key is in no running batch, so one key's requests never wait on each other's locks
+    /// inside this gate and a busy key's requests gather into its next batch (group commit per key). A second
+    /// request for a (sequencer, slot, duty) already in the batch waits for the next one, where the first's record
+    /// is committed history: the database judges a batch set-wise, never one request against another.
     /// </summary>
     private void Dispatch()
     {
@@ -124,13 +124,16 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
             while (_running < Math.Max(1, _options.MaxConcurrentBatches) && _waiting.Count > 0)
             {
                 var batch = new List<PendingRequest>();
+                var keys = new HashSet<Address>();
+                var duties = new HashSet<(Address, ulong, Duty)>();
                 for (var node = _waiting.First; node is not null && batch.Count < _options.MaxBatchSize;)
                 {
                     var next = node.Next;
-                    // A duty already in a running batch, or in this one, waits for a later batch.
-                    if (_busyDuties.Add(node.Value.DutyKey))
+                    var request = node.Value.Request;
+                    if (!_busyKeys.Contains(request.Sequencer) && duties.Add((request.Sequencer, request.Slot, request.Duty)))
                     {
                         batch.Add(node.Value);
+                        keys.Add(node.Value.Request.Sequencer);
                         _waiting.Remove(node);
                     }
                     node = next;
@@ -139,6 +142,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
                 {
                     break;
                 }
+                _busyKeys.UnionWith(keys);
                 _running++;
                 (start ??= []).Add(batch);
             }
@@ -170,7 +174,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
             {
                 foreach (var pending in batch)
                 {
-                    _busyDuties.Remove(pending.DutyKey);
+                    _busyKeys.Remove(pending.Request.Sequencer);
                 }
                 _running--;
                 if (_closed && _running == 0 && _waiting.Count == 0)
@@ -373,7 +377,6 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     private sealed class PendingRequest(SigningRequest request, string? problem)
     {
         public SigningRequest Request { get; } = request;
-        public (Address, ulong, Duty) DutyKey { get; } = (request.Sequencer, request.Slot, request.Duty);
         public string? Problem { get; } = problem;
         public Hash32 Digest { get; } = problem is null ? SigningPayload.Digest(request.Payload.Span) : default;
         public long StartedAt { get; } = Stopwatch.GetTimestamp();

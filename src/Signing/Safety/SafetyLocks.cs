@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Hosting.Contracts.Domain;
-using Hosting.Contracts.Telemetry;
 using Hosting.L1.Crypto;
 using Npgsql;
 using NpgsqlTypes;
@@ -22,9 +21,6 @@ internal static class SafetyLocks
     public static long KeyLock(Address key) => Id($"signing-key:{key}");
 
     public static long StopLock(string? tenant) => Id($"signing-stop:{tenant ?? AllTenants}");
-
-    /// <summary>The lock of one (sequencer, slot, duty): held exclusively while a batch decides and records it.</summary>
-    public static long DutyLock(Address key, ulong slot, Duty duty) => Id($"signing-duty:{key}:{slot}:{DutyNames.Of(duty)}");
 
     /// <summary>A key's own lock, for custody actions (register, stop, delete, watermark, history import).</summary>
     public static async Task LockKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Address key, CancellationToken cancellationToken)

@@ -39,19 +39,18 @@ internal sealed record DecisionRow(
 internal static class SigningDecisions
 {
     /// <summary>
-    /// One call of the function for a whole batch: it takes the batch's stop and key locks shared and its duty
-    /// locks exclusively, judges every request, records the granted ones and audits every final verdict.
+    /// One call of the function for a whole batch: it takes the batch's stop locks shared and key locks
+    /// exclusively, judges every request, records the granted ones and audits every final verdict.
     /// </summary>
     public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node)
     {
         var valid = inputs.Where(i => i.Problem is null).ToList();
         return Sql.Command(
             "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference " +
-            "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             Sql.Text(node),
             Sql.LongArray(valid.Select(i => i.Tenant).Append(SafetyLocks.AllTenants).Distinct().Select(SafetyLocks.StopLock)),
             Sql.LongArray(valid.Select(i => i.Sequencer).Distinct().Select(SafetyLocks.KeyLock)),
-            Sql.LongArray(valid.Select(i => SafetyLocks.DutyLock(i.Sequencer, i.Slot, i.Duty))),
             Sql.TextArray(inputs.Select(i => i.Tenant)),
             Sql.TextArray(inputs.Select(i => i.RequestedBy)),
             Sql.BytesArray(inputs.Select(i => i.Sequencer.ToArray())),
