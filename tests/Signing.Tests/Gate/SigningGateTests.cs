@@ -195,10 +195,10 @@ public sealed class SigningGateTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task test_stopKey_duringConcurrentBatches_noSignatureCommitsAfterTheStopReturns()
+    public async Task test_stopKey_duringBatches_noSignatureCommitsAfterTheStopReturns()
     {
-        // One key's batches for different slots run side by side (shared key lock); a stop takes the key lock
-        // exclusively, so once it returns nothing of that key is still in flight and nothing new is recorded.
+        // A stop takes the key's lock, which every batch of the key holds, so once it returns nothing of that key is
+        // still in flight and nothing new is recorded.
         await using var scope = new GateScope(_database);
         var key = await scope.RegisterKeystoreAsync("acme");
         await scope.SignAsync("acme", key, 1, 1); // the gate now signs this key's requests ahead
