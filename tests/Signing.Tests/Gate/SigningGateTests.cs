@@ -195,6 +195,46 @@ public sealed class SigningGateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task test_stopKey_duringBatches_noSignatureCommitsAfterTheStopReturns()
+    {
+        // A stop takes the key's lock, which every batch of the key holds, so once it returns nothing of that key is
+        // still in flight and nothing new is recorded.
+        await using var scope = new GateScope(_database);
+        var key = await scope.RegisterKeystoreAsync("acme");
+        await scope.SignAsync("acme", key, 1, 1); // the gate now signs this key's requests ahead
+        // A steady stream of new slots while the stop is asked for, so batches are in flight when it arrives.
+        var requests = new List<Task<SignedDuty>>();
+        var stop = Task.Run(async () =>
+        {
+            await Task.Delay(200);
+            await scope.Custody.StopKeyAsync("acme", key, "suspected compromise", "operator");
+        });
+        for (var slot = 2UL; !stop.IsCompleted && slot < 20_000; slot++)
+        {
+            requests.Add(scope.SignAsync("acme", key, slot, 1));
+            await Task.Delay(1);
+        }
+        await stop;
+        requests.Add(scope.SignAsync("acme", key, 30_000, 1));
+        var recordedAtStop = await _database.CountAsync("select count(*) from signed_duties where sequencer = $1", key.ToArray());
+        var outcomes = await Task.WhenAll(requests.Select(async r =>
+        {
+            try
+            {
+                return (await r).Signature.ToArray().Length > 0 ? "signed" : "empty";
+            }
+            catch (SigningRefusedException refused) when (refused.Refusal == SigningRefusal.KeyStopped)
+            {
+                return "stopped";
+            }
+        }));
+        Assert.Equal(recordedAtStop, await _database.CountAsync("select count(*) from signed_duties where sequencer = $1", key.ToArray()));
+        Assert.Equal(recordedAtStop, 1 + outcomes.Count(o => o == "signed"));
+        Assert.Contains("stopped", outcomes);
+        Assert.DoesNotContain("empty", outcomes);
+    }
+
+    [Fact]
     public async Task test_sign_notEip712_refusedAsMalformed()
     {
         await using var scope = new GateScope(_database);
