@@ -65,7 +65,8 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
 
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-        var first = schedule.SlotAt(await chain.HeadAsync())!.Value + 1;
+        // The first slot whose forecast (LAG - 1 slots ahead) comes after the sequencer became active.
+        var first = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slots {first} (kill in Proposal) and {first + 1} (kill in Proving)");
 
         var proverStart = await token.BalanceOfAsync(prover.Address);
