@@ -91,6 +91,13 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
             Assert.Equal(await rollup.CommitmentDigestAsync(slot, onL1.Proposal.BlockHash, prover.Address, deployment.MinBond),
                 Keccak256.Hash(rows.Single(r => r.Duty == "commitment_authorisation").Payload));
 
+            // Every request the platform made for the slot was granted or answered with the stored signature: no
+            // conflicting payload was ever asked for, before or after the failover.
+            var audit = await AuditOutcomesAsync(database, sequencer, slot);
+            output.WriteLine($"slot {slot}: gate audit {string.Join(", ", audit)}");
+            Assert.Equal(2, audit.Count(a => a.EndsWith(" granted", StringComparison.Ordinal)));
+            Assert.All(audit, a => Assert.True(a.EndsWith(" granted", StringComparison.Ordinal) || a.EndsWith(" repeated", StringComparison.Ordinal), a));
+
             var bond = await RetryAsync(() => chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address)).GetAsync());
             Assert.Equal(BondStatus.Released, bond.Status);
         }
@@ -195,6 +202,22 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
             rows.Add(new SignedDutyRow(reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
         }
         return rows;
+    }
+
+    private static async Task<List<string>> AuditOutcomesAsync(string database, Address sequencer, ulong slot)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select coalesce(duty, '-') || ' ' || outcome from signing_audit where sequencer = $1 and slot = $2 order by id", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = sequencer.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)slot });
+        await using var reader = await command.ExecuteReaderAsync();
+        var outcomes = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            outcomes.Add(reader.GetString(0));
+        }
+        return outcomes;
     }
 
     /// <summary>BlockProposed logs of <paramref name="slot"/> on the rollup, straight from anvil's eth_getLogs.</summary>
