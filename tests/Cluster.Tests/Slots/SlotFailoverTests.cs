@@ -43,7 +43,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     public async Task A_slot_whose_silo_is_killed_in_Proposal_or_in_Proving_still_finalises_with_one_signature_per_duty()
     {
         var clock = Stopwatch.StartNew();
-        await using var chain = await ChainUnderTest.StartAsync(silos: 3, configure: b => b.AddSiloBuilderConfigurator<SiloWithGate>());
+        await using var chain = await ChainUnderTest.StartAsync(silos: 4, configure: b => b.AddSiloBuilderConfigurator<SiloWithGate>());
         var deployment = chain.Deployment;
         var schedule = deployment.Schedule ?? throw new InvalidOperationException("the deployment file has no slot schedule");
         var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
@@ -67,13 +67,14 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         // The first slot whose forecast (LAG - 1 slots ahead) comes after the sequencer became active.
         var first = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
-        output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slots {first} (kill in Proposal) and {first + 1} (kill in Proving)");
+        output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slots {first} (kill in Proposal), {first + 1} (in Proving), {first + 2} (in Commitment)");
 
         var proverStart = await token.BalanceOfAsync(prover.Address);
         await RunSlotAsync(chain, rollup, first, SlotPhase.Proposal, prover);
         await RunSlotAsync(chain, rollup, first + 1, SlotPhase.Proving, prover);
+        await RunSlotAsync(chain, rollup, first + 2, SlotPhase.Commitment, prover);
 
-        foreach (var slot in new[] { first, first + 1 })
+        foreach (var slot in new[] { first, first + 1, first + 2 })
         {
             var view = await RetryAsync(() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync());
             output.WriteLine($"slot {slot}: outcome {view.Outcome}, L2 block {view.L2BlockNumber}, last error {view.LastError ?? "none"}");
@@ -101,8 +102,8 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
             var bond = await RetryAsync(() => chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address)).GetAsync());
             Assert.Equal(BondStatus.Released, bond.Status);
         }
-        // Two proofs: each bond came back with the prover's 3 000 bps of the 10-token block reward.
-        Assert.Equal(proverStart + 2 * (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover.Address));
+        // Three proofs: each bond came back with the prover's 3 000 bps of the 10-token block reward.
+        Assert.Equal(proverStart + 3 * (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover.Address));
         output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
@@ -135,6 +136,14 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
             if (phase == SlotPhase.Commitment && !committed
                 && await RetryAsync(() => slotGrain.AuthorisationForAsync(prover.Address)) is { } authorisation)
             {
+                if (killIn == SlotPhase.Commitment && !killed)
+                {
+                    // Authorised but not committed yet: the grain reactivated elsewhere must hand out the same one.
+                    killed = true;
+                    await KillHostAsync(chain, slotGrain, $"slot {slot} in {phase}, after the authorisation");
+                    var again = await RetryAsync(() => slotGrain.AuthorisationForAsync(prover.Address));
+                    Assert.Equal(authorisation.Signature, again?.Signature);
+                }
                 committed = true;
                 await rollup.CommitProverAsync(prover, slot, authorisation.Bond, authorisation.Signature);
             }
