@@ -36,7 +36,8 @@ public sealed class ChainUnderTest : IAsyncDisposable
     public TestCluster Cluster { get; }
     public IGrainFactory Grains => Cluster.Client;
 
-    public static async Task<ChainUnderTest> StartAsync(short silos = 2)
+    /// <param name="configure">More silo configuration (e.g. the signing gate), applied after the L1 services.</param>
+    public static async Task<ChainUnderTest> StartAsync(short silos = 2, Action<TestClusterBuilder>? configure = null)
     {
         var file = Path.Combine(RepositoryRoot.Combine(".run"), "tests", $"deployment-{Guid.NewGuid():N}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -48,6 +49,7 @@ public sealed class ChainUnderTest : IAsyncDisposable
             builder.Properties[RpcKey] = anvil.RpcUrl.ToString();
             builder.Properties[DeploymentKey] = file;
             builder.AddSiloBuilderConfigurator<SiloOnL1>();
+            configure?.Invoke(builder);
         });
         return new ChainUnderTest(anvil, file, deployment, cluster);
     }

@@ -1,0 +1,302 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Security.Cryptography;
+using Hosting.Cluster.Tests.L1;
+using Hosting.Cluster.Tests.Postgres;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.L1;
+using Hosting.Contracts.Publishers;
+using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Slots;
+using Hosting.Contracts.Tenants;
+using Hosting.Grains.L1;
+using Hosting.Grains.Slots;
+using Hosting.L1.Contracts;
+using Hosting.L1.Crypto;
+using Hosting.L1.Rpc;
+using Hosting.L1.Signing;
+using Hosting.Signing;
+using Hosting.Signing.Keystore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans.TestingHost;
+using Xunit.Abstractions;
+
+namespace Hosting.Cluster.Tests.Slots;
+
+/// <summary>
+/// The silo hosting an active slot grain is killed (TestCluster.KillSiloAsync: no deactivation, no last write)
+/// once in Proposal right after the proposal went out and once in Proving after the prover committed. Three
+/// PostgreSQL silos with the signing-safety gate (GatedDutySigner, the sequencer's key in key custody), anvil
+/// mined on demand, the test acting as the prover. Each slot must still finalise, with exactly one gate record
+/// per duty that matches what is on L1, exactly one BlockProposed, and the bond released.
+/// </summary>
+[Collection(ChainCollection.Name)]
+public sealed class SlotFailoverTests(ITestOutputHelper output)
+{
+    private const string Tenant = "acme";
+    private const string KeystorePassword = "failover test";
+    private static readonly BigInteger Token = BigInteger.Pow(10, 18);
+
+    [Fact]
+    public async Task A_slot_whose_silo_is_killed_in_Proposal_or_in_Proving_still_finalises_with_one_signature_per_duty()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var chain = await ChainUnderTest.StartAsync(silos: 4, configure: b => b.AddSiloBuilderConfigurator<SiloWithGate>());
+        var deployment = chain.Deployment;
+        var schedule = deployment.Schedule ?? throw new InvalidOperationException("the deployment file has no slot schedule");
+        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
+        var rollup = new FernetRollupContract(l1, deployment.Rollup);
+        var token = new StakingTokenContract(l1, deployment.Token);
+        var publisher = DevAccounts.Account(1);
+        var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
+        var database = Services(chain.Cluster.Silos[0]).GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
+
+        // The only sequencer on L1 is hosted, so every slot is ours. Its key is in key custody (the gate signs
+        // with it, on every silo) and in the silos' account store (hosting and L1 registration).
+        var sequencer = await ImportSequencerAsync(chain);
+        Assert.IsType<GatedDutySigner>(Services(chain.Cluster.Silos[1]).GetRequiredService<IDutySigner>());
+        await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
+        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
+        var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
+        await grain.ImportAsync(Tenant);
+        await grain.RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
+        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
+
+        await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+        // The first slot whose forecast (LAG - 1 slots ahead) comes after the sequencer became active.
+        var first = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
+        output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slots {first} (kill in Proposal), {first + 1} (in Proving), {first + 2} (in Commitment)");
+
+        var proverStart = await token.BalanceOfAsync(prover.Address);
+        await RunSlotAsync(chain, rollup, first, SlotPhase.Proposal, prover);
+        await RunSlotAsync(chain, rollup, first + 1, SlotPhase.Proving, prover);
+        await RunSlotAsync(chain, rollup, first + 2, SlotPhase.Commitment, prover);
+
+        foreach (var slot in new[] { first, first + 1, first + 2 })
+        {
+            var view = await RetryAsync(() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync());
+            output.WriteLine($"slot {slot}: outcome {view.Outcome}, L2 block {view.L2BlockNumber}, last error {view.LastError ?? "none"}");
+            Assert.Equal(SlotOutcome.Finalised, view.Outcome);
+            Assert.Equal(FernetRollupContract.RollupSlotStatus.Finalised, await rollup.SlotStatusAsync(slot));
+            var onL1 = await rollup.ProposalOfAsync(slot);
+            Assert.Equal(sequencer, onL1.Sequencer);
+            Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
+            Assert.Equal(1, await BlockProposedCountAsync(chain, slot));
+
+            // The gate holds one proposal and one commitment authorisation for the slot, and they are what L1 took.
+            var rows = await SignedDutiesAsync(database, sequencer, slot);
+            Assert.Equal(["commitment_authorisation", "proposal"], rows.Select(r => r.Duty).Order(StringComparer.Ordinal));
+            Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(rows.Single(r => r.Duty == "proposal").Payload));
+            Assert.Equal(await rollup.CommitmentDigestAsync(slot, onL1.Proposal.BlockHash, prover.Address, deployment.MinBond),
+                Keccak256.Hash(rows.Single(r => r.Duty == "commitment_authorisation").Payload));
+
+            // Every request the platform made for the slot was granted or answered with the stored signature: no
+            // conflicting payload was ever asked for, before or after the failover.
+            var audit = await AuditOutcomesAsync(database, sequencer, slot);
+            output.WriteLine($"slot {slot}: gate audit {string.Join(", ", audit)}");
+            Assert.Equal(2, audit.Count(a => a.EndsWith(" granted", StringComparison.Ordinal)));
+            Assert.All(audit, a => Assert.True(a.EndsWith(" granted", StringComparison.Ordinal) || a.EndsWith(" repeated", StringComparison.Ordinal), a));
+
+            var bond = await RetryAsync(() => chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address)).GetAsync());
+            Assert.Equal(BondStatus.Released, bond.Status);
+        }
+        // Three proofs: each bond came back with the prover's 3 000 bps of the 10-token block reward.
+        Assert.Equal(proverStart + 3 * (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover.Address));
+        output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>Drives one slot block by block as the prover would, killing the slot grain's silo once in <paramref name="killIn"/>.</summary>
+    private async Task RunSlotAsync(ChainUnderTest chain, FernetRollupContract rollup, ulong slot, SlotPhase killIn, IEthSigner prover)
+    {
+        var schedule = chain.Deployment.Schedule!;
+        var slotGrain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+        await MineToAsync(chain, schedule.StartOf(slot) - 1);
+        bool quoted = false, killed = false, committed = false, proven = false;
+        while (await chain.HeadAsync() < schedule.EndOf(slot) - 1)
+        {
+            await chain.MineAsync(1);
+            await FollowedAsync(chain);
+            var phase = schedule.PhaseAt(slot, await chain.HeadAsync());
+            if (phase == SlotPhase.Proposal && !quoted)
+            {
+                quoted = true;
+                var answer = await RetryAsync(async () => await slotGrain.QuoteAsync(await SlotPipelineTests.SignedAsync(
+                    new ProverQuote(slot, prover.Address, 1 * Token, chain.Deployment.MinBond, schedule.RevealStart(slot)), chain.Deployment.Rollup)));
+                Assert.True(answer.Accepted, answer.Reason);
+            }
+            if (phase == killIn && !killed
+                && (killIn != SlotPhase.Proposal || (await slotGrain.GetAsync()).ProposalTransaction is not null)
+                && (killIn != SlotPhase.Proving || committed))
+            {
+                killed = true;
+                await KillHostAsync(chain, slotGrain, $"slot {slot} in {phase}");
+            }
+            if (phase == SlotPhase.Commitment && !committed
+                && await RetryAsync(() => slotGrain.AuthorisationForAsync(prover.Address)) is { } authorisation)
+            {
+                if (killIn == SlotPhase.Commitment && !killed)
+                {
+                    // Authorised but not committed yet: the grain reactivated elsewhere must hand out the same one.
+                    killed = true;
+                    await KillHostAsync(chain, slotGrain, $"slot {slot} in {phase}, after the authorisation");
+                    var again = await RetryAsync(() => slotGrain.AuthorisationForAsync(prover.Address));
+                    Assert.Equal(authorisation.Signature, again?.Signature);
+                }
+                committed = true;
+                await rollup.CommitProverAsync(prover, slot, authorisation.Bond, authorisation.Signature);
+            }
+            if (phase == SlotPhase.Proving && killed && !proven
+                && await rollup.SlotStatusAsync(slot) == FernetRollupContract.RollupSlotStatus.Revealed)
+            {
+                proven = true;
+                var canonical = await rollup.ProposalOfAsync(slot);
+                var tip = await rollup.TipAsync();
+                await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, tip.Archive, canonical.Proposal, prover.Address));
+            }
+        }
+        await FollowedAsync(chain);
+        Assert.True(killed, $"slot {slot}: the silo was never killed in {killIn}: {await slotGrain.GetAsync()}");
+        Assert.True(committed, $"slot {slot}: no authorisation for the prover: {await slotGrain.GetAsync()}");
+        Assert.True(proven, $"slot {slot}: never revealed, so never proven: {await slotGrain.GetAsync()}");
+    }
+
+    private async Task KillHostAsync(ChainUnderTest chain, ISlotGrain slotGrain, string when)
+    {
+        var management = chain.Grains.GetGrain<IManagementGrain>(0);
+        var host = await management.GetActivationAddress(slotGrain)
+            ?? throw new InvalidOperationException($"{when}: the slot grain has no activation to kill");
+        var silo = chain.Cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+        await chain.Cluster.KillSiloAsync(silo);
+        output.WriteLine($"{when}: killed {host}, the slot grain's silo");
+    }
+
+    /// <summary>A fresh sequencer key: encrypted into key custody on the first silo and unlocked on the others, and in the account store.</summary>
+    private static async Task<Address> ImportSequencerAsync(ChainUnderTest chain)
+    {
+        var secret = new byte[32];
+        do
+        {
+            RandomNumberGenerator.Fill(secret);
+        }
+        while (!Secp256k1.IsValidScalar(secret));
+        var json = Web3Keystore.Encrypt(secret, KeystorePassword, new KeystoreKdf("pbkdf2", 1000));
+        var signer = new LocalKeySigner(new PrivateKey(secret));
+        CryptographicOperations.ZeroMemory(secret);
+        DevAccounts.Store.Add(signer);
+        await Services(chain.Cluster.Silos[0]).GetRequiredService<KeyCustody>().RegisterKeystoreAsync(Tenant, json, KeystorePassword, "failover test");
+        foreach (var silo in chain.Cluster.Silos.Skip(1))
+        {
+            await Services(silo).GetRequiredService<KeystoreBackend>().UnlockAsync(json, KeystorePassword);
+        }
+        return signer.Address;
+    }
+
+    private static IServiceProvider Services(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services;
+
+    private sealed record SignedDutyRow(string Duty, byte[] Payload);
+
+    private static async Task<List<SignedDutyRow>> SignedDutiesAsync(string database, Address sequencer, ulong slot)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select duty, payload from signed_duties where sequencer = $1 and slot = $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = sequencer.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)slot });
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<SignedDutyRow>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new SignedDutyRow(reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
+        }
+        return rows;
+    }
+
+    private static async Task<List<string>> AuditOutcomesAsync(string database, Address sequencer, ulong slot)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select coalesce(duty, '-') || ' ' || outcome from signing_audit where sequencer = $1 and slot = $2 order by id", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = sequencer.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)slot });
+        await using var reader = await command.ExecuteReaderAsync();
+        var outcomes = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            outcomes.Add(reader.GetString(0));
+        }
+        return outcomes;
+    }
+
+    /// <summary>BlockProposed logs of <paramref name="slot"/> on the rollup, straight from anvil's eth_getLogs.</summary>
+    private static async Task<int> BlockProposedCountAsync(ChainUnderTest chain, ulong slot)
+    {
+        var topic = Keccak256.Hash("BlockProposed(uint256,address,bytes32,bytes32,bytes32,bytes32,uint256)").ToString();
+        var logs = await chain.Anvil.RpcAsync("eth_getLogs", new Dictionary<string, object>
+        {
+            ["address"] = chain.Deployment.Rollup.ToString(),
+            ["fromBlock"] = "0x0",
+            ["toBlock"] = "latest",
+            ["topics"] = new object[] { topic, $"0x{slot:x64}" },
+        });
+        return logs.GetArrayLength();
+    }
+
+    /// <summary>A grain call retried while the cluster is still learning that a silo died (its activations' calls fail or time out).</summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when ((e is OrleansException or TimeoutException) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private static async Task MineToAsync(ChainUnderTest chain, ulong block)
+    {
+        var head = await chain.HeadAsync();
+        if (block > head)
+        {
+            await chain.MineAsync((int)(block - head));
+        }
+        await FollowedAsync(chain);
+    }
+
+    /// <summary>Waits until the follower has caught up with the head, riding out the calls that fail while a killed silo is declared dead.</summary>
+    private static async Task FollowedAsync(ChainUnderTest chain)
+    {
+        var follower = chain.Grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key);
+        var head = await chain.HeadAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await follower.GetAsync()).LastBlock >= head)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+            }
+            await Task.Delay(20);
+        }
+        Assert.Fail($"the follower did not reach {head}");
+    }
+
+    /// <summary>The gate on the test database, as the silo host registers it; GatedDutySigner then signs every duty.</summary>
+    public sealed class SiloWithGate : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder) =>
+            siloBuilder.Services.AddSigningGate(siloBuilder.Configuration[PostgresCluster.ConnectionKey]!, o => o.NodeName = $"silo-{Guid.NewGuid():N}"[..13]);
+    }
+}
