@@ -200,9 +200,9 @@ public sealed class SlotScaleScenarioTests(ITestOutputHelper output)
         return books;
     }
 
-    private static async Task<int> SentAsync(ChainUnderTest chain, Dictionary<string, Address> publishers)
+    private static async Task<long> SentAsync(ChainUnderTest chain, Dictionary<string, Address> publishers)
     {
-        var sent = 0;
+        var sent = 0L;
         foreach (var publisher in publishers.Values)
         {
             sent += (await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).GetAsync())!.Sent;
