@@ -16,6 +16,9 @@ public enum L1EventKind
     // Subject the delegator, Amount the total paid, Block the block it was paid in: every undelegation unlocked by then.
     UndelegatedWithdrawn = 7,
 
+    // Subject the sequencer, Amount what the rollup credited to its side (withdrawer commission plus delegators).
+    RewardCredited = 8,
+
     // The rollup's events of one slot, delivered to that slot's grain: Block is the slot, Subject the
     // sequencer (proposal) or prover, Counterparty the other one, Amount the score, bond or L2 block number,
     // Digest the block hash (or the archive for BlockFinalized).

@@ -52,4 +52,5 @@ public sealed record SequencerView(
     [property: Id(11)] ulong? ExitedBlock,
     [property: Id(12)] BigInteger ReturnedStake,
     [property: Id(13)] Hash32? LastTransaction,
-    [property: Id(14)] int AppliedEvents);
+    [property: Id(14)] int AppliedEvents,
+    [property: Id(15)] BigInteger RewardsCredited = default);

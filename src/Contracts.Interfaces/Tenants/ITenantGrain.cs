@@ -27,6 +27,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("record-sequencer-status")]
     Task RecordSequencerStatusAsync(Address sequencer, SequencerStatus status);
 
+    /// <summary>Records a sequencer's total of rewards L1 credited to it (RewardCredited), called by the sequencer when it moves.</summary>
+    [Alias("record-sequencer-rewards")]
+    Task RecordSequencerRewardsAsync(Address sequencer, System.Numerics.BigInteger total);
+
+    /// <summary>The tenant's reward book: what L1 credited (RewardCredited) to each of its sequencers, and the sum, in wei.</summary>
+    [Alias("reward-book"), ReadOnly]
+    Task<RewardBook> GetRewardBookAsync();
+
     /// <summary>One page of the tenant's sequencers from its index, in import order: no sequencer is woken.</summary>
     [Alias("list-sequencers"), ReadOnly]
     Task<SequencerPage> ListSequencersAsync(SequencerQuery query);
@@ -45,6 +53,12 @@ public sealed record TenantProfile(
     [property: Id(0)] string Id,
     [property: Id(1)] string DisplayName,
     [property: Id(2)] DateTimeOffset CreatedAt);
+
+/// <summary>Rewards credited on L1 to a tenant's sequencers (their withdrawers' commission plus their delegators' share), in wei.</summary>
+[GenerateSerializer, Immutable, Alias("hosting.reward-book")]
+public sealed record RewardBook(
+    [property: Id(0)] System.Numerics.BigInteger Total,
+    [property: Id(1)] IReadOnlyDictionary<Address, System.Numerics.BigInteger> BySequencer);
 
 [GenerateSerializer, Immutable, Alias("hosting.tenant-holdings")]
 public sealed record TenantHoldings(

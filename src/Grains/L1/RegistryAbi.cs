@@ -19,11 +19,12 @@ public static class RegistryAbi
     public static readonly AbiEvent Delegated = AbiEvent.Parse("Delegated(address,address,uint256)", "0", "1");
     public static readonly AbiEvent Undelegated = AbiEvent.Parse("Undelegated(address,address,uint256,uint256)", "0", "1");
     public static readonly AbiEvent UndelegatedWithdrawn = AbiEvent.Parse("UndelegatedWithdrawn(address,uint256)", "0");
+    public static readonly AbiEvent RewardCredited = AbiEvent.Parse("RewardCredited(address,uint256,uint256)", "0");
 
     /// <summary>The registry's custom errors plus the token's (OpenZeppelin ERC-20), for decoding reverts.</summary>
     public static readonly ContractAbi Contract = new("SequencerRegistry",
         [Register, InitiateExit, FinalizeExit, StatusOf, Approve, Allowance],
-        [SequencerRegistered, SequencerActivated, ExitInitiated, ExitFinalized, Delegated, Undelegated, UndelegatedWithdrawn],
+        [SequencerRegistered, SequencerActivated, ExitInitiated, ExitFinalized, Delegated, Undelegated, UndelegatedWithdrawn, RewardCredited],
         [.. new[]
         {
             "Registry__InvalidConfig(string,uint256)", "Registry__ZeroAddress()", "Registry__ZeroAmount()",

@@ -29,6 +29,7 @@ public static class RegistryEvents
             "Delegated" => new L1Event(L1EventKind.Delegated, position, tx, A(0), A(1), N(2), 0),
             "Undelegated" => new L1Event(L1EventKind.Undelegated, position, tx, A(0), A(1), N(2), (ulong)N(3)),
             "UndelegatedWithdrawn" => new L1Event(L1EventKind.UndelegatedWithdrawn, position, tx, A(0), Address.Zero, N(1), position.BlockNumber),
+            "RewardCredited" => new L1Event(L1EventKind.RewardCredited, position, tx, A(0), Address.Zero, N(1), 0),
             _ => null,
         };
     }

@@ -187,13 +187,23 @@ public sealed class SequencerGrain(
             await GrainFactory.GetGrain<ITenantGrain>(tenant).RecordSequencerStatusAsync(Self, now);
         }
         _indexedStatus = now;
+        // The tenant's reward book: this sequencer's total of RewardCredited facts, told whenever it moves (a
+        // removed fact lowers it again), so the tenant sums its sequencers without waking them.
+        var rewards = state.State.ToView(Self).RewardsCredited;
+        if (state.State.Tenant is { Length: > 0 } owner && rewards != _bookedRewards)
+        {
+            await GrainFactory.GetGrain<ITenantGrain>(owner).RecordSequencerRewardsAsync(Self, rewards);
+        }
+        _bookedRewards = rewards;
     }
 
     private SequencerStatus? _indexedStatus;
+    private System.Numerics.BigInteger _bookedRewards;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _indexedStatus = state.State.Tenant is { Length: > 0 } ? state.State.ToView(Self).Status : null;
+        _bookedRewards = state.State.ToView(Self).RewardsCredited;
         return Task.CompletedTask;
     }
 

@@ -27,7 +27,7 @@ public sealed record SequencerState
     public SequencerView ToView(Address sequencer)
     {
         var status = string.IsNullOrEmpty(RegisterTransaction) ? SequencerStatus.None : SequencerStatus.Registering;
-        BigInteger stake = 0, returned = 0;
+        BigInteger stake = 0, returned = 0, rewards = 0;
         Address? withdrawer = RequestedWithdrawer is { } requested ? Address.Parse(requested) : null;
         ulong? registered = null, activation = null, activated = null, exitInitiated = null, unlock = null, exited = null;
         foreach (var fact in Facts)
@@ -58,10 +58,13 @@ public sealed record SequencerState
                     returned = BigInteger.Parse(fact.Amount, CultureInfo.InvariantCulture);
                     stake = 0;
                     break;
+                case L1EventKind.RewardCredited:
+                    rewards += BigInteger.Parse(fact.Amount, CultureInfo.InvariantCulture);
+                    break;
             }
         }
         return new SequencerView(sequencer, Tenant, status, stake, withdrawer, Publisher is { } p ? Address.Parse(p) : null,
             registered, activation, activated, exitInitiated, unlock, exited, returned,
-            LastTransaction is { } tx ? Hash32.Parse(tx) : null, Facts.Count);
+            LastTransaction is { } tx ? Hash32.Parse(tx) : null, Facts.Count, rewards);
     }
 }

@@ -74,6 +74,27 @@ public sealed class TenantGrain(
         await state.WriteStateAsync();
     }
 
+    public async Task RecordSequencerRewardsAsync(Address sequencer, System.Numerics.BigInteger total)
+    {
+        RequireExists();
+        var text = sequencer.ToString();
+        var value = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (state.State.SequencerRewards.GetValueOrDefault(text) == value)
+        {
+            return;
+        }
+        state.State.SequencerRewards[text] = value;
+        await state.WriteStateAsync();
+    }
+
+    public Task<RewardBook> GetRewardBookAsync()
+    {
+        var bySequencer = state.State.SequencerRewards.ToDictionary(
+            r => Address.Parse(r.Key), r => System.Numerics.BigInteger.Parse(r.Value, System.Globalization.CultureInfo.InvariantCulture));
+        var total = bySequencer.Values.Aggregate(System.Numerics.BigInteger.Zero, (sum, v) => sum + v);
+        return Task.FromResult(new RewardBook(total, bySequencer));
+    }
+
     // One pass over the in-memory index, allocating only the page; without a filter it is a slice.
     public Task<SequencerPage> ListSequencersAsync(SequencerQuery query)
     {
@@ -180,4 +201,7 @@ public sealed record TenantState
 
     /// <summary>Each sequencer's last reported status (a <see cref="SequencerStatus"/> number), for paging without grain calls.</summary>
     [Id(4)] public Dictionary<string, int> SequencerStatuses { get; init; } = [];
+
+    /// <summary>Each sequencer's total of RewardCredited amounts (wei, decimal text), as the sequencer last reported it.</summary>
+    [Id(5)] public Dictionary<string, string> SequencerRewards { get; init; } = [];
 }
