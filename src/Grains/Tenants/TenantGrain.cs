@@ -83,8 +83,16 @@ public sealed class TenantGrain(
         {
             return;
         }
+        var before = state.State.SequencerRewards.TryGetValue(text, out var stored)
+            ? System.Numerics.BigInteger.Parse(stored, System.Globalization.CultureInfo.InvariantCulture) : 0;
         state.State.SequencerRewards[text] = value;
         await state.WriteStateAsync();
+        // hosting_rewards_tokens_total counts what was booked; a reorg that takes a credit back lowers the book,
+        // not the counter (counters only grow), so the counter may run ahead of the book by what reorgs removed.
+        if (total > before)
+        {
+            Hosting.Contracts.Telemetry.PlatformMetrics.RewardsBooked(this.GetPrimaryKeyString(), total - before);
+        }
     }
 
     public Task<RewardBook> GetRewardBookAsync()
