@@ -241,6 +241,28 @@ public static class PlatformMetrics
                 SigningRefusals.Add(0, new System.Diagnostics.TagList { t, Label("duty", duty), Label("reason", reason), Label("class", RefusalClass.Safety) });
             }
         }
+        // The publisher-underfunded and publisher-failing alerts read these with increase() too.
+        PublisherReplacements.Add(0, t);
+        foreach (var failure in Enum.GetValues<PublisherFailure>())
+        {
+            PublisherFailures.Add(0, t, Label("reason", failure));
+        }
+    }
+
+    /// <summary>
+    /// Creates the key backends' failure counters at zero on this silo (the "vault failing" alert reads them with
+    /// increase(), which cannot see a series' first sample). Call once the meter provider runs; again costs nothing.
+    /// </summary>
+    public static void SiloStarted()
+    {
+        foreach (var backend in Enum.GetValues<SigningBackend>())
+        {
+            VaultThrottles.Add(0, Label("backend", backend));
+            foreach (var error in Enum.GetValues<VaultError>())
+            {
+                VaultErrors.Add(0, Label("backend", backend), Label("error", error));
+            }
+        }
     }
 
     private static KeyValuePair<string, object?> Tenant(string tenant) =>

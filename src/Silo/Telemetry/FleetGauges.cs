@@ -27,6 +27,7 @@ public sealed class FleetGauges(IGrainFactory grains, HostingOptions options, IL
         using var sequencers = PlatformMetrics.ObserveSequencers(() => _snapshot.Sequencers);
         using var publishers = PlatformMetrics.ObservePublishers(() => _snapshot.Publishers);
         using var bonds = PlatformMetrics.ObserveBondsAtRisk(() => _snapshot.BondsAtRisk);
+        PlatformMetrics.SiloStarted();
         // Orleans may still be starting; the first refresh fails quietly and the next one catches up.
         await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
         while (!stoppingToken.IsCancellationRequested)
