@@ -250,11 +250,12 @@ public static class PlatformMetrics
     }
 
     /// <summary>
-    /// Creates the key backends' failure counters at zero on this silo (the "vault failing" alert reads them with
+    /// Creates the key backends' failure counters and the reorg counter at zero on this silo (the "vault failing" alert reads them with
     /// increase(), which cannot see a series' first sample). Call once the meter provider runs; again costs nothing.
     /// </summary>
     public static void SiloStarted()
     {
+        L1Reorgs.Add(0);
         foreach (var backend in Enum.GetValues<SigningBackend>())
         {
             VaultThrottles.Add(0, Label("backend", backend));
