@@ -12,8 +12,8 @@ namespace Hosting.Silo.L1;
 /// wherever Orleans placed it (re-activating it after its silo died) and its timer does the reading. The
 /// poke itself is cheap; reading happens once, in the one activation. After each poke the silo's score index
 /// takes the active-set changes the follower has delivered so far (usually none: one short grain call).
-/// The watch also keeps this silo's
-/// L1 head gauges: how far the follower is behind the newest head seen here, and how long ago one came.
+/// The watch also keeps this silo's L1 head gauges: how far the follower is behind the newest head seen
+/// here, and how long ago one came.
 /// </summary>
 public sealed class L1HeadWatch(L1Chain chain, IGrainFactory grains, ActiveSetSync activeSet, ILogger<L1HeadWatch> logger) : BackgroundService
 {
