@@ -31,6 +31,10 @@ public static class InfraL1
         }
     }
 
+    // A deploy whose artifacts are cached (./hosting test builds them first) takes seconds; a cold one compiles
+    // with solcjs, which can take minutes on a loaded machine.
+    private static readonly TimeSpan DeployTimeout = TimeSpan.FromSeconds(240);
+
     /// <summary>Runs infra/l1's deploy script against the anvil, as the `hosting devnet` command does.</summary>
     public static async Task DeployAsync(AnvilNode anvil, string file)
     {
@@ -51,7 +55,7 @@ public static class InfraL1
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(DeployTimeout);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -59,7 +63,7 @@ public static class InfraL1
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"forge script Deploy did not finish in 60 s against {anvil.RpcUrl}: {await error} {await output}");
+            throw new TimeoutException($"forge script Deploy did not finish in {DeployTimeout.TotalSeconds:0} s against {anvil.RpcUrl}: {await error} {await output}");
         }
         if (process.ExitCode != 0 || !File.Exists(file))
         {
