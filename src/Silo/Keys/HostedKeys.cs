@@ -1,6 +1,7 @@
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Telemetry;
 using Hosting.Grains.L1;
+using Hosting.Grains.Slots;
 using Hosting.Signing;
 using Hosting.Silo.Configuration;
 using Npgsql;
@@ -21,12 +22,19 @@ public sealed record HostedKeysState(bool Loaded, int Keys, IReadOnlyList<Addres
 /// database answers, then reloads every <see cref="KeysOptions.ReloadSeconds"/> for keys other silos imported;
 /// keys registered or deleted through this silo's custody follow at once.
 /// </summary>
-public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, KeysOptions options, ILogger<HostedKeys> logger) : BackgroundService
+public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, KeysOptions options, ILogger<HostedKeys> logger, KeyHolderDirectory? holders = null) : BackgroundService
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(2);
     private volatile HostedKeysState _state = new(false, 0, [], null, null);
+    private volatile IReadOnlySet<Address> _keystoreKeys = new HashSet<Address>();
 
     public HostedKeysState State => _state;
+
+    /// <summary>
+    /// Whether a duty of <paramref name="address"/> can be signed in this process: any key but a keystore key
+    /// locked here (HSM and vault keys sign from every silo; a key not known here gets the gate's own answer).
+    /// </summary>
+    public bool CanSignHere(Address address) => !_keystoreKeys.Contains(address) || custody.IsUnlocked(address);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -45,6 +53,7 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         finally
         {
             custody.KeyChanged -= Follow;
+            await ForgetHoldersAsync();
         }
     }
 
@@ -68,7 +77,13 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             {
                 keys.ReleaseFromCustody(gone);
             }
-            var locked = live.Where(k => k.Backend == SigningBackend.Keystore && !custody.IsUnlocked(k.Address)).Select(k => k.Address).ToList();
+            var keystoreKeys = live.Where(k => k.Backend == SigningBackend.Keystore).Select(k => k.Address).ToHashSet();
+            _keystoreKeys = keystoreKeys;
+            var locked = keystoreKeys.Where(a => !custody.IsUnlocked(a)).ToList();
+            if (holders is not null)
+            {
+                await holders.PublishAsync(keystoreKeys.Where(custody.IsUnlocked).ToList(), cancellationToken);
+            }
             var first = !_state.Loaded;
             _state = new HostedKeysState(true, live.Count, locked, null, DateTimeOffset.UtcNow);
             if (first)
@@ -95,6 +110,49 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         {
             keys.HoldInCustody(key.Address, key.Tenant);
         }
+        if (key.Backend == SigningBackend.Keystore)
+        {
+            var keystoreKeys = new HashSet<Address>(_keystoreKeys);
+            if (key.Status == KeyStatus.Deleted ? keystoreKeys.Remove(key.Address) : keystoreKeys.Add(key.Address))
+            {
+                _keystoreKeys = keystoreKeys;
+            }
+            // A key imported here is unlocked here: say so now, so other silos route its duties here at once.
+            _ = PublishHoldersAsync(keystoreKeys);
+        }
+    }
+
+    private async Task PublishHoldersAsync(IReadOnlySet<Address> keystoreKeys)
+    {
+        if (holders is null)
+        {
+            return;
+        }
+        try
+        {
+            await holders.PublishAsync(keystoreKeys.Where(custody.IsUnlocked).ToList());
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            LogHoldersNotPublished(e.Message);
+        }
+    }
+
+    private async Task ForgetHoldersAsync()
+    {
+        if (holders is null)
+        {
+            return;
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await holders.ForgetAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or OperationCanceledException)
+        {
+            LogHoldersNotPublished(e.Message);
+        }
     }
 
     /// <summary>The password file named by the key's address, if the operator provided one. Never logged.</summary>
@@ -114,6 +172,9 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
     [LoggerMessage(Level = LogLevel.Warning, Message = "Key custody could not be read ({Reason}); the silo is not ready and tries again")]
     private partial void LogLoadFailed(string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update which keys this silo holds unlocked ({Reason}); other silos route by the last list until the next load")]
+    private partial void LogHoldersNotPublished(string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Keystore {KeystoreId} did not open with its password file: {Problem}")]
     private partial void LogUnlockFailed(string keystoreId, string problem);
 }
@@ -124,6 +185,10 @@ public static class HostedKeysRegistration
     public static IServiceCollection AddHostedKeys(this IServiceCollection services, KeysOptions options)
     {
         services.AddSingleton(options);
+        // Keystore keys sign only where they are unlocked: each silo lists its own, and a key's duties from other
+        // silos go to its KeySignerGrain, placed on a silo that lists it.
+        services.AddSingleton<KeyHolderDirectory>();
+        services.AddPlacementDirector<KeyHolderPlacement, KeyHolderPlacementDirector>();
         services.AddSingleton<HostedKeys>();
         services.AddHostedService(provider => provider.GetRequiredService<HostedKeys>());
         return services;

@@ -4,6 +4,7 @@ using Hosting.Grains.Slots;
 using Hosting.Signing;
 using Hosting.L1.Rpc;
 using Hosting.Silo.Configuration;
+using Hosting.Silo.Keys;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Hosting.Silo.L1;
@@ -26,8 +27,14 @@ public static class L1Hosting
         services.TryAddSingleton(new ProofBoostOptions());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDutySigner>(provider => provider.GetService<ISigningGate>() is { } gate
-            ? new GatedDutySigner(gate)
+            ? new KeyRoutingDutySigner(provider.GetRequiredService<LocalDutySigner>(), provider.GetRequiredService<IGrainFactory>())
             : new DevnetDutySigner(provider.GetRequiredService<AccountKeys>()));
+        // Behind the gate a keystore key signs only on silos where it is unlocked (HostedKeys knows which); duties
+        // of a key locked here go to its KeySignerGrain on a silo that holds it. Without HostedKeys every key is
+        // taken to sign here, as before.
+        services.TryAddSingleton(provider => new LocalDutySigner(
+            new GatedDutySigner(provider.GetRequiredService<ISigningGate>()),
+            provider.GetService<HostedKeys>() is { } hosted ? hosted.CanSignHere : _ => true));
         services.AddSingleton(provider => CreateChain(options, follower ?? FollowerOptions(options), provider.GetRequiredService<ILoggerFactory>().CreateLogger("Hosting.L1")));
         services.AddHostedService<L1HeadWatch>();
         return services;

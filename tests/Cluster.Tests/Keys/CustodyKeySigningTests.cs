@@ -48,7 +48,7 @@ public sealed class CustodyKeySigningTests
 
             // The duty signer a slot grain gets is the gate, and it signs with the custody key.
             var signer = first.GetRequiredService<IDutySigner>();
-            Assert.IsType<GatedDutySigner>(signer);
+            Assert.IsType<KeyRoutingDutySigner>(signer);
             const ulong slot = 42;
             var proposal = CustodyKeys.Proposal(slot, "archive 41");
             var signature = await signer.SignAsync(new DutyRequest(Tenant, address, slot, Duty.Proposal, proposal, $"slot/{slot}"));

@@ -79,10 +79,13 @@ public sealed class KeysReadinessTests
             var proposal = CustodyKeys.Proposal(7, "archive 6");
             var signature = await signer.SignAsync(new DutyRequest("acme", unlocked, 7, Duty.Proposal, proposal, "slot/7"));
             Assert.Equal(unlocked, Secp256k1.Default.RecoverAddress(CustodyKeys.Digest(proposal), signature));
-            // The locked one fails with the keystore's own error, and nothing is recorded for it.
-            var failure = await Assert.ThrowsAsync<KeystoreException>(() =>
+            // The locked one is routed to a silo holding it; there is none, so it fails with the keystore's own
+            // "locked" error, and nothing is recorded for it.
+            var failure = await Assert.ThrowsAsync<DutySigningFailedException>(() =>
                 signer.SignAsync(new DutyRequest("acme", locked, 7, Duty.Proposal, proposal, "slot/7")));
-            Assert.Equal(KeystoreProblem.Locked, failure.Problem);
+            Assert.Equal(nameof(KeystoreException), failure.ErrorType);
+            Assert.Contains($"{locked} ('", failure.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("locked in this signer", failure.Message, StringComparison.Ordinal);
             await using var count = dataSource.CreateCommand("select count(*) from signed_duties");
             Assert.Equal(1L, await count.ExecuteScalarAsync());
         }

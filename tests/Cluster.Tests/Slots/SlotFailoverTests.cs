@@ -56,7 +56,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         // The only sequencer on L1 is hosted, so every slot is ours. Its key is in key custody (the gate signs
         // with it, on every silo) and in the silos' account store (hosting and L1 registration).
         var sequencer = await ImportSequencerAsync(chain);
-        Assert.IsType<GatedDutySigner>(Services(chain.Cluster.Silos[1]).GetRequiredService<IDutySigner>());
+        Assert.IsType<KeyRoutingDutySigner>(Services(chain.Cluster.Silos[1]).GetRequiredService<IDutySigner>());
         await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
         await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
         var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());

@@ -1,0 +1,108 @@
+using Hosting.Contracts.Domain;
+using Hosting.Grains.Slots;
+using Hosting.Signing;
+using Npgsql;
+using Orleans.Runtime.Placement;
+
+namespace Hosting.Silo.Keys;
+
+/// <summary>
+/// Which silos hold which keystore keys unlocked (table <c>key_holders</c>, infra/postgres/040_key_holders.sql).
+/// Each silo rewrites its own rows after every key load and deletes them when it stops; the placement director
+/// reads them to put a key's <see cref="KeySignerGrain"/> where the key can sign. Addresses and silo names only.
+/// </summary>
+public sealed class KeyHolderDirectory([FromKeyedServices(SigningServiceCollectionExtensions.DataSourceKey)] NpgsqlDataSource dataSource, ILocalSiloDetails silo)
+{
+    /// <summary>This silo's name in the table: its parsable silo address (what placement compares with).</summary>
+    public string Silo => silo.SiloAddress.ToParsableString();
+
+    /// <summary>Makes <paramref name="unlocked"/> exactly the keys listed for this silo, in one transaction.</summary>
+    public async Task PublishAsync(IReadOnlyCollection<Address> unlocked, CancellationToken cancellationToken = default)
+    {
+        var addresses = unlocked.Select(a => a.ToArray()).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("delete from key_holders where silo = $1 and not (address = any($2))")
+                {
+                    Parameters = { new() { Value = Silo }, new() { Value = addresses } },
+                },
+                new NpgsqlBatchCommand(
+                    "insert into key_holders (address, silo) select a, $2 from unnest($1::bytea[]) a " +
+                    "on conflict (address, silo) do update set seen_at = now()")
+                {
+                    Parameters = { new() { Value = addresses }, new() { Value = Silo } },
+                },
+            },
+        };
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        batch.Transaction = transaction;
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Removes this silo's rows (it stops: its keys go with its memory).</summary>
+    public async Task ForgetAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("delete from key_holders where silo = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = Silo });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The silos that listed <paramref name="address"/> as unlocked (some may have died since).</summary>
+    public async Task<IReadOnlySet<string>> HoldersAsync(Address address, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("select silo from key_holders where address = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = address.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var silos = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            silos.Add(reader.GetString(0));
+        }
+        return silos;
+    }
+}
+
+/// <summary>
+/// Places a key's <see cref="KeySignerGrain"/> on a live silo listed as holding the key unlocked (this one when it
+/// does), else on this silo, where the duty fails naming the locked key. Runs once per activation, so one short
+/// query; if the database does not answer the grain is placed here and the gate (same database) refuses anyway.
+/// </summary>
+public sealed partial class KeyHolderPlacementDirector(KeyHolderDirectory directory, ILogger<KeyHolderPlacementDirector> logger) : IPlacementDirector
+{
+    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var compatible = context.GetCompatibleSilos(target);
+        var fallback = compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)];
+        if (!Address.TryParse(target.GrainIdentity.Key.ToString(), out var address))
+        {
+            return fallback;
+        }
+        IReadOnlySet<string> holders;
+        try
+        {
+            holders = await directory.HoldersAsync(address);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            LogDirectoryUnavailable(address, e.Message);
+            return fallback;
+        }
+        var live = compatible.Where(s => holders.Contains(s.ToParsableString())).ToArray();
+        if (live.Length == 0)
+        {
+            LogNoHolder(address);
+            return fallback;
+        }
+        return live.Contains(context.LocalSilo) ? context.LocalSilo : live[Random.Shared.Next(live.Length)];
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No live silo holds key {Address} unlocked; its duties are tried on this silo, where they fail until a silo with its password file joins")]
+    private partial void LogNoHolder(Address address);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read which silos hold key {Address} ({Reason}); placing its signer here")]
+    private partial void LogDirectoryUnavailable(Address address, string reason);
+}
