@@ -11,9 +11,10 @@ public sealed class SafetyDatabase : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public NpgsqlDataSource DataSource { get; private set; } = null!;
 
-    /// <summary>The gate's scripts in the order the migrator applies them: tables, then the function that holds the rule.</summary>
+    /// <summary>The gate's scripts in the order the migrator applies them: tables, the function that holds the rule, the per-prover rule that replaces it.</summary>
     public static IReadOnlyList<string> SchemaPaths =>
-        [RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql"), RepositoryRoot.Combine("infra", "postgres", "020_signing_gate_decide.sql")];
+        [RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql"), RepositoryRoot.Combine("infra", "postgres", "020_signing_gate_decide.sql"),
+         RepositoryRoot.Combine("infra", "postgres", "030_signing_gate_per_prover.sql")];
 
     public async Task InitializeAsync()
     {
