@@ -65,6 +65,15 @@ public static class TestKeys
         return (Web3Keystore.Encrypt(secret, password, Cheap), chosen.Address);
     }
 
+    /// <summary>The prover commitment authorisations name when a test does not care which.</summary>
+    public static readonly Address Prover = Address.Parse("0x00000000000000000000000000000000000f00d1");
+
+    /// <summary>A stand-in for a prover's address: distinct per <paramref name="n"/>.</summary>
+    public static Address ProverNumber(int n) => Address.Parse($"0x{n:x40}");
+
+    public static byte[] Commitment(Address prover, int variant, ulong slot) =>
+        SigningPayload.Eip712(L1.Crypto.Keccak256.Hash("domain"), L1.Crypto.Keccak256.Hash($"commitment {slot} prover {prover} variant {variant}"));
+
     public static byte[] Payload(int seed, ulong slot)
     {
         var domain = L1.Crypto.Keccak256.Hash($"domain");
