@@ -37,7 +37,7 @@ internal static class GateBench
         }
         var database = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(database);
-        foreach (var script in new[] { "010_signing_gate.sql", "020_signing_gate_decide.sql" })
+        foreach (var script in new[] { "010_signing_gate.sql", "020_signing_gate_decide.sql", "030_signing_gate_per_prover.sql" })
         {
             await dataSource.CreateCommand(await File.ReadAllTextAsync(Path.Combine(FindRoot(), "infra", "postgres", script))).ExecuteNonQueryAsync();
         }

@@ -19,8 +19,14 @@ public sealed record DutyInterchange(
     /// <summary>The value of <see cref="InterchangeMetadata.Format"/> this signer writes and reads.</summary>
     public const string FormatName = "hosting-sequencer-duties";
 
-    /// <summary>The version of the format this signer writes and reads.</summary>
-    public const string FormatVersion = "1";
+    /// <summary>
+    /// The version of the format this signer writes. Version 2 names the prover of every commitment authorisation
+    /// (the gate keeps one per sequencer, slot and prover); version 1 files, which do not, are still read.
+    /// </summary>
+    public const string FormatVersion = "2";
+
+    /// <summary>The earlier version, still imported: its commitment authorisations carry no prover.</summary>
+    public const string FormatVersion1 = "1";
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -44,15 +50,15 @@ public sealed record DutyInterchange(
         {
             throw new FormatException("The interchange file has no metadata or no data.");
         }
-        if (file.Metadata.Format != FormatName || file.Metadata.Version != FormatVersion)
+        if (file.Metadata.Format != FormatName || file.Metadata.Version is not (FormatVersion or FormatVersion1))
         {
-            throw new FormatException($"The interchange file is format '{file.Metadata.Format}' version '{file.Metadata.Version}'; expected '{FormatName}' version '{FormatVersion}'.");
+            throw new FormatException($"The interchange file is format '{file.Metadata.Format}' version '{file.Metadata.Version}'; expected '{FormatName}' version '{FormatVersion}' or '{FormatVersion1}'.");
         }
         foreach (var key in file.Data)
         {
             foreach (var duty in key.SignedDuties)
             {
-                duty.ToRecord(key.Sequencer);
+                duty.ToRecord(key.Sequencer, file.Metadata.Version);
             }
         }
         return file;
@@ -89,6 +95,10 @@ public sealed record InterchangeKey(
 }
 
 /// <summary>One signed duty, exactly as the safety record holds it.</summary>
+/// <param name="Prover">
+/// The prover a commitment authorisation names (version 2; absent in version 1 files and for proposals, and for an
+/// authorisation whose prover was never recorded).
+/// </param>
 public sealed record InterchangeDuty(
     [property: JsonPropertyName("slot")] string Slot,
     [property: JsonPropertyName("duty")] string Duty,
@@ -96,14 +106,15 @@ public sealed record InterchangeDuty(
     [property: JsonPropertyName("signature")] Signature Signature,
     [property: JsonPropertyName("payload")] string Payload,
     [property: JsonPropertyName("signer_node")] string SignerNode,
-    [property: JsonPropertyName("signed_at")] DateTimeOffset SignedAt)
+    [property: JsonPropertyName("signed_at")] DateTimeOffset SignedAt,
+    [property: JsonPropertyName("prover")] Address? Prover = null)
 {
     internal static InterchangeDuty From(SignedDutyRecord record) => new(
         record.Slot.ToString(CultureInfo.InvariantCulture), DutyNames.Of(record.Duty), record.PayloadHash, record.Signature,
-        "0x" + Convert.ToHexStringLower(record.Payload.Span), record.SignerNode, record.SignedAt);
+        "0x" + Convert.ToHexStringLower(record.Payload.Span), record.SignerNode, record.SignedAt, record.Prover);
 
     /// <summary>The record this entry describes, after checking that it holds together.</summary>
-    internal SignedDutyRecord ToRecord(Address sequencer)
+    internal SignedDutyRecord ToRecord(Address sequencer, string version)
     {
         var where = $"sequencer {sequencer} slot {Slot} duty {Duty}";
         if (!ulong.TryParse(Slot, NumberStyles.None, CultureInfo.InvariantCulture, out var slot) || slot > long.MaxValue)
@@ -111,6 +122,14 @@ public sealed record InterchangeDuty(
             throw new FormatException($"{where}: the slot is not a decimal number up to {long.MaxValue}.");
         }
         var duty = DutyNames.Parse(Duty);
+        if (duty == Contracts.Telemetry.Duty.Proposal && Prover is { } named)
+        {
+            throw new FormatException($"{where}: a proposal names no prover, but the record names {named}.");
+        }
+        if (version == DutyInterchange.FormatVersion1 && Prover is { } early)
+        {
+            throw new FormatException($"{where}: version {DutyInterchange.FormatVersion1} records name no prover, but this one names {early}; export it again as version {DutyInterchange.FormatVersion}.");
+        }
         byte[] payload;
         try
         {
@@ -138,7 +157,7 @@ public sealed record InterchangeDuty(
         {
             throw new FormatException($"{where}: the signature was made by {signer}, not by the sequencer.");
         }
-        return new SignedDutyRecord(sequencer, slot, duty, PayloadHash, Signature, payload, SignerNode, SignedAt);
+        return new SignedDutyRecord(sequencer, slot, duty, PayloadHash, Signature, payload, SignerNode, SignedAt, Prover);
     }
 }
 

@@ -2,7 +2,8 @@ namespace Hosting.Signing;
 
 /// <summary>
 /// The signing-safety gate: the only way a sequencer key signs a duty. A key never signs two different
-/// payloads for one (sequencer, slot, duty); the record is committed before the signature is returned;
+/// payloads for one (sequencer, slot, duty) — for commitment authorisations one (sequencer, slot, prover), with a
+/// bounded number of provers per slot; the record is committed before the signature is returned;
 /// the same payload again returns the stored signature.
 /// </summary>
 public interface ISigningGate

@@ -236,7 +236,7 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
             int keyAdded = 0, keyConflicts = 0;
             foreach (var duty in entry.SignedDuties)
             {
-                var record = duty.ToRecord(entry.Sequencer);
+                var record = duty.ToRecord(entry.Sequencer, file.Metadata.Version);
                 var outcome = await SignedDuties.AddImportedAsync(connection, transaction, record, cancellationToken).ConfigureAwait(false);
                 switch (outcome.Kind)
                 {
@@ -248,7 +248,7 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
                         break;
                     default:
                         keyConflicts++;
-                        conflicts.Add($"sequencer {entry.Sequencer} slot {record.Slot} {DutyNames.Of(record.Duty)}: the file has payload {record.PayloadHash}, the safety record {outcome.Stored!.PayloadHash}; the stored record is kept");
+                        conflicts.Add($"sequencer {entry.Sequencer} slot {record.Slot} {DutyNames.Of(record.Duty)}{(record.Prover is { } prover ? $" prover {prover}" : "")}: the file has payload {record.PayloadHash}, the safety record {outcome.Stored!.PayloadHash}; the stored record is kept");
                         break;
                 }
             }

@@ -6,7 +6,8 @@ namespace Hosting.Signing;
 /// <summary>
 /// A signature the gate released, exactly as its safety record holds it.
 /// <paramref name="Repeated"/> is true when the same payload had been signed before (by this or another
-/// silo) and the stored signature was returned instead of signing again.
+/// silo) and the stored signature was returned instead of signing again. <paramref name="Prover"/> is the prover a
+/// commitment authorisation names, null for a proposal.
 /// </summary>
 public sealed record SignedDuty(
     Address Sequencer,
@@ -16,4 +17,5 @@ public sealed record SignedDuty(
     Signature Signature,
     bool Repeated,
     string SignerNode,
-    DateTimeOffset SignedAt);
+    DateTimeOffset SignedAt,
+    Address? Prover = null);

@@ -12,13 +12,13 @@ namespace Hosting.Signing;
 
 /// <summary>
 /// The PostgreSQL signing-safety gate. Requests that arrive together are decided in one transaction (group
-/// commit) by one call of the database function signing_gate_decide (infra/postgres/020_signing_gate_decide.sql),
+/// commit) by one call of the database function signing_gate_decide (infra/postgres/030_signing_gate_per_prover.sql),
 /// which holds the rule: it takes the tenants' stop locks shared and every key's advisory lock exclusively,
 /// judges each request against the keys, stops and stored duties, inserts the granted records and one audit
 /// line per request. Keystore keys are signed ahead, so begin, decision and commit go in one round trip; keys
 /// in an HSM or a vault sign between two calls of the function, under the locks. Only after the commit returns
 /// does any caller see a signature. Two gates (other silos, other processes) serialise on the same per-key
-/// locks, and the primary key of signed_duties backs the rule up.
+/// locks, and the primary key of signed_duties (sequencer, slot, duty, prover) backs the rule up.
 /// </summary>
 public sealed class SigningGate : ISigningGate, IAsyncDisposable
 {
@@ -49,6 +49,11 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         _dataSource = dataSource;
         _backends = backends.ToDictionary(b => b.Backend);
         _options = options ?? new SigningGateOptions();
+        if (_options.MaxCommitmentAuthorisationsPerSlot < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxCommitmentAuthorisationsPerSlot,
+                "MaxCommitmentAuthorisationsPerSlot must be at least 1 (the chosen prover); it bounds the fallback provers one sequencer authorises per slot.");
+        }
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -106,6 +111,14 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         {
             return $"slot {request.Slot} is beyond the largest slot the safety record holds ({long.MaxValue})";
         }
+        if (request.Duty == Duty.CommitmentAuthorisation && request.Prover is null)
+        {
+            return $"a {DutyNames.CommitmentAuthorisation} names the prover it authorises (one is kept per sequencer, slot and prover); none was given";
+        }
+        if (request.Duty == Duty.Proposal && request.Prover is { } prover)
+        {
+            return $"a {DutyNames.Proposal} names no prover, but prover {prover} was given";
+        }
         return SigningPayload.FindProblem(request.Payload.Span);
     }
 
@@ -114,7 +127,8 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     /// waiting request whose key is in no running batch, so one key's requests never wait on each other's locks
     /// inside this gate and a busy key's requests gather into its next batch (group commit per key). A second
     /// request for a (sequencer, slot, duty) already in the batch waits for the next one, where the first's record
-    /// is committed history: the database judges a batch set-wise, never one request against another.
+    /// is committed history: the database judges a batch set-wise, never one request against another. That holds
+    /// for commitment authorisations of different provers too, so the per-slot bound counts committed rows only.
     /// </summary>
     private void Dispatch()
     {
@@ -311,7 +325,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("begin transaction isolation level read committed"));
         }
-        batch.BatchCommands.Add(SigningDecisions.Decide(requests.Select(p => p.Input()).ToList(), _options.NodeName));
+        batch.BatchCommands.Add(SigningDecisions.Decide(requests.Select(p => p.Input()).ToList(), _options.NodeName, _options.MaxCommitmentAuthorisationsPerSlot));
         if (commit)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
@@ -394,7 +408,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
             SignedAhead = null;
         }
 
-        public DecisionInput Input() => new(Request.Tenant, Request.RequestedBy, Request.Sequencer, Request.Slot, Request.Duty, Digest,
+        public DecisionInput Input() => new(Request.Tenant, Request.RequestedBy, Request.Sequencer, Request.Slot, Request.Duty, Request.Prover, Digest,
             Request.Payload, Problem, SignedAhead?.Signature, SignedAhead?.Backend, Failure?.Message);
 
         public SigningRefusedException Refuse(SigningRefusal refusal, string detail, Exception? inner = null) =>
@@ -417,7 +431,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
                     PlatformMetrics.SigningRequested(request.Tenant, request.Duty, backend);
                     PlatformMetrics.SigningGranted(request.Tenant, request.Duty, backend, Stopwatch.GetElapsedTime(Pending.StartedAt));
                     Pending.Outcome.TrySetResult(new SignedDuty(request.Sequencer, request.Slot, request.Duty, Row.StoredHash ?? Pending.Digest,
-                        Row.Signature!.Value, Row.Verdict == Repeated, Row.SignerNode!, Row.SignedAt!.Value));
+                        Row.Signature!.Value, Row.Verdict == Repeated, Row.SignerNode!, Row.SignedAt!.Value, request.Prover));
                     break;
                 case Malformed:
                     Pending.Outcome.TrySetException(new SigningRequestException(

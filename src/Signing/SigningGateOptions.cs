@@ -17,4 +17,12 @@ public sealed class SigningGateOptions
 
     /// <summary>How often a batch is retried after a deadlock or a unique violation before its requests are refused.</summary>
     public int MaxBatchAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// The most commitment authorisations (each for another prover) one sequencer key signs for one slot: the
+    /// chosen prover plus the proof-boost fallbacks. L1 takes one commitment per slot, so more are safe; the bound
+    /// only keeps a misbehaving pipeline from authorising every quote. Further provers are refused
+    /// (<see cref="SigningRefusal.ProverLimitReached"/>).
+    /// </summary>
+    public int MaxCommitmentAuthorisationsPerSlot { get; set; } = 4;
 }

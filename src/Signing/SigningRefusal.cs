@@ -28,6 +28,12 @@ public enum SigningRefusal
 
     /// <summary>The safety record could not be read or committed (database unreachable), so nothing was signed.</summary>
     SafetyRecordUnavailable,
+
+    /// <summary>
+    /// The slot already has <see cref="SigningGateOptions.MaxCommitmentAuthorisationsPerSlot"/> commitment
+    /// authorisations (one per prover); no further fallback prover is authorised.
+    /// </summary>
+    ProverLimitReached,
 }
 
 internal static class SigningRefusals
@@ -42,6 +48,7 @@ internal static class SigningRefusals
         SigningRefusal.EmergencyStop => "emergency_stop",
         SigningRefusal.AtOrBelowWatermark => "at_or_below_watermark",
         SigningRefusal.SafetyRecordUnavailable => "safety_record_unavailable",
+        SigningRefusal.ProverLimitReached => "prover_limit_reached",
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "not a refusal the gate knows"),
     };
 
@@ -56,12 +63,14 @@ internal static class SigningRefusals
         "emergency_stop" => SigningRefusal.EmergencyStop,
         "at_or_below_watermark" => SigningRefusal.AtOrBelowWatermark,
         "safety_record_unavailable" => SigningRefusal.SafetyRecordUnavailable,
+        "prover_limit_reached" => SigningRefusal.ProverLimitReached,
         _ => null,
     };
 
     /// <summary>
     /// The platform metric's reason. The metric catalogue has no value for emergency stops and watermarks yet,
-    /// so they count as an inactive key and an out-of-window slot: the same operator response in each pair.
+    /// so they count as an inactive key and an out-of-window slot: the same operator response in each pair. A slot
+    /// that has used up its fallback provers counts as out of window too: its commitment window is spent.
     /// </summary>
     public static RefusalReason MetricReason(this SigningRefusal refusal) => refusal switch
     {
@@ -69,7 +78,7 @@ internal static class SigningRefusals
         SigningRefusal.TenantMismatch => RefusalReason.TenantMismatch,
         SigningRefusal.UnknownKey => RefusalReason.UnknownKey,
         SigningRefusal.SafetyRecordUnavailable => RefusalReason.SafetyRecordUnavailable,
-        SigningRefusal.AtOrBelowWatermark => RefusalReason.OutsideWindow,
+        SigningRefusal.AtOrBelowWatermark or SigningRefusal.ProverLimitReached => RefusalReason.OutsideWindow,
         SigningRefusal.KeyStopped or SigningRefusal.KeyDeleted or SigningRefusal.EmergencyStop => RefusalReason.KeyInactive,
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, "not a refusal the gate knows"),
     };

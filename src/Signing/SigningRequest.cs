@@ -10,10 +10,15 @@ namespace Hosting.Signing;
 /// </summary>
 /// <param name="Tenant">The tenant whose context asks; a key of another tenant is refused.</param>
 /// <param name="RequestedBy">Who asks, for the audit trail: a grain id, an operator, a test.</param>
+/// <param name="Prover">
+/// The prover a commitment authorisation names (required for that duty, null for a proposal): the gate keeps one
+/// authorisation per (sequencer, slot, prover), so the proof-boost fallback can authorise a further prover.
+/// </param>
 public sealed record SigningRequest(
     string Tenant,
     Address Sequencer,
     ulong Slot,
     Duty Duty,
     ReadOnlyMemory<byte> Payload,
-    string RequestedBy);
+    string RequestedBy,
+    Address? Prover = null);

@@ -48,7 +48,11 @@ public static class SiloApplication
                 builder.Services.AddHostedService<SchemaMigrationService>();
             }
             // The signing-safety gate and key custody live in the same database; the portal's key API needs them.
-            builder.Services.AddSigningGate(connectionString, o => o.NodeName = options.SiloName is { Length: > 0 } name ? name : Environment.MachineName);
+            builder.Services.AddSigningGate(connectionString, o =>
+            {
+                o.NodeName = options.SiloName is { Length: > 0 } name ? name : Environment.MachineName;
+                o.MaxCommitmentAuthorisationsPerSlot = options.Keys.MaxCommitmentAuthorisationsPerSlot;
+            });
             builder.Services.AddHostedKeys(options.Keys);
         }
         builder.UseOrleans(silo => ConfigureSilo(silo, options));

@@ -5,6 +5,7 @@ using Hosting.Contracts.Slots;
 using Hosting.Contracts.Telemetry;
 using Hosting.Grains.L1;
 using Hosting.L1.Contracts;
+using Hosting.Signing;
 
 namespace Hosting.Grains.Slots;
 
@@ -12,7 +13,9 @@ namespace Hosting.Grains.Slots;
 /// The proof-boost half of a slot grain: signs the commitment authorisation for the chosen quote and, when that
 /// prover has not committed within <see cref="ProofBoostOptions.CommitmentGrace"/> while the Commitment phase
 /// lasts, for the next quote (PROTOCOL.md allows it: the rollup takes one commitment per slot, whichever
-/// authorised prover lands first). Each authorisation is kept so every authorised prover can fetch its own.
+/// authorised prover lands first). Each authorisation is kept so every authorised prover can fetch its own. Behind
+/// the signing-safety gate each authorisation is its own record, keyed by (sequencer, slot, prover), so the
+/// fallback is signed through the gate like the first; a refusal (the slot's bound of provers) ends the fallback.
 /// </summary>
 internal sealed class CommitmentAuthoriser(
     IPersistentState<SlotState> state,
@@ -61,7 +64,18 @@ internal sealed class CommitmentAuthoriser(
         var prover = Address.Parse(chosen.Prover);
         var bond = BigInteger.Parse(chosen.Bond, CultureInfo.InvariantCulture);
         var payload = DutyPayloads.Commitment(chain.RequireDeployment().DomainSeparator, slot, Hash32.Parse(s.BlockHash), prover, bond);
-        var signature = await signer.SignAsync(new DutyRequest(s.Tenant, Address.Parse(s.Candidate), slot, Duty.CommitmentAuthorisation, payload, $"slot/{slot}"));
+        Signature signature;
+        try
+        {
+            signature = await signer.SignAsync(new DutyRequest(s.Tenant, Address.Parse(s.Candidate), slot, Duty.CommitmentAuthorisation, payload, $"slot/{slot}", prover));
+        }
+        catch (SigningRefusedException refused)
+        {
+            // The gate's word is final for this prover (e.g. the slot's fallback bound is used up): say so and stop falling back.
+            state.State = state.State with { LastError = $"authorising prover {chosen.Prover} for slot {slot}: {refused.Message}" };
+            await state.WriteStateAsync();
+            return false;
+        }
         PlatformMetrics.QuoteChosen(s.Tenant);
         state.State = state.State with
         {

@@ -6,9 +6,10 @@ namespace Hosting.Grains.Slots;
 /// <summary>
 /// The slot pipeline's one way to get a sequencer's duty signed. <paramref name="Payload"/> is the EIP-712
 /// signing input <c>0x19 0x01 ‖ domainSeparator ‖ structHash</c>, the shape the signing-safety gate records,
-/// so the gate plugs in behind this interface unchanged (<see cref="GatedDutySigner"/>).
+/// so the gate plugs in behind this interface unchanged (<see cref="GatedDutySigner"/>). <paramref name="Prover"/> is the
+/// prover a commitment authorisation names (the gate keeps one per sequencer, slot and prover); null for a proposal.
 /// </summary>
-public sealed record DutyRequest(string Tenant, Address Sequencer, ulong Slot, Duty Duty, byte[] Payload, string RequestedBy);
+public sealed record DutyRequest(string Tenant, Address Sequencer, ulong Slot, Duty Duty, byte[] Payload, string RequestedBy, Address? Prover = null);
 
 public interface IDutySigner
 {

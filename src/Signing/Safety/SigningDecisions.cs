@@ -5,6 +5,7 @@ using Npgsql;
 namespace Hosting.Signing.Safety;
 
 /// <summary>One request as the database function signing_gate_decide judges it.</summary>
+/// <param name="Prover">The prover of a commitment authorisation; null for a proposal (stored as '').</param>
 /// <param name="Problem">Why the request is malformed, or null.</param>
 /// <param name="Signature">A signature made before the call (keys that sign in this process), or null.</param>
 /// <param name="Failure">How the backend failed to sign, or null.</param>
@@ -14,6 +15,7 @@ internal sealed record DecisionInput(
     Address Sequencer,
     ulong Slot,
     Duty Duty,
+    Address? Prover,
     Hash32 PayloadHash,
     ReadOnlyMemory<byte> Payload,
     string? Problem,
@@ -35,19 +37,19 @@ internal sealed record DecisionRow(
     SigningBackend? KeyBackend,
     string? KeyReference);
 
-/// <summary>Data access for the function signing_gate_decide (infra/postgres/020_signing_gate_decide.sql), which holds the rule.</summary>
+/// <summary>Data access for the function signing_gate_decide (infra/postgres/030_signing_gate_per_prover.sql), which holds the rule.</summary>
 internal static class SigningDecisions
 {
     /// <summary>
     /// One call of the function for a whole batch: it takes the batch's stop locks shared and key locks
     /// exclusively, judges every request, records the granted ones and audits every final verdict.
     /// </summary>
-    public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node)
+    public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node, int maxProvers)
     {
         var valid = inputs.Where(i => i.Problem is null).ToList();
         return Sql.Command(
             "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference " +
-            "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             Sql.Text(node),
             Sql.LongArray(valid.Select(i => i.Tenant).Append(SafetyLocks.AllTenants).Distinct().Select(SafetyLocks.StopLock)),
             Sql.LongArray(valid.Select(i => i.Sequencer).Distinct().Select(SafetyLocks.KeyLock)),
@@ -56,12 +58,14 @@ internal static class SigningDecisions
             Sql.BytesArray(inputs.Select(i => i.Sequencer.ToArray())),
             Sql.SlotArray(inputs.Select(i => i.Slot <= long.MaxValue ? i.Slot : (ulong?)null)),
             Sql.TextArray(inputs.Select(i => DutyNames.IsDefined(i.Duty) ? DutyNames.Of(i.Duty) : null)),
+            Sql.BytesArray(inputs.Select(i => i.Prover?.ToArray() ?? [])),
             Sql.BytesArray(inputs.Select(i => i.Problem is null ? i.PayloadHash.ToArray() : null)),
             Sql.BytesArray(inputs.Select(i => i.Problem is null ? i.Payload.ToArray() : null)),
             Sql.TextArray(inputs.Select(i => i.Problem)),
             Sql.BytesArray(inputs.Select(i => i.Signature?.ToArray())),
             Sql.TextArray(inputs.Select(i => i.SignedBy is { } backend ? KeyNames.Of(backend) : null)),
-            Sql.TextArray(inputs.Select(i => i.Failure)));
+            Sql.TextArray(inputs.Select(i => i.Failure)),
+            new NpgsqlParameter<int> { TypedValue = maxProvers, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
     }
 
     /// <summary>The function's rows, one per input in input order.</summary>

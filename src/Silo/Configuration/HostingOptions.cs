@@ -103,6 +103,10 @@ public sealed class HostingOptions
         {
             errors.Add($"Hosting:Keys:ReloadSeconds must be at least 1, got {Keys.ReloadSeconds}.");
         }
+        if (Keys.MaxCommitmentAuthorisationsPerSlot < 1)
+        {
+            errors.Add($"Hosting:Keys:MaxCommitmentAuthorisationsPerSlot must be at least 1 (the chosen prover), got {Keys.MaxCommitmentAuthorisationsPerSlot}.");
+        }
         if (Keys.PasswordDirectory is { Length: > 0 } passwords && !Directory.Exists(passwords))
         {
             errors.Add($"Hosting:Keys:PasswordDirectory '{passwords}' is not a directory.");
@@ -138,6 +142,12 @@ public sealed class KeysOptions
 
     /// <summary>How often the silo reloads the list of keys, so keys imported on another silo are hosted here too.</summary>
     public int ReloadSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The most commitment authorisations (one per prover: the chosen one plus proof-boost fallbacks) the signing gate
+    /// signs for one sequencer and slot (<c>SigningGateOptions.MaxCommitmentAuthorisationsPerSlot</c>).
+    /// </summary>
+    public int MaxCommitmentAuthorisationsPerSlot { get; set; } = 4;
 }
 
 /// <summary>The L1 the silo follows. Without RPC URLs or a deployment file with contracts the follower stays idle.</summary>

@@ -70,13 +70,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await StopAsync(agents, output);
             foreach (var (account, fee, fault) in wanted)
             {
-                // "backup" stands for the platform's own agent: it never quotes and submits backup blocks.
-                var agent = await ProverProcess.StartAsync(names[DevAccounts.Account(account)],
-                    new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(account) },
-                    "--rpc-url", chain.Anvil.RpcUrl.ToString(), "--deployment", chain.DeploymentFile, "--platform", web.Address.ToString(),
-                    "--fee", fee, "--fault", fault == "backup" ? "never-quote" : fault, "--backup", fault == "backup" ? "true" : "false", "--poll-ms", "100");
-                agents.Add(agent);
-                Assert.True(await agent.WaitForAsync("ready", Patience), $"agent {agent.Name} did not start:\n{string.Join("\n", agent.Lines)}");
+                agents.Add(await ProverProcess.StartAgentAsync(names[DevAccounts.Account(account)], account, chain, web, fee, fault, Patience));
             }
             Assert.True(await chain.HeadAsync() < schedule.StartOf(slot), "starting the agents moved the chain into the slot");
         }
@@ -90,7 +84,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             // 1. Happy path: A (fee 1) and B (fee 2) quote; A is chosen, commits, proves; its bond comes back with the prover's and the submitter's shares.
             await RestartAsync((2, "1", "none"), (3, "2", "none"));
             var aBefore = await token.BalanceOfAsync(a);
-            await RunSlotAsync(chain, slot, quotes: 2, committed: true, proven: true, slashed: null);
+            await RunSlotAsync(output, chain, slot, quotes: 2, committed: true, proven: true, slashed: null);
             var view = await Slot().GetAsync();
             Assert.Equal(SlotOutcome.Finalised, view.Outcome);
             Assert.Equal(a, view.CommittedProver);
@@ -105,7 +99,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             // 2. A quotes and never commits: after the grace the slot authorises B, the next quote, which commits and proves.
             slot++;
             await RestartAsync((2, "1", "quote-never-commit"), (3, "2", "none"));
-            await RunSlotAsync(chain, slot, quotes: 2, committed: true, proven: true, slashed: null);
+            await RunSlotAsync(output, chain, slot, quotes: 2, committed: true, proven: true, slashed: null);
             view = await Slot().GetAsync();
             Assert.Equal(SlotOutcome.Finalised, view.Outcome);
             Assert.Equal(b, view.CommittedProver);
@@ -118,7 +112,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await RestartAsync((2, "1", "none"), (3, "2", "commit-never-prove"));
             var bBefore = await token.BalanceOfAsync(b);
             var publisherBefore = await token.BalanceOfAsync(publisher);
-            await RunSlotAsync(chain, slot, quotes: 2, committed: true, proven: false, slashed: b);
+            await RunSlotAsync(output, chain, slot, quotes: 2, committed: true, proven: false, slashed: b);
             view = await Slot().GetAsync();
             Assert.Equal(SlotOutcome.Backup, view.Outcome);
             Assert.Equal(b, view.CommittedProver);
@@ -131,7 +125,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             // 4. B has a slash on record and is skipped; A is chosen and proves too late: the rollup refuses the proof, A's bond is slashed.
             slot++;
             await RestartAsync((2, "1", "prove-late"), (3, "0", "none"));
-            await RunSlotAsync(chain, slot, quotes: 2, committed: true, proven: false, slashed: a);
+            await RunSlotAsync(output, chain, slot, quotes: 2, committed: true, proven: false, slashed: a);
             view = await Slot().GetAsync();
             Assert.Equal(SlotOutcome.Backup, view.Outcome);
             Assert.Equal(a, view.CommittedProver);
@@ -145,7 +139,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await RestartAsync((2, "1", "none"), (3, "2", "none"), (0, "0", "backup"));
             var cBefore = await token.BalanceOfAsync(c);
             using var backupBlocks = new CounterWatch("hosting.proofboost.backup_blocks");
-            await RunSlotAsync(chain, slot, quotes: 2, committed: false, proven: false, slashed: null, backup: true);
+            await RunSlotAsync(output, chain, slot, quotes: 2, committed: false, proven: false, slashed: null, backup: true);
             view = await Slot().GetAsync();
             // The SRE's view of it: one backup block on the tenant's slot, because nobody committed.
             Assert.True(await Eventually.WaitAsync(() => Task.FromResult(backupBlocks.Total(("tenant", Tenant), ("reason", "no_commitment")) == 1), TimeSpan.FromSeconds(20)),
@@ -161,7 +155,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             // 6. A new prover with a clean record: the slot finalises again.
             slot++;
             await RestartAsync((0, "5", "none"), (2, "1", "none"));
-            await RunSlotAsync(chain, slot, quotes: 2, committed: true, proven: true, slashed: null);
+            await RunSlotAsync(output, chain, slot, quotes: 2, committed: true, proven: true, slashed: null);
             view = await Slot().GetAsync();
             Assert.Equal(SlotOutcome.Finalised, view.Outcome);
             Assert.Equal(c, view.CommittedProver);
@@ -177,7 +171,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
     /// Mines through one slot, stopping where an agent or the platform must act and waiting (with a deadline) until
     /// it did: quotes in, commitment mined, proof mined, bond slashed.
     /// </summary>
-    private async Task RunSlotAsync(ChainUnderTest chain, ulong slot, int quotes, bool committed, bool proven, Address? slashed, bool backup = false)
+    internal static async Task RunSlotAsync(ITestOutputHelper output, ChainUnderTest chain, ulong slot, int quotes, bool committed, bool proven, Address? slashed, bool backup = false)
     {
         var schedule = chain.Deployment.Schedule!;
         var rollup = new FernetRollupContract(new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] })), chain.Deployment.Rollup);
@@ -251,7 +245,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         signature,
     };
 
-    private static async Task StopAsync(List<ProverProcess> agents, ITestOutputHelper output)
+    internal static async Task StopAsync(List<ProverProcess> agents, ITestOutputHelper output)
     {
         foreach (var agent in agents)
         {
@@ -278,7 +272,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         Assert.Fail($"waited {Patience.TotalSeconds} s for {what}");
     }
 
-    private static async Task MineToAsync(ChainUnderTest chain, ulong block)
+    internal static async Task MineToAsync(ChainUnderTest chain, ulong block)
     {
         var head = await chain.HeadAsync();
         if (block > head)

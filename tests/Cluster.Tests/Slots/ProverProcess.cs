@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Hosting.Cluster.Tests.L1;
 using Hosting.TestKit;
 
 namespace Hosting.Cluster.Tests.Slots;
@@ -60,6 +61,26 @@ public sealed class ProverProcess : IAsyncDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        return agent;
+    }
+
+    /// <summary>
+    /// Starts a prover agent for dev account <paramref name="account"/> against the chain and the platform's web app,
+    /// quoting <paramref name="fee"/> with fault mode <paramref name="fault"/> ("backup" stands for the platform's own
+    /// agent: it never quotes and submits backup blocks), and waits for its "ready" line.
+    /// </summary>
+    public static async Task<ProverProcess> StartAgentAsync(string name, int account, ChainUnderTest chain, PlatformWeb web, string fee, string fault, TimeSpan patience)
+    {
+        var agent = await StartAsync(name,
+            new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(account) },
+            "--rpc-url", chain.Anvil.RpcUrl.ToString(), "--deployment", chain.DeploymentFile, "--platform", web.Address.ToString(),
+            "--fee", fee, "--fault", fault == "backup" ? "never-quote" : fault, "--backup", fault == "backup" ? "true" : "false", "--poll-ms", "100");
+        if (!await agent.WaitForAsync("ready", patience))
+        {
+            var lines = string.Join("\n", agent.Lines);
+            await agent.DisposeAsync();
+            Assert.Fail($"agent {name} did not start:\n{lines}");
+        }
         return agent;
     }
 

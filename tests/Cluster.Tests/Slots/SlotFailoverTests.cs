@@ -55,7 +55,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
 
         // The only sequencer on L1 is hosted, so every slot is ours. Its key is in key custody (the gate signs
         // with it, on every silo) and in the silos' account store (hosting and L1 registration).
-        var sequencer = await ImportSequencerAsync(chain);
+        var sequencer = await ImportSequencerAsync(chain, Tenant);
         Assert.IsType<KeyRoutingDutySigner>(Services(chain.Cluster.Silos[1]).GetRequiredService<IDutySigner>());
         await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
         await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
@@ -83,7 +83,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
             var onL1 = await rollup.ProposalOfAsync(slot);
             Assert.Equal(sequencer, onL1.Sequencer);
             Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
-            Assert.Equal(1, await BlockProposedCountAsync(chain, slot));
+            Assert.Equal(1, await RollupEventCountAsync(chain, BlockProposed, slot));
 
             // The gate holds one proposal and one commitment authorisation for the slot, and they are what L1 took.
             var rows = await SignedDutiesAsync(database, sequencer, slot);
@@ -173,7 +173,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>A fresh sequencer key: encrypted into key custody on the first silo and unlocked on the others, and in the account store.</summary>
-    private static async Task<Address> ImportSequencerAsync(ChainUnderTest chain)
+    internal static async Task<Address> ImportSequencerAsync(ChainUnderTest chain, string tenant)
     {
         var secret = new byte[32];
         do
@@ -185,7 +185,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         var signer = new LocalKeySigner(new PrivateKey(secret));
         CryptographicOperations.ZeroMemory(secret);
         DevAccounts.Store.Add(signer);
-        await Services(chain.Cluster.Silos[0]).GetRequiredService<KeyCustody>().RegisterKeystoreAsync(Tenant, json, KeystorePassword, "failover test");
+        await Services(chain.Cluster.Silos[0]).GetRequiredService<KeyCustody>().RegisterKeystoreAsync(tenant, json, KeystorePassword, "failover test");
         foreach (var silo in chain.Cluster.Silos.Skip(1))
         {
             await Services(silo).GetRequiredService<KeystoreBackend>().UnlockAsync(json, KeystorePassword);
@@ -193,27 +193,29 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         return signer.Address;
     }
 
-    private static IServiceProvider Services(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services;
+    internal static IServiceProvider Services(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services;
 
-    private sealed record SignedDutyRow(string Duty, byte[] Payload);
+    /// <summary>One signed_duties row; <paramref name="Prover"/> is null for a proposal.</summary>
+    internal sealed record SignedDutyRow(string Duty, byte[] Payload, Address? Prover);
 
-    private static async Task<List<SignedDutyRow>> SignedDutiesAsync(string database, Address sequencer, ulong slot)
+    internal static async Task<List<SignedDutyRow>> SignedDutiesAsync(string database, Address sequencer, ulong slot)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select duty, payload from signed_duties where sequencer = $1 and slot = $2", connection);
+        await using var command = new NpgsqlCommand("select duty, payload, prover from signed_duties where sequencer = $1 and slot = $2", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = sequencer.ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = (long)slot });
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<SignedDutyRow>();
         while (await reader.ReadAsync())
         {
-            rows.Add(new SignedDutyRow(reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
+            rows.Add(new SignedDutyRow(reader.GetString(0), reader.GetFieldValue<byte[]>(1),
+                reader.GetFieldValue<byte[]>(2) is { Length: 20 } prover ? new Address(prover) : null));
         }
         return rows;
     }
 
-    private static async Task<List<string>> AuditOutcomesAsync(string database, Address sequencer, ulong slot)
+    internal static async Task<List<string>> AuditOutcomesAsync(string database, Address sequencer, ulong slot)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
@@ -229,10 +231,13 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         return outcomes;
     }
 
-    /// <summary>BlockProposed logs of <paramref name="slot"/> on the rollup, straight from anvil's eth_getLogs.</summary>
-    private static async Task<int> BlockProposedCountAsync(ChainUnderTest chain, ulong slot)
+    internal const string BlockProposed = "BlockProposed(uint256,address,bytes32,bytes32,bytes32,bytes32,uint256)";
+    internal const string ProverCommitted = "ProverCommitted(uint256,address,address,bytes32,uint256)";
+
+    /// <summary>Logs of <paramref name="eventSignature"/> for <paramref name="slot"/> (its first indexed topic) on the rollup, straight from anvil's eth_getLogs.</summary>
+    internal static async Task<int> RollupEventCountAsync(ChainUnderTest chain, string eventSignature, ulong slot)
     {
-        var topic = Keccak256.Hash("BlockProposed(uint256,address,bytes32,bytes32,bytes32,bytes32,uint256)").ToString();
+        var topic = Keccak256.Hash(eventSignature).ToString();
         var logs = await chain.Anvil.RpcAsync("eth_getLogs", new Dictionary<string, object>
         {
             ["address"] = chain.Deployment.Rollup.ToString(),

@@ -11,9 +11,10 @@ public sealed class SafetyDatabase : IAsyncLifetime
     public string ConnectionString { get; private set; } = "";
     public NpgsqlDataSource DataSource { get; private set; } = null!;
 
-    /// <summary>The gate's scripts in the order the migrator applies them: tables, then the function that holds the rule.</summary>
+    /// <summary>The gate's scripts in the order the migrator applies them: tables, the function that holds the rule, the per-prover rule that replaces it.</summary>
     public static IReadOnlyList<string> SchemaPaths =>
-        [RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql"), RepositoryRoot.Combine("infra", "postgres", "020_signing_gate_decide.sql")];
+        [RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql"), RepositoryRoot.Combine("infra", "postgres", "020_signing_gate_decide.sql"),
+         RepositoryRoot.Combine("infra", "postgres", "030_signing_gate_per_prover.sql")];
 
     public async Task InitializeAsync()
     {
@@ -63,6 +64,15 @@ public static class TestKeys
         using var chosen = new L1.Crypto.PrivateKey(secret);
         return (Web3Keystore.Encrypt(secret, password, Cheap), chosen.Address);
     }
+
+    /// <summary>The prover commitment authorisations name when a test does not care which.</summary>
+    public static readonly Address Prover = Address.Parse("0x00000000000000000000000000000000000f00d1");
+
+    /// <summary>A stand-in for a prover's address: distinct per <paramref name="n"/>.</summary>
+    public static Address ProverNumber(int n) => Address.Parse($"0x{n:x40}");
+
+    public static byte[] Commitment(Address prover, int variant, ulong slot) =>
+        SigningPayload.Eip712(L1.Crypto.Keccak256.Hash("domain"), L1.Crypto.Keccak256.Hash($"commitment {slot} prover {prover} variant {variant}"));
 
     public static byte[] Payload(int seed, ulong slot)
     {
