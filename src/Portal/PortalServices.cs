@@ -15,6 +15,10 @@ public static class PortalServices
 {
     public static IServiceCollection AddPortal(this IServiceCollection services, PortalOptions options)
     {
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new InvalidOperationException("Invalid portal configuration:\n  - " + string.Join("\n  - ", errors));
+        }
         services.AddSingleton(options);
         services.AddProblemDetails();
         services.AddAntiforgery(o => o.Cookie.Name = "hosting.antiforgery");
@@ -55,7 +59,8 @@ public static class PortalServices
             });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new PortalL1(null));
-        services.AddSingleton<SiweNonces>();
+        services.AddSingleton<ISiweNonces, ClusterSiweNonces>();
+        services.AddRateLimiter(limiter => limiter.AddPolicy(SiweNonceRateLimit.Policy, new SiweNonceRateLimit(options)));
         services.AddSingleton<SiweVerifier>();
         services.AddSingleton<IAuthorizationHandler, TenantAccessRequirement>();
         services.AddAuthorizationBuilder()
