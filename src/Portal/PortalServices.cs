@@ -5,6 +5,7 @@ using Hosting.Portal.Pages;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -20,6 +21,13 @@ public static class PortalServices
             throw new InvalidOperationException("Invalid portal configuration:\n  - " + string.Join("\n  - ", errors));
         }
         services.AddSingleton(options);
+        if (options.DataProtectionKeysDirectory is { Length: > 0 } keys)
+        {
+            // One key ring and one application name for every instance: what one portal encrypts, the others read.
+            services.AddDataProtection()
+                .SetApplicationName("hosting-portal")
+                .PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
         services.AddProblemDetails();
         services.AddAntiforgery(o => o.Cookie.Name = "hosting.antiforgery");
         services.AddOpenApi("v1");

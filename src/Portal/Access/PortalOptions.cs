@@ -25,6 +25,13 @@ public sealed class PortalOptions
 
     public int NonceWindowSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// A directory every portal instance shares (a mounted volume) for the ASP.NET data-protection key ring, so
+    /// antiforgery tokens and the sign-in and outcome cookies made by one instance are read by the others. Empty:
+    /// each process keeps its own keys, and a load balancer needs session affinity for the cookies.
+    /// </summary>
+    public string? DataProtectionKeysDirectory { get; set; }
+
     /// <summary>Every setting that is wrong, each naming the setting and the value.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -42,6 +49,10 @@ public sealed class PortalOptions
             {
                 errors.Add($"{Section}:KnownNetworks:{i} must be a network in CIDR form such as 10.0.0.0/8, got '{KnownNetworks[i]}'.");
             }
+        }
+        if (DataProtectionKeysDirectory is { Length: > 0 } keys && !Directory.Exists(keys))
+        {
+            errors.Add($"{Section}:DataProtectionKeysDirectory '{keys}' is not a directory.");
         }
         if (NoncePermitsPerWindow < 1)
         {

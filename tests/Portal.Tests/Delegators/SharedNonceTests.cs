@@ -83,6 +83,29 @@ public sealed partial class SharedNonceTests(TwoPortalsOnL1 portals) : IClassFix
     }
 
     [Fact]
+    public async Task a_page_served_by_portal_a_signs_in_at_portal_b_and_the_sign_in_holds_at_a_through_the_shared_key_ring()
+    {
+        // Page (antiforgery token and cookie) and nonce from A, the signed message to B: B reads A's token.
+        var atA = await OpenAsync(portals.PortalA);
+        var (message, signature) = Sign(portals.PortalB.Authority, "http", await NonceAsync(portals.PortalA));
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(portals.PortalB, "/delegator/siwe/verify")) { Content = JsonContent.Create(new { message, signature }) };
+        request.Headers.Add(atA.Header, atA.Token);
+        var signedIn = await atA.Client.SendAsync(request);
+        Assert.True(signedIn.StatusCode == HttpStatusCode.OK, await signedIn.Content.ReadAsStringAsync());
+
+        // The delegator cookie B set is honoured by A: the dashboard, not a redirect to the sign-in page.
+        var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("hosting.delegator=", StringComparison.Ordinal)).Split(';')[0];
+        using var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = portals.PortalA };
+        var dashboard = new HttpRequestMessage(HttpMethod.Get, "/delegator");
+        dashboard.Headers.Add("Cookie", cookie);
+        var answer = await client.SendAsync(dashboard);
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{answer.StatusCode} {answer.Headers.Location}");
+        Assert.Contains("0x976EA74026E726554dB657fA54763abd0C3a0aa9", await answer.Content.ReadAsStringAsync());
+        // The key both used is in the configured directory (and only its XML, no sequencer key material).
+        Assert.NotEmpty(Directory.GetFiles(portals.KeyRing, "key-*.xml"));
+    }
+
+    [Fact]
     public async Task behind_a_known_proxy_the_forwarded_host_is_the_siwe_domain_and_elsewhere_it_is_ignored()
     {
         static void Proxied(HttpRequestMessage request)

@@ -20,6 +20,9 @@ public sealed class TwoPortalsOnL1 : IAsyncLifetime
     public Uri PortalA { get; private set; } = null!;
     public Uri PortalB { get; private set; } = null!;
 
+    /// <summary>The data-protection key ring both portals share, as a mounted volume would be.</summary>
+    public string KeyRing { get; } = Directory.CreateTempSubdirectory("portal-keys-").FullName;
+
     public async Task InitializeAsync()
     {
         _deploymentFile = Path.Combine(RepositoryRoot.Combine(".run"), "tests", $"two-portals-{Guid.NewGuid():N}.json");
@@ -54,6 +57,7 @@ public sealed class TwoPortalsOnL1 : IAsyncLifetime
                 ["Hosting:L1:RpcUrls:0"] = Anvil.RpcUrl.ToString(),
                 ["Hosting:L1:DeploymentFile"] = _deploymentFile,
                 ["Hosting:L1:PollMilliseconds"] = "200",
+                ["Hosting:Portal:DataProtectionKeysDirectory"] = KeyRing,
             }.Concat(more)));
         await app.StartAsync();
         _silos.Add(app);
@@ -72,5 +76,6 @@ public sealed class TwoPortalsOnL1 : IAsyncLifetime
             await Anvil.DisposeAsync();
         }
         File.Delete(_deploymentFile);
+        Directory.Delete(KeyRing, recursive: true);
     }
 }
