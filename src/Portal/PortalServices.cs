@@ -5,6 +5,7 @@ using Hosting.Portal.Pages;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -15,7 +16,18 @@ public static class PortalServices
 {
     public static IServiceCollection AddPortal(this IServiceCollection services, PortalOptions options)
     {
+        if (options.Validate() is { Count: > 0 } errors)
+        {
+            throw new InvalidOperationException("Invalid portal configuration:\n  - " + string.Join("\n  - ", errors));
+        }
         services.AddSingleton(options);
+        if (options.DataProtectionKeysDirectory is { Length: > 0 } keys)
+        {
+            // One key ring and one application name for every instance: what one portal encrypts, the others read.
+            services.AddDataProtection()
+                .SetApplicationName("hosting-portal")
+                .PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
         services.AddProblemDetails();
         services.AddAntiforgery(o => o.Cookie.Name = "hosting.antiforgery");
         services.AddOpenApi("v1");
@@ -55,7 +67,8 @@ public static class PortalServices
             });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new PortalL1(null));
-        services.AddSingleton<SiweNonces>();
+        services.AddSingleton<ISiweNonces, ClusterSiweNonces>();
+        services.AddRateLimiter(limiter => limiter.AddPolicy(SiweNonceRateLimit.Policy, new SiweNonceRateLimit(options)));
         services.AddSingleton<SiweVerifier>();
         services.AddSingleton<IAuthorizationHandler, TenantAccessRequirement>();
         services.AddAuthorizationBuilder()

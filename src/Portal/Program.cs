@@ -2,6 +2,8 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
+using Hosting.Portal.Access;
+
 namespace Hosting.Portal;
 
 /// <summary>Standalone portal: an Orleans client of a production cluster (ADO.NET clustering on PostgreSQL).</summary>
@@ -52,8 +54,10 @@ public static class PortalProgram
                 }
             });
         var app = builder.Build();
+        app.UsePortalForwardedHeaders(portal);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapGet("/healthz", () => Results.Text("alive"));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPortal();

@@ -4,6 +4,7 @@ using Hosting.Contracts.Telemetry;
 using Hosting.Grains;
 using Hosting.Grains.Election;
 using Hosting.Portal;
+using Hosting.Portal.Access;
 using Hosting.Silo.Configuration;
 using Hosting.Silo.Database;
 using Hosting.Silo.Health;
@@ -89,6 +90,7 @@ public static class SiloApplication
         builder.Services.AddTransactionIngress(options.Transactions);
 
         var app = builder.Build();
+        app.UsePortalForwardedHeaders(options.Portal);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -10,4 +10,58 @@ public sealed class PortalOptions
 
     /// <summary>The platform administrator's bearer token: creates tenants and issues their tokens.</summary>
     public string? AdminToken { get; set; }
+
+    /// <summary>
+    /// Reverse proxies (IP addresses) whose X-Forwarded-For/-Host/-Proto the portal believes. Empty (the default):
+    /// those headers are ignored, since anyone could send them; the SIWE domain is then the request's own Host.
+    /// </summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Networks (CIDR, e.g. 10.0.0.0/8) of reverse proxies to believe, as <see cref="KnownProxies"/>.</summary>
+    public string[] KnownNetworks { get; set; } = [];
+
+    /// <summary>SIWE nonces one client address may fetch per <see cref="NonceWindowSeconds"/> (a sign-in needs one).</summary>
+    public int NoncePermitsPerWindow { get; set; } = 20;
+
+    public int NonceWindowSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// A directory every portal instance shares (a mounted volume) for the ASP.NET data-protection key ring, so
+    /// antiforgery tokens and the sign-in and outcome cookies made by one instance are read by the others. Empty:
+    /// each process keeps its own keys, and a load balancer needs session affinity for the cookies.
+    /// </summary>
+    public string? DataProtectionKeysDirectory { get; set; }
+
+    /// <summary>Every setting that is wrong, each naming the setting and the value.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        for (var i = 0; i < KnownProxies.Length; i++)
+        {
+            if (!System.Net.IPAddress.TryParse(KnownProxies[i], out _))
+            {
+                errors.Add($"{Section}:KnownProxies:{i} must be an IP address, got '{KnownProxies[i]}'.");
+            }
+        }
+        for (var i = 0; i < KnownNetworks.Length; i++)
+        {
+            if (!System.Net.IPNetwork.TryParse(KnownNetworks[i], out _))
+            {
+                errors.Add($"{Section}:KnownNetworks:{i} must be a network in CIDR form such as 10.0.0.0/8, got '{KnownNetworks[i]}'.");
+            }
+        }
+        if (DataProtectionKeysDirectory is { Length: > 0 } keys && !Directory.Exists(keys))
+        {
+            errors.Add($"{Section}:DataProtectionKeysDirectory '{keys}' is not a directory.");
+        }
+        if (NoncePermitsPerWindow < 1)
+        {
+            errors.Add($"{Section}:NoncePermitsPerWindow must be at least 1, got {NoncePermitsPerWindow}.");
+        }
+        if (NonceWindowSeconds < 1)
+        {
+            errors.Add($"{Section}:NonceWindowSeconds must be at least 1, got {NonceWindowSeconds}.");
+        }
+        return errors;
+    }
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Hosting.Contracts.Delegators;
 using Hosting.Contracts.Domain;
 using Hosting.L1.Crypto;
+using Hosting.Portal.Access;
 using Hosting.Portal.Chain;
 using Hosting.Portal.Pages;
 using Microsoft.AspNetCore.Antiforgery;
@@ -34,7 +35,7 @@ public static class DelegatorPages
     {
         var pages = routes.MapGroup("/delegator").ExcludeFromDescription();
         pages.MapGet("/sign-in", (HttpContext http) => Html(http, "Sign in with Ethereum", SignInBody(http), null));
-        pages.MapGet("/siwe/nonce", IssueNonce);
+        pages.MapGet("/siwe/nonce", IssueNonceAsync).RequireRateLimiting(SiweNonceRateLimit.Policy);
         pages.MapPost("/siwe/verify", VerifyAsync);
         var signedIn = pages.MapGroup("").RequireAuthorization(Policy);
         signedIn.MapPost("/sign-out", async (HttpContext http) =>
@@ -57,7 +58,7 @@ public static class DelegatorPages
         return routes;
     }
 
-    private static IResult IssueNonce(HttpContext http, string? address)
+    private static async Task<IResult> IssueNonceAsync(HttpContext http, string? address)
     {
         if (Chain(http) is not { } chain)
         {
@@ -72,7 +73,7 @@ public static class DelegatorPages
             }
             who = parsed;
         }
-        if (http.RequestServices.GetRequiredService<SiweNonces>().Issue() is not { } issued)
+        if (await http.RequestServices.GetRequiredService<ISiweNonces>().IssueAsync() is not { } issued)
         {
             return Results.Problem(title: "Too many sign-ins in progress", detail: "Too many unused nonces are outstanding; try again in a few minutes.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
@@ -106,7 +107,7 @@ public static class DelegatorPages
         SiweMessage message;
         try
         {
-            message = http.RequestServices.GetRequiredService<SiweVerifier>().Verify(request.Message, request.Signature, http.Request.Host.Value ?? "", chain.ChainId);
+            message = await http.RequestServices.GetRequiredService<SiweVerifier>().VerifyAsync(request.Message, request.Signature, http.Request.Host.Value ?? "", chain.ChainId);
         }
         catch (SiweException refused)
         {

@@ -9,7 +9,7 @@ namespace Hosting.Portal.Delegators;
 /// domain and URI, the L1 chain id, a nonce it issued and that was not used, the time window, and an
 /// EIP-191 signature (personal_sign) that recovers to the message's address. Each refusal says which.
 /// </summary>
-public sealed class SiweVerifier(SiweNonces nonces, TimeProvider clock)
+public sealed class SiweVerifier(ISiweNonces nonces, TimeProvider clock)
 {
     /// <summary>Clock difference tolerated between the wallet's machine and ours.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
@@ -18,7 +18,7 @@ public sealed class SiweVerifier(SiweNonces nonces, TimeProvider clock)
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(1);
 
     /// <summary>The address that signed in, or <see cref="SiweException"/> naming the check that failed.</summary>
-    public SiweMessage Verify(string message, string signature, string expectedDomain, ulong expectedChainId)
+    public async Task<SiweMessage> VerifyAsync(string message, string signature, string expectedDomain, ulong expectedChainId)
     {
         var parsed = SiweMessage.Parse(message);
         if (!string.Equals(parsed.Domain, expectedDomain, StringComparison.OrdinalIgnoreCase))
@@ -83,9 +83,9 @@ public sealed class SiweVerifier(SiweNonces nonces, TimeProvider clock)
         }
         // Spent last, by a message that passed every other check: a replay of it finds the nonce gone, and a
         // refused attempt does not burn the nonce of the page that is still waiting for its wallet.
-        if (!nonces.TryConsume(parsed.Nonce))
+        if (!await nonces.TryConsumeAsync(parsed.Nonce))
         {
-            throw new SiweException("Nonce", $"'{parsed.Nonce}' was not issued by this portal, was already used, or expired (nonces last {SiweNonces.Lifetime.TotalMinutes:0} minutes)");
+            throw new SiweException("Nonce", $"'{parsed.Nonce}' was not issued by this portal's cluster, was already used, or expired (nonces last {SiweNonces.Lifetime.TotalMinutes:0} minutes)");
         }
         return parsed;
     }

@@ -23,7 +23,7 @@ namespace Hosting.Portal.Pages;
 /// <summary>
 /// Server-rendered pages for a tenant's operators: sign in with a tenant token (kept as a tenant claim in an
 /// encrypted cookie, never the token itself), the sequencer dashboard, keystore import and a sequencer's detail.
-/// Plain HTML forms, no script.
+/// Plain HTML forms, no script; every form answers with a redirect to a page (<see cref="FormOutcome"/>), so a reload never posts it again.
 /// </summary>
 public static class OperatorPages
 {
@@ -34,7 +34,7 @@ public static class OperatorPages
     {
         routes.MapGet("/", () => Results.Redirect("/operator")).ExcludeFromDescription();
         var pages = routes.MapGroup("/operator").ExcludeFromDescription();
-        pages.MapGet("/sign-in", (HttpContext http, string? error) => Html(http, "Sign in", SignInForm(error), null));
+        pages.MapGet("/sign-in", (HttpContext http) => Html(http, "Sign in", SignInForm, null));
         pages.MapPost("/sign-in", SignInAsync);
         var signedIn = pages.MapGroup("").RequireAuthorization(Policy);
         signedIn.MapPost("/sign-out", async (HttpContext http) =>
@@ -44,12 +44,12 @@ public static class OperatorPages
                 return stale;
             }
             await http.SignOutAsync(CookieScheme);
-            return Results.Redirect("/operator/sign-in");
+            return FormOutcome.SeeOther("/operator/sign-in");
         });
         signedIn.MapGet("", DashboardAsync);
-        signedIn.MapGet("/keys/import", (HttpContext http) => Html(http, "Import a keystore", ImportForm(null), Tenant(http)));
+        signedIn.MapGet("/keys/import", (HttpContext http) => Html(http, "Import a keystore", ImportForm, Tenant(http)));
         signedIn.MapPost("/keys/import", ImportAsync);
-        signedIn.MapGet("/sequencers/{address}", (HttpContext http, string address, IGrainFactory grains) => DetailAsync(http, address, grains, null));
+        signedIn.MapGet("/sequencers/{address}", DetailAsync);
         signedIn.MapPost("/sequencers/{address}/register", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: true));
         signedIn.MapPost("/sequencers/{address}/exit", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: false));
         return routes;
@@ -66,12 +66,12 @@ public static class OperatorPages
         if (!TenantCredential.TryParse(token, out var tenant, out var secretHash)
             || await grains.GetGrain<ITenantAccessGrain>(tenant).AuthenticateAsync(secretHash) is not { } issued)
         {
-            return Html(http, "Sign in", SignInForm("That token is not a valid tenant token: check it was copied whole and not revoked."), null, StatusCodes.Status401Unauthorized);
+            return FormOutcome.RedirectWith(http, "/operator/sign-in", "That token is not a valid tenant token: check it was copied whole and not revoked.", failed: true);
         }
         var identity = new ClaimsIdentity(
             [new Claim(BearerTokenHandler.TenantClaim, tenant), new Claim(ClaimTypes.Name, $"{tenant}/{issued.Label}")], CookieScheme);
         await http.SignInAsync(CookieScheme, new ClaimsPrincipal(identity));
-        return Results.Redirect("/operator");
+        return FormOutcome.SeeOther("/operator");
     }
 
     private static async Task<IResult> DashboardAsync(HttpContext http, string? status, string? search, int? page, IGrainFactory grains)
@@ -127,7 +127,7 @@ public static class OperatorPages
         var tenant = Tenant(http);
         if (http.RequestServices.GetService<KeyCustody>() is not { } custody)
         {
-            return Html(http, "Import a keystore", ImportForm("Key custody is not configured on this server (Hosting:Postgres:ConnectionString is missing)."), tenant, StatusCodes.Status503ServiceUnavailable);
+            return FormOutcome.RedirectWith(http, "/operator/keys/import", "Key custody is not configured on this server (Hosting:Postgres:ConnectionString is missing).", failed: true);
         }
         if (await StaleFormAsync(http) is { } stale)
         {
@@ -136,7 +136,7 @@ public static class OperatorPages
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         if (form.Files.GetFile("keystore") is not { Length: > 0 } file)
         {
-            return Html(http, "Import a keystore", ImportForm("Choose a keystore file (Web3 Secret Storage v3 JSON)."), tenant, StatusCodes.Status400BadRequest);
+            return FormOutcome.RedirectWith(http, "/operator/keys/import", "Choose a keystore file (Web3 Secret Storage v3 JSON).", failed: true);
         }
         string json;
         using (var reader = new StreamReader(file.OpenReadStream()))
@@ -147,15 +147,13 @@ public static class OperatorPages
         var result = (await custody.RegisterKeystoresAsync(tenant, [new KeystoreInput(json, form["password"].ToString())], who, 1, http.RequestAborted))[0];
         if (result.Key is not { } key)
         {
-            return Html(http, "Import a keystore", ImportForm($"Not imported: {result.Error?.Message}"), tenant, StatusCodes.Status400BadRequest);
+            return FormOutcome.RedirectWith(http, "/operator/keys/import", $"Not imported: {result.Error?.Message}", failed: true);
         }
         if (await KeyManagerEndpoints.HostAsync(grains, tenant, key.Address) is { } refused)
         {
-            return Html(http, "Import a keystore", ImportForm($"The key is in custody but not hosted: {refused}"), tenant, StatusCodes.Status409Conflict);
+            return FormOutcome.RedirectWith(http, "/operator/keys/import", $"The key is in custody but not hosted: {refused}", failed: true);
         }
-        return Html(http, "Keystore imported",
-            $"<p role=\"status\">Imported sequencer <a href=\"/operator/sequencers/{key.Address}\"><code>{key.Address}</code></a>.</p><p><a href=\"/operator\">Back to the sequencers</a></p>",
-            tenant);
+        return FormOutcome.RedirectWith(http, $"/operator/sequencers/{key.Address}", $"Imported sequencer {key.Address}.");
     }
 
     private static async Task<IResult> ActAsync(HttpContext http, string address, IGrainFactory grains, bool register)
@@ -168,26 +166,29 @@ public static class OperatorPages
         if (!Address.TryParse(address, out var sequencer)
             || await grains.GetGrain<ISequencerGrain>(sequencer.ToString()).GetAsync() is not { } view || view.Tenant != tenant)
         {
-            return await DetailAsync(http, address, grains, null);
+            return FormOutcome.SeeOther($"/operator/sequencers/{Uri.EscapeDataString(address)}");
         }
         var grain = grains.GetGrain<ISequencerGrain>(sequencer.ToString());
         string notice;
+        bool failed;
         if (register)
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
             var (registration, _, invalid) = SequencerEndpoints.ParseRegistration(new RegisterSequencerRequest(form["stake"], form["withdrawer"], form["publisher"]));
             var (done, _, refusal) = registration is null ? (null, 0, invalid) : await SequencerEndpoints.TryActAsync(() => grain.RegisterAsync(tenant, registration));
             notice = done is not null ? $"Registration sent in transaction {done.LastTransaction}; the status moves when L1 confirms." : $"Not registered: {refusal}";
+            failed = done is null;
         }
         else
         {
             var (done, _, refusal) = await SequencerEndpoints.TryActAsync(() => grain.ExitAsync(tenant));
             notice = done is not null ? $"Exit sent in transaction {done.LastTransaction}; the status moves when L1 confirms." : $"Not exited: {refusal}";
+            failed = done is null;
         }
-        return await DetailAsync(http, address, grains, notice);
+        return FormOutcome.RedirectWith(http, $"/operator/sequencers/{sequencer}", notice, failed);
     }
 
-    private static async Task<IResult> DetailAsync(HttpContext http, string address, IGrainFactory grains, string? notice)
+    private static async Task<IResult> DetailAsync(HttpContext http, string address, IGrainFactory grains)
     {
         var tenant = Tenant(http);
         if (!Address.TryParse(address, out var sequencer)
@@ -204,7 +205,7 @@ public static class OperatorPages
             ("Exit started at block", d.ExitInitiatedBlock?.ToString()), ("Exit unlocks at block", d.ExitUnlockBlock?.ToString()),
             ("Exited at block", d.ExitedBlock?.ToString()), ("Last L1 transaction", d.LastTransaction),
         };
-        var body = new StringBuilder(notice is null ? "" : $"<p role=\"status\">{E(notice)}</p>");
+        var body = new StringBuilder();
         body.Append("<dl>");
         foreach (var (label, value) in rows)
         {
@@ -259,16 +260,14 @@ public static class OperatorPages
 
     private static string Tenant(HttpContext http) => http.User.FindFirst(BearerTokenHandler.TenantClaim)!.Value;
 
-    private static string SignInForm(string? error) =>
-        (error is null ? "" : $"<p role=\"alert\">{E(error)}</p>")
-        + "<form method=\"post\" action=\"/operator/sign-in\"><!--csrf--><p><label for=\"token\">Tenant API token</label><br>"
+    private const string SignInForm =
+        "<form method=\"post\" action=\"/operator/sign-in\"><!--csrf--><p><label for=\"token\">Tenant API token</label><br>"
         + "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required size=\"60\" aria-describedby=\"token-help\"></p>"
         + "<p id=\"token-help\">A token your platform admin issued for your tenant, starting with <code>hst.</code></p>"
         + "<p><button type=\"submit\">Sign in</button></p></form>";
 
-    private static string ImportForm(string? error) =>
-        (error is null ? "" : $"<p role=\"alert\">{E(error)}</p>")
-        + "<form method=\"post\" action=\"/operator/keys/import\" enctype=\"multipart/form-data\"><!--csrf-->"
+    private const string ImportForm =
+        "<form method=\"post\" action=\"/operator/keys/import\" enctype=\"multipart/form-data\"><!--csrf-->"
         + "<p><label for=\"keystore\">Keystore file (JSON)</label><br><input id=\"keystore\" name=\"keystore\" type=\"file\" accept=\".json,application/json\" required></p>"
         + "<p><label for=\"password\">Keystore password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"off\"></p>"
         + "<p><button type=\"submit\">Import</button></p></form><p><a href=\"/operator\">Back to the sequencers</a></p>";
@@ -296,6 +295,10 @@ public static class OperatorPages
     {
         var signedIn = tenant is null ? ""
             : $" · tenant <strong>{E(tenant)}</strong> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
+        if (FormOutcome.Take(http) is { } outcome)
+        {
+            body = $"<p role=\"{(outcome.Failed ? "alert" : "status")}\">{E(outcome.Text)}</p>" + body;
+        }
         return Results.Content(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             + $"<title>{E(title)} - sequencer hosting portal</title><style>{Style}</style></head>"

@@ -127,6 +127,7 @@ public sealed class HostingOptions
         {
             errors.Add($"Hosting:FleetGaugeRefreshMilliseconds must be at least 100, got {FleetGaugeRefreshMilliseconds}.");
         }
+        errors.AddRange(Portal.Validate());
         return errors;
     }
 }

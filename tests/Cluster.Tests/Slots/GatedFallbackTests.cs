@@ -123,7 +123,7 @@ public sealed class GatedFallbackTests(ITestOutputHelper output)
         var publisher = DevAccounts.Account(1);
         var database = SlotFailoverTests.Services(chain.Cluster.Silos[0]).GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
         var sequencer = await SlotFailoverTests.ImportSequencerAsync(chain, Tenant);
-        Assert.IsType<GatedDutySigner>(SlotFailoverTests.Services(chain.Cluster.Silos[1]).GetRequiredService<IDutySigner>());
+        Assert.IsType<KeyRoutingDutySigner>(SlotFailoverTests.Services(chain.Cluster.Silos[1]).GetRequiredService<IDutySigner>());
         await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
         await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
         var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());

@@ -1,6 +1,9 @@
 using System.Numerics;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Hosting.Contracts.Domain;
+using Hosting.L1.Crypto;
+using Hosting.Portal.Chain;
 using Microsoft.Playwright;
 
 namespace Hosting.Portal.Tests.Delegators;
@@ -112,6 +115,107 @@ public sealed class DelegatorPagesTests(DevnetSiloOnL1 silo) : IClassFixture<Dev
         await ReloadUntilAsync(page, page.Locator("main"), "Nothing waiting.");
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = sequencer.ToString() })).ToContainTextAsync("150");
         await Shot(page, "8-after-withdrawal");
+    }
+
+    [Fact]
+    public async Task a_delegator_claims_the_rewards_of_a_block_its_sequencer_had_finalised_and_the_token_balance_rises_by_them()
+    {
+        Directory.CreateDirectory(Screenshots);
+        // anvil's dev accounts 4 (this delegator), 7 (a prover) and 0 (sends the proposal and the reveal).
+        var delegator = Address.Parse("0x15d34aaf54267db7d7c367839aaf71a00a2c6a65");
+        var prover = Address.Parse("0x14dc79964da2c08b23698b3d3cc7ca32193d9955");
+        var relay = Address.Parse(Hosting.TestKit.AnvilNode.DevAccount0);
+        using var sequencerKey = PrivateKey.Generate();
+        var sequencer = sequencerKey.Address;
+        var registry = silo.Deployment.Registry;
+        var rollup = silo.Deployment.Rollup;
+
+        // The operator stakes the sequencer (withdrawer: the operator); the delegator adds 300 before any reward.
+        var stake = silo.Deployment.MinStake.ToString();
+        await silo.CastSendAsync(Operator, silo.Deployment.Token, "approve(address,uint256)", registry.ToString(), stake);
+        await silo.CastSendAsync(Operator, registry, "register(address,address,uint256)", sequencer.ToString(), Operator.ToString(), stake);
+        await silo.CastSendAsync(delegator, silo.Deployment.Token, "approve(address,uint256)", registry.ToString(), (300 * Token).ToString());
+        await silo.CastSendAsync(delegator, registry, "delegate(address,uint256)", sequencer.ToString(), (300 * Token).ToString());
+        await silo.CastSendAsync(prover, silo.Deployment.Token, "approve(address,uint256)", rollup.ToString(), silo.Deployment.MinBond.ToString());
+        await silo.Anvil.MineAsync((int)silo.Deployment.EntryPeriodBlocks);
+
+        // One slot driven on L1 as its leader and a prover would: propose, commit, reveal, prove. Finalising pays
+        // the sequencer side of BLOCK_REWARD into the registry, which books it to the sequencer's positions.
+        var data = RandomNumberGenerator.GetBytes(64);
+        string Word() => "0x" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var (archive, blockHash, effects) = (Word(), Word(), Keccak256.Hash(data).ToString());
+        var proposal = $"({archive},{blockHash},{effects},0x{new string('0', 64)})";
+        var slot = await NextPhaseAsync(0, null);
+        var proposalDigest = Hash32.Parse(await silo.CastAsync("call", rollup.ToString(), "proposalDigest(uint256,(bytes32,bytes32,bytes32,bytes32))(bytes32)", slot.ToString(), proposal));
+        await silo.CastSendAsync(relay, rollup, "propose(uint256,(bytes32,bytes32,bytes32,bytes32),address,bytes)", slot.ToString(), proposal, sequencer.ToString(),
+            Secp256k1.Default.Sign(proposalDigest, sequencerKey).ToString());
+        await NextPhaseAsync(1, slot);
+        var commitmentDigest = Hash32.Parse(await silo.CastAsync("call", rollup.ToString(), "commitmentDigest(uint256,bytes32,address,uint256)(bytes32)",
+            slot.ToString(), blockHash, prover.ToString(), silo.Deployment.MinBond.ToString()));
+        await silo.CastSendAsync(prover, rollup, "commitProver(uint256,address,uint256,bytes)", slot.ToString(), prover.ToString(), silo.Deployment.MinBond.ToString(),
+            Secp256k1.Default.Sign(commitmentDigest, sequencerKey).ToString());
+        await NextPhaseAsync(2, slot);
+        await silo.CastSendAsync(relay, rollup, "reveal(uint256,bytes)", slot.ToString(), "0x" + Convert.ToHexStringLower(data));
+        await NextPhaseAsync(3, slot);
+        var tipArchive = (await silo.CastAsync("call", rollup.ToString(), "tip()((bytes32,uint256,uint256))")).Trim('(', ')').Split(',')[0].Trim();
+        // The devnet verifier's proof: keccak256(abi.encode(slot, tip archive, archive, blockHash, txsEffectsHash, prover)).
+        var words = new byte[6 * 32];
+        slot.TryWriteBytes(words.AsSpan(32 - slot.GetByteCount(isUnsigned: true), slot.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+        foreach (var (word, at) in new[] { (tipArchive, 1), (archive, 2), (blockHash, 3), (effects, 4) })
+        {
+            Hash32.Parse(word).CopyTo(words.AsSpan(32 * at, 32));
+        }
+        prover.CopyTo(words.AsSpan(5 * 32 + 12, 20));
+        var proof = Keccak256.Hash(words).ToString();
+        await silo.CastSendAsync(prover, rollup, "submitProof(uint256,bytes)", slot.ToString(), proof);
+        Assert.Equal(4, (int)await silo.CastCallUintAsync(rollup, "slotStatus(uint256)(uint8)", slot.ToString()));
+
+        var reward = await silo.CastCallUintAsync(registry, "pendingRewards(address,address)(uint256)", delegator.ToString(), sequencer.ToString());
+        // 70% of the 10-token block reward reaches the sequencer side; at 0% commission the delegator's 300 of 400 staked earns three quarters.
+        Assert.InRange(reward, 7 * Token * 3 / 4 - 1, 7 * Token * 3 / 4);
+        var before = await silo.TokenBalanceAsync(delegator);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        var context = await browser.NewContextAsync(new() { BaseURL = silo.BaseAddress.ToString() });
+        await context.ExposeFunctionAsync("__anvilRpc", async (string method, string parameters) =>
+        {
+            var values = JsonSerializer.Deserialize<JsonElement[]>(parameters)!;
+            return (await silo.Anvil.RpcAsync(method, [.. values.Cast<object>()])).GetRawText();
+        });
+        await context.AddInitScriptAsync($"window.__testAccount = '{delegator}';\n{Wallet}");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/delegator/sign-in");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Ethereum" }).ClickAsync();
+        await page.WaitForURLAsync("**/delegator");
+        await page.GotoAsync($"/delegator/sequencers/{sequencer}");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync($"Your rewards to claim (tokens){TokenAmount.Format(reward)}");
+        await Shot(page, "9-rewards-to-claim");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Claim rewards" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Done.")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("#l1-transactions li").First).ToContainTextAsync("confirmed in block");
+        await Shot(page, "10-rewards-claimed");
+
+        Assert.Equal(before + reward, await silo.TokenBalanceAsync(delegator));
+        Assert.Equal(BigInteger.Zero, await silo.CastCallUintAsync(registry, "pendingRewards(address,address)(uint256)", delegator.ToString(), sequencer.ToString()));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Your rewards to claim (tokens)0");
+
+        // Mines until the next block L1 will include is in `phase` of `slot` (of the current slot when null, Proposal only).
+        async Task<BigInteger> NextPhaseAsync(int phase, BigInteger? slot)
+        {
+            for (var mined = 0; mined < 64; mined++)
+            {
+                var head = BigInteger.Parse(await silo.CastAsync("block-number"), System.Globalization.CultureInfo.InvariantCulture);
+                var current = slot ?? await silo.CastCallUintAsync(rollup, "currentSlot()(uint256)");
+                if ((int)await silo.CastCallUintAsync(rollup, "phaseAt(uint256,uint256)(uint8)", current.ToString(), (head + 1).ToString()) == phase)
+                {
+                    return current;
+                }
+                await silo.Anvil.MineAsync(1);
+            }
+            throw new InvalidOperationException($"phase {phase} of slot {slot} did not come within 64 blocks");
+        }
     }
 
     [Fact]

@@ -31,14 +31,16 @@ public sealed class SiweTests
         _verifier = new SiweVerifier(_nonces, _clock);
     }
 
-    private SiweMessage Message(string? nonce = null) => new(
+    private SiweMessage Message(string nonce) => new(
         Domain, _key.Address, "Sign in to the sequencer hosting portal as a delegator.", new Uri($"http://{Domain}/delegator"), "1", ChainId,
-        nonce ?? _nonces.Issue()!.Value.Nonce, Now.AddSeconds(-5), Now.AddHours(8));
+        nonce, Now.AddSeconds(-5), Now.AddHours(8));
+
+    private async Task<SiweMessage> MessageAsync() => Message((await _nonces.IssueAsync())!.Value.Nonce);
 
     private string Sign(string text) => Secp256k1.Default.Sign(PersonalMessage.Hash(text), _key).ToString();
 
-    private SiweException Refused(string text, string? signature = null) =>
-        Assert.Throws<SiweException>(() => _verifier.Verify(text, signature ?? Sign(text), Domain, ChainId));
+    private Task<SiweException> RefusedAsync(string text, string? signature = null) =>
+        Assert.ThrowsAsync<SiweException>(() => _verifier.VerifyAsync(text, signature ?? Sign(text), Domain, ChainId));
 
     [Fact]
     public void a_message_reads_back_field_for_field_and_its_text_is_the_eip_4361_layout()
@@ -57,20 +59,20 @@ public sealed class SiweTests
     }
 
     [Fact]
-    public void a_message_without_a_statement_has_two_empty_lines_and_parses()
+    public async Task a_message_without_a_statement_has_two_empty_lines_and_parses()
     {
-        var text = (Message() with { Statement = null }).ToString();
+        var text = ((await MessageAsync()) with { Statement = null }).ToString();
         Assert.Contains($"{_key.Address.ToChecksumString()}\n\n\nURI: ", text);
         Assert.Null(SiweMessage.Parse(text).Statement);
     }
 
     [Fact]
-    public void a_signed_message_from_this_portal_signs_in_its_address_once()
+    public async Task a_signed_message_from_this_portal_signs_in_its_address_once()
     {
-        var text = Message().ToString();
+        var text = (await MessageAsync()).ToString();
         var signature = Sign(text);
-        Assert.Equal(_key.Address, _verifier.Verify(text, signature, Domain, ChainId).Address);
-        var replay = Assert.Throws<SiweException>(() => _verifier.Verify(text, signature, Domain, ChainId));
+        Assert.Equal(_key.Address, (await _verifier.VerifyAsync(text, signature, Domain, ChainId)).Address);
+        var replay = await Assert.ThrowsAsync<SiweException>(() => _verifier.VerifyAsync(text, signature, Domain, ChainId));
         Assert.Equal("Nonce", replay.Field);
         Assert.Contains("already used", replay.Message);
     }
@@ -80,9 +82,9 @@ public sealed class SiweTests
     [InlineData("URI", "URI: http://evil.example/delegator", "is not on this portal")]
     [InlineData("Chain ID", "Chain ID: 1\n", "for chain 1, this portal's L1 is chain 31337")]
     [InlineData("Nonce", "Nonce: NotIssued42\n", "was not issued by this portal")]
-    public void a_message_for_another_site_chain_or_nonce_is_refused_naming_the_field(string field, string replacement, string reason)
+    public async Task a_message_for_another_site_chain_or_nonce_is_refused_naming_the_field(string field, string replacement, string reason)
     {
-        var text = Message().ToString();
+        var text = (await MessageAsync()).ToString();
         text = field switch
         {
             "domain" => text.Replace($"{Domain} wants you", replacement),
@@ -90,73 +92,73 @@ public sealed class SiweTests
             "Chain ID" => text.Replace("Chain ID: 31337\n", replacement),
             _ => System.Text.RegularExpressions.Regex.Replace(text, "Nonce: [A-Za-z0-9]+\n", replacement),
         };
-        var refused = Refused(text);
+        var refused = await RefusedAsync(text);
         Assert.Equal(field, refused.Field);
         Assert.Contains(reason, refused.Message);
     }
 
     [Fact]
-    public void a_field_changed_after_signing_makes_the_signature_someone_elses()
+    public async Task a_field_changed_after_signing_makes_the_signature_someone_elses()
     {
-        var text = Message().ToString();
+        var text = (await MessageAsync()).ToString();
         var signature = Sign(text);
-        var refused = Refused(text.Replace("Sign in to the sequencer", "Sign away all funds to the sequencer"), signature);
+        var refused = await RefusedAsync(text.Replace("Sign in to the sequencer", "Sign away all funds to the sequencer"), signature);
         Assert.Equal("signature", refused.Field);
         Assert.Contains($"not by {_key.Address.ToChecksumString()}", refused.Message);
     }
 
     [Fact]
-    public void a_message_naming_another_address_than_the_signer_is_refused()
+    public async Task a_message_naming_another_address_than_the_signer_is_refused()
     {
         using var other = PrivateKey.Generate();
-        var text = (Message() with { Address = other.Address }).ToString();
-        var refused = Refused(text);
+        var text = ((await MessageAsync()) with { Address = other.Address }).ToString();
+        var refused = await RefusedAsync(text);
         Assert.Equal("signature", refused.Field);
         Assert.Contains($"made by {_key.Address.ToChecksumString()}", refused.Message);
     }
 
     [Fact]
-    public void an_expired_or_not_yet_valid_or_endless_message_is_refused_and_keeps_its_nonce_for_a_valid_one()
+    public async Task an_expired_or_not_yet_valid_or_endless_message_is_refused_and_keeps_its_nonce_for_a_valid_one()
     {
-        var nonce = _nonces.Issue()!.Value.Nonce;
-        Assert.Equal("Expiration Time", Refused((Message(nonce) with { ExpirationTime = Now.AddSeconds(-1) }).ToString()).Field);
-        Assert.Contains("requires an expiration", Refused((Message(nonce) with { ExpirationTime = null }).ToString()).Message);
-        Assert.Contains("at most 24 hours", Refused((Message(nonce) with { ExpirationTime = Now.AddDays(30) }).ToString()).Message);
-        Assert.Equal("Not Before", Refused((Message(nonce) with { NotBefore = Now.AddHours(1) }).ToString()).Field);
-        Assert.Equal("Issued At", Refused((Message(nonce) with { IssuedAt = Now.AddHours(1) }).ToString()).Field);
+        var nonce = (await _nonces.IssueAsync())!.Value.Nonce;
+        Assert.Equal("Expiration Time", (await RefusedAsync((Message(nonce) with { ExpirationTime = Now.AddSeconds(-1) }).ToString())).Field);
+        Assert.Contains("requires an expiration", (await RefusedAsync((Message(nonce) with { ExpirationTime = null }).ToString())).Message);
+        Assert.Contains("at most 24 hours", (await RefusedAsync((Message(nonce) with { ExpirationTime = Now.AddDays(30) }).ToString())).Message);
+        Assert.Equal("Not Before", (await RefusedAsync((Message(nonce) with { NotBefore = Now.AddHours(1) }).ToString())).Field);
+        Assert.Equal("Issued At", (await RefusedAsync((Message(nonce) with { IssuedAt = Now.AddHours(1) }).ToString())).Field);
         var text = Message(nonce).ToString();
-        Assert.Equal(_key.Address, _verifier.Verify(text, Sign(text), Domain, ChainId).Address);
+        Assert.Equal(_key.Address, (await _verifier.VerifyAsync(text, Sign(text), Domain, ChainId)).Address);
     }
 
     [Fact]
-    public void a_nonce_expires_after_its_lifetime()
+    public async Task a_nonce_expires_after_its_lifetime()
     {
-        var text = Message().ToString();
+        var text = (await MessageAsync()).ToString();
         _clock.Now = Now + SiweNonces.Lifetime + TimeSpan.FromSeconds(1);
-        var refused = Assert.Throws<SiweException>(() => _verifier.Verify(text, Sign(text), Domain, ChainId));
+        var refused = await Assert.ThrowsAsync<SiweException>(() => _verifier.VerifyAsync(text, Sign(text), Domain, ChainId));
         Assert.Equal("Nonce", refused.Field);
     }
 
     [Theory]
     [InlineData("0x1234", "not a 65-byte")]
     [InlineData("not hex", "not a 65-byte")]
-    public void a_signature_that_is_not_65_bytes_is_refused(string signature, string reason)
+    public async Task a_signature_that_is_not_65_bytes_is_refused(string signature, string reason)
     {
-        var refused = Refused(Message().ToString(), signature);
+        var refused = await RefusedAsync((await MessageAsync()).ToString(), signature);
         Assert.Equal("signature", refused.Field);
         Assert.Contains(reason, refused.Message);
     }
 
     [Fact]
-    public void a_high_s_signature_is_refused_even_though_it_recovers()
+    public async Task a_high_s_signature_is_refused_even_though_it_recovers()
     {
-        var text = Message().ToString();
+        var text = (await MessageAsync()).ToString();
         var low = Secp256k1.Default.Sign(PersonalMessage.Hash(text), _key);
         var n = new System.Numerics.BigInteger(Secp256k1.Order, isUnsigned: true, isBigEndian: true);
         var s = new System.Numerics.BigInteger(low.S.ToArray(), isUnsigned: true, isBigEndian: true);
         var highS = (n - s).ToByteArray(isUnsigned: true, isBigEndian: true);
         var high = new Signature(low.R, new Hash32(highS), (byte)(1 - low.YParity));
-        var refused = Refused(text, high.ToString());
+        var refused = await RefusedAsync(text, high.ToString());
         Assert.Contains("high s", refused.Message);
     }
 
@@ -184,12 +186,12 @@ public sealed class SiweTests
     [Fact]
     public async Task cast_signs_what_we_verify_and_verifies_what_we_sign()
     {
-        var text = Message().ToString();
+        var text = (await MessageAsync()).ToString();
         var castSignature = (await ProcessRunner.RunAsync(Tools.Cast, "wallet", "sign", "--private-key", DevKey, text)).EnsureSuccess("cast wallet sign").Output;
         Assert.Equal(Sign(text), castSignature);
-        Assert.Equal(_key.Address, _verifier.Verify(text, castSignature, Domain, ChainId).Address);
+        Assert.Equal(_key.Address, (await _verifier.VerifyAsync(text, castSignature, Domain, ChainId)).Address);
 
-        var other = Message().ToString();
+        var other = (await MessageAsync()).ToString();
         (await ProcessRunner.RunAsync(Tools.Cast, "wallet", "verify", "--address", _key.Address.ToChecksumString(), other, Sign(other))).EnsureSuccess("cast wallet verify");
         var tampered = await ProcessRunner.RunAsync(Tools.Cast, "wallet", "verify", "--address", _key.Address.ToChecksumString(), other.Replace("Chain ID: 31337", "Chain ID: 1"), Sign(other));
         Assert.NotEqual(0, tampered.ExitCode);

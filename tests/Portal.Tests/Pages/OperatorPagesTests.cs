@@ -46,8 +46,66 @@ public sealed class OperatorPagesTests(DevnetSilo silo) : IClassFixture<DevnetSi
         await page.GetByLabel("Withdrawer address").FillAsync("0x" + new string('3', 40));
         await page.GetByLabel("Publisher address (pays and sends)").FillAsync("0x" + new string('4', 40));
         await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Not registered: No L1 deployment is configured");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Not registered: No L1 deployment is configured");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "5-register-refused-without-l1.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task reloading_after_a_form_was_answered_posts_nothing_again_and_shows_the_outcome_once()
+    {
+        var (_, token) = await PortalTenants.CreateAsync(silo);
+        var keystore = await PortalTenants.CastKeystoreAsync("reload password");
+        Directory.CreateDirectory(Screenshots);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
+        var posts = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST")
+            {
+                posts.Add(new Uri(request.Url).AbsolutePath);
+            }
+        };
+
+        // A wrong token: the refusal is shown on the sign-in page, and a reload neither posts the token again nor repeats it.
+        await page.GotoAsync("/operator/sign-in");
+        await page.GetByLabel("Tenant API token").FillAsync("hst.not-a-real-token");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not a valid tenant token");
+        Assert.EndsWith("/operator/sign-in", page.Url);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveCountAsync(0);
+        Assert.Equal(["/operator/sign-in"], posts);
+
+        await page.GetByLabel("Tenant API token").FillAsync(token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("No sequencers yet.")).ToBeVisibleAsync();
+
+        // An import lands on the new sequencer's page with the outcome; a reload imports nothing again ("duplicate").
+        await page.GotoAsync("/operator/keys/import");
+        await page.GetByLabel("Keystore file (JSON)").SetInputFilesAsync(keystore.Path);
+        await page.GetByLabel("Keystore password").FillAsync("reload password");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Imported sequencer {keystore.Address}");
+        Assert.EndsWith($"/operator/sequencers/{keystore.Address}", page.Url);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "6-import-outcome-after-redirect.png"), FullPage = true });
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading)).ToContainTextAsync(keystore.Address);
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveCountAsync(0);
+
+        // A refused registration: the reason once, then a clean page on reload, and still one post of each form.
+        await page.GetByLabel("Stake (wei)").FillAsync("100000000000000000000");
+        await page.GetByLabel("Withdrawer address").FillAsync("0x" + new string('3', 40));
+        await page.GetByLabel("Publisher address (pays and sends)").FillAsync("0x" + new string('4', 40));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Not registered:");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading)).ToContainTextAsync(keystore.Address);
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveCountAsync(0);
+        await page.GoBackAsync();
+        await page.ReloadAsync();
+        Assert.Equal(["/operator/sign-in", "/operator/sign-in", "/operator/keys/import", $"/operator/sequencers/{keystore.Address}/register"], posts);
     }
 
     [Fact]
