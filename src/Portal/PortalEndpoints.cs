@@ -41,6 +41,7 @@ public static class PortalEndpoints
         routes.MapSequencers();
         routes.MapSlots();
         routes.MapUpgradeSignal();
+        routes.MapProverPolicy();
         routes.MapKeyManager();
         routes.MapOperatorPages();
         routes.MapDelegatorPages();

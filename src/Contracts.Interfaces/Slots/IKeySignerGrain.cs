@@ -16,7 +16,7 @@ public interface IKeySignerGrain : IGrainWithStringKey
     Task<KeySigningResult> SignAsync(KeySigningRequest request);
 }
 
-/// <summary>A duty to sign: the fields of the slot pipeline's duty request.</summary>
+/// <summary>A duty to sign: the fields of the slot pipeline's duty request (the prover for a commitment authorisation).</summary>
 [GenerateSerializer, Immutable, Alias("hosting.key-signing-request")]
 public sealed record KeySigningRequest(
     [property: Id(0)] string Tenant,
@@ -24,7 +24,8 @@ public sealed record KeySigningRequest(
     [property: Id(2)] ulong Slot,
     [property: Id(3)] Duty Duty,
     [property: Id(4)] byte[] Payload,
-    [property: Id(5)] string RequestedBy);
+    [property: Id(5)] string RequestedBy,
+    [property: Id(6)] Address? Prover = null);
 
 /// <summary>
 /// The signature, or why there is none: the error's type name and message as the signing silo saw them

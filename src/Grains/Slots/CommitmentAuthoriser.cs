@@ -54,10 +54,11 @@ internal sealed class CommitmentAuthoriser(
         }
         var minimum = chain.RequireDeployment().MinBond;
         var authorised = s.Authorisations.Select(a => a.Prover).ToList();
-        var chosen = ProverChoice.Next(s.Quotes, minimum, block, authorised, records);
+        var policy = s.Tenant is { Length: > 0 } ? await grains.GetGrain<IProverPolicyGrain>(s.Tenant).GetAsync() : ProverPolicy.Default;
+        var chosen = ProverChoice.Next(s.Quotes, minimum, block, authorised, records, policy);
         if (chosen is null)
         {
-            state.State = s with { LastError = ProverChoice.NoneQualifies(slot, s.Quotes.Count, minimum, block, authorised.Count, records) };
+            state.State = s with { LastError = ProverChoice.NoneQualifies(slot, s.Quotes.Count, minimum, block, authorised.Count, records, policy) };
             await state.WriteStateAsync();
             return false;
         }
