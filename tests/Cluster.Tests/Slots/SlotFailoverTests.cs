@@ -195,9 +195,9 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
 
     private static IServiceProvider Services(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services;
 
-    private sealed record SignedDutyRow(string Duty, byte[] Payload);
+    internal sealed record SignedDutyRow(string Duty, byte[] Payload);
 
-    private static async Task<List<SignedDutyRow>> SignedDutiesAsync(string database, Address sequencer, ulong slot)
+    internal static async Task<List<SignedDutyRow>> SignedDutiesAsync(string database, Address sequencer, ulong slot)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
@@ -213,7 +213,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         return rows;
     }
 
-    private static async Task<List<string>> AuditOutcomesAsync(string database, Address sequencer, ulong slot)
+    internal static async Task<List<string>> AuditOutcomesAsync(string database, Address sequencer, ulong slot)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
@@ -230,12 +230,14 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>BlockProposed logs of <paramref name="slot"/> on the rollup, straight from anvil's eth_getLogs.</summary>
-    private static async Task<int> BlockProposedCountAsync(ChainUnderTest chain, ulong slot)
+    private static Task<int> BlockProposedCountAsync(ChainUnderTest chain, ulong slot) => BlockProposedCountAsync(chain.Anvil, chain.Deployment.Rollup, slot);
+
+    internal static async Task<int> BlockProposedCountAsync(Hosting.TestKit.AnvilNode anvil, Address rollup, ulong slot)
     {
         var topic = Keccak256.Hash("BlockProposed(uint256,address,bytes32,bytes32,bytes32,bytes32,uint256)").ToString();
-        var logs = await chain.Anvil.RpcAsync("eth_getLogs", new Dictionary<string, object>
+        var logs = await anvil.RpcAsync("eth_getLogs", new Dictionary<string, object>
         {
-            ["address"] = chain.Deployment.Rollup.ToString(),
+            ["address"] = rollup.ToString(),
             ["fromBlock"] = "0x0",
             ["toBlock"] = "latest",
             ["topics"] = new object[] { topic, $"0x{slot:x64}" },
@@ -244,7 +246,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>A grain call retried while the cluster is still learning that a silo died (its activations' calls fail or time out).</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    internal static async Task<T> RetryAsync<T>(Func<Task<T>> call)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
