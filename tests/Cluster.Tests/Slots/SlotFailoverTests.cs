@@ -35,7 +35,7 @@ namespace Hosting.Cluster.Tests.Slots;
 [Collection(ChainCollection.Name)]
 public sealed class SlotFailoverTests(ITestOutputHelper output)
 {
-    private const string Tenant = "acme";
+    internal const string Tenant = "acme";
     private const string KeystorePassword = "failover test";
     private static readonly BigInteger Token = BigInteger.Pow(10, 18);
 
@@ -173,7 +173,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>A fresh sequencer key: encrypted into key custody on the first silo and unlocked on the others, and in the account store.</summary>
-    private static async Task<Address> ImportSequencerAsync(ChainUnderTest chain)
+    internal static async Task<Address> ImportSequencerAsync(ChainUnderTest chain)
     {
         var secret = new byte[32];
         do
