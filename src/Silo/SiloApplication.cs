@@ -35,6 +35,7 @@ public static class SiloApplication
             throw new HostingConfigurationException(errors);
         }
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(LoadAccountKeys(options));
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddSingleton(TimeProvider.System);
         // One per silo: the L1 follower feeds it, slot grains on this silo rank against it.
@@ -99,6 +100,26 @@ public static class SiloApplication
         app.MapPortal();
         app.MapTransactions();
         return app;
+    }
+
+    /// <summary>The silo's L1 signers: the publisher keystores of the configuration (a keystore that does not open stops the start).</summary>
+    private static Hosting.Grains.L1.AccountKeys LoadAccountKeys(HostingOptions options)
+    {
+        var keys = new Hosting.Grains.L1.AccountKeys();
+        if (options.Keys.PublisherKeystoreDirectory is not { Length: > 0 })
+        {
+            return keys;
+        }
+        var (signers, errors) = PublisherKeystores.Load(options.Keys);
+        if (errors.Count > 0)
+        {
+            throw new HostingConfigurationException(errors);
+        }
+        foreach (var signer in signers)
+        {
+            keys.Add(signer);
+        }
+        return keys;
     }
 
     private static void ConfigureSilo(ISiloBuilder silo, HostingOptions options)

@@ -22,6 +22,14 @@ public interface IProverBondGrain : IGrainWithStringKey
     [Alias("slashed")]
     Task SlashedAsync();
 
+    /// <summary>A reorg took the commitment away: no bond is escrowed (None) until the prover commits again.</summary>
+    [Alias("commitment-removed")]
+    Task CommitmentRemovedAsync();
+
+    /// <summary>A reorg took the proof away: the bond is escrowed again and due by its deadline.</summary>
+    [Alias("proof-removed")]
+    Task ProofRemovedAsync();
+
     /// <summary>The chain reached <paramref name="block"/>; past the deadline an unproven bond is slashed. Returns the bond's status.</summary>
     [Alias("deadline")]
     Task<BondStatus> CheckDeadlineAsync(ulong block);

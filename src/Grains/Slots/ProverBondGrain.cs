@@ -74,6 +74,33 @@ public sealed class ProverBondGrain(
         await Record().SlashedAsync(Key.Slot);
     }
 
+    public async Task CommitmentRemovedAsync()
+    {
+        if (Status == BondStatus.None)
+        {
+            return;
+        }
+        // The contract never held this bond on the surviving branch; the prover's record keeps the commitment it
+        // counted (one per slot), so a commitment sent again on the new branch is not counted twice.
+        state.State = new ProverBondState();
+        await state.WriteStateAsync();
+        await Fleet.CloseBondAsync(this.GetPrimaryKeyString());
+    }
+
+    public async Task ProofRemovedAsync()
+    {
+        if (Status != BondStatus.Released)
+        {
+            return;
+        }
+        state.State = state.State with { Status = (int)BondStatus.Escrowed };
+        await state.WriteStateAsync();
+        if (chain.RequireDeployment().Schedule is { } schedule)
+        {
+            await Fleet.OpenBondAsync(new OpenBond(this.GetPrimaryKeyString(), state.State.Tenant, schedule.ProvingStart(Key.Slot), state.State.DeadlineBlock));
+        }
+    }
+
     public async Task<BondStatus> CheckDeadlineAsync(ulong block)
     {
         if (Status != BondStatus.Escrowed || block < state.State.DeadlineBlock)

@@ -29,6 +29,7 @@ public sealed partial class SlotGrain
                 break;
             case L1EventKind.ProverCommitted when Outcome is SlotOutcome.Committed or SlotOutcome.Revealed or SlotOutcome.Finalised:
                 // The authorisation stays signed for the same prover: while Commitment lasts it may commit again.
+                await Bond().CommitmentRemovedAsync();
                 state.State = state.State with { Outcome = (int)SlotOutcome.Canonical, CommittedProver = "" };
                 await MoveHeldTransactionsAsync(TransactionStage.Proposed, $"the prover commitment of slot {Slot} was reorganised away", l1Event);
                 break;
@@ -38,6 +39,10 @@ public sealed partial class SlotGrain
                 await MoveHeldTransactionsAsync(TransactionStage.Committed, $"the reveal of slot {Slot} was reorganised away", l1Event);
                 break;
             case L1EventKind.BlockFinalized when Outcome == SlotOutcome.Finalised && !state.State.Final:
+                if (state.State.CommittedProver.Length > 0)
+                {
+                    await Bond().ProofRemovedAsync();
+                }
                 state.State = state.State with { Outcome = (int)SlotOutcome.Revealed, L2BlockNumber = null, FinalisedBlock = null, FinalisedTransaction = "" };
                 await MoveHeldTransactionsAsync(TransactionStage.Revealed, $"the proof of slot {Slot} was reorganised away", l1Event);
                 break;

@@ -111,6 +111,10 @@ public sealed class HostingOptions
         {
             errors.Add($"Hosting:Keys:PasswordDirectory '{passwords}' is not a directory.");
         }
+        if (Keys.PublisherKeystoreDirectory is { Length: > 0 } publishers && !Directory.Exists(publishers))
+        {
+            errors.Add($"Hosting:Keys:PublisherKeystoreDirectory '{publishers}' is not a directory.");
+        }
         if (L1.ReorgDepth < 1)
         {
             errors.Add($"Hosting:L1:ReorgDepth must be at least 1, got {L1.ReorgDepth}.");
@@ -149,6 +153,12 @@ public sealed class KeysOptions
     /// signs for one sequencer and slot (<c>SigningGateOptions.MaxCommitmentAuthorisationsPerSlot</c>).
     /// </summary>
     public int MaxCommitmentAuthorisationsPerSlot { get; set; } = 4;
+
+    /// <summary>
+    /// Production publishers' L1 keys: Web3 keystores (*.json, with their "address"), each opened at start with the
+    /// password file of that address in <see cref="PasswordDirectory"/>; every silo loads the same set.
+    /// </summary>
+    public string? PublisherKeystoreDirectory { get; set; }
 }
 
 /// <summary>The L1 the silo follows. Without RPC URLs or a deployment file with contracts the follower stays idle.</summary>

@@ -35,7 +35,7 @@ namespace Hosting.Cluster.Tests.Slots;
 [Collection(ChainCollection.Name)]
 public sealed class SlotFailoverTests(ITestOutputHelper output)
 {
-    private const string Tenant = "acme";
+    internal const string Tenant = "acme";
     private const string KeystorePassword = "failover test";
     private static readonly BigInteger Token = BigInteger.Pow(10, 18);
 
@@ -173,6 +173,8 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>A fresh sequencer key: encrypted into key custody on the first silo and unlocked on the others, and in the account store.</summary>
+    internal static Task<Address> ImportSequencerAsync(ChainUnderTest chain) => ImportSequencerAsync(chain, Tenant);
+
     internal static async Task<Address> ImportSequencerAsync(ChainUnderTest chain, string tenant)
     {
         var secret = new byte[32];
@@ -235,12 +237,19 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     internal const string ProverCommitted = "ProverCommitted(uint256,address,address,bytes32,uint256)";
 
     /// <summary>Logs of <paramref name="eventSignature"/> for <paramref name="slot"/> (its first indexed topic) on the rollup, straight from anvil's eth_getLogs.</summary>
-    internal static async Task<int> RollupEventCountAsync(ChainUnderTest chain, string eventSignature, ulong slot)
+    internal static Task<int> RollupEventCountAsync(ChainUnderTest chain, string eventSignature, ulong slot) =>
+        RollupEventCountAsync(chain.Anvil, chain.Deployment.Rollup, eventSignature, slot);
+
+    /// <summary>BlockProposed logs of <paramref name="slot"/> on <paramref name="rollup"/> (for clusters of silo processes).</summary>
+    internal static Task<int> BlockProposedCountAsync(Hosting.TestKit.AnvilNode anvil, Address rollup, ulong slot) =>
+        RollupEventCountAsync(anvil, rollup, BlockProposed, slot);
+
+    internal static async Task<int> RollupEventCountAsync(Hosting.TestKit.AnvilNode anvil, Address rollup, string eventSignature, ulong slot)
     {
         var topic = Keccak256.Hash(eventSignature).ToString();
-        var logs = await chain.Anvil.RpcAsync("eth_getLogs", new Dictionary<string, object>
+        var logs = await anvil.RpcAsync("eth_getLogs", new Dictionary<string, object>
         {
-            ["address"] = chain.Deployment.Rollup.ToString(),
+            ["address"] = rollup.ToString(),
             ["fromBlock"] = "0x0",
             ["toBlock"] = "latest",
             ["topics"] = new object[] { topic, $"0x{slot:x64}" },
@@ -249,7 +258,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>A grain call retried while the cluster is still learning that a silo died (its activations' calls fail or time out).</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
+    internal static async Task<T> RetryAsync<T>(Func<Task<T>> call)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Numerics;
+using Hosting.Cluster.Tests.L1;
+using Hosting.Cluster.Tests.Postgres;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.L1;
+using Hosting.Contracts.Publishers;
+using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Slots;
+using Hosting.Contracts.Tenants;
+using Hosting.Grains.L1;
+using Hosting.L1.Contracts;
+using Hosting.L1.Crypto;
+using Hosting.L1.Rpc;
+using Xunit.Abstractions;
+using SlotStatus = Hosting.L1.Contracts.FernetRollupContract.RollupSlotStatus;
+
+namespace Hosting.Cluster.Tests.Slots;
+
+/// <summary>
+/// `kill -9` of a real silo process: three src/Silo processes in Production mode form one cluster on PostgreSQL
+/// (<see cref="SiloProcessCluster"/>), a src/Prover agent process quotes, commits and proves over a surviving
+/// silo's HTTP, and the test mines anvil. The process hosting the slot grain (found with the management grain's
+/// activation lookup, its SiloAddress port mapped to the process) is SIGKILLed once in Proposal, right after the
+/// proposal went out, and in the next slot once in Proving, before the proof. Each slot must still finalise on L1
+/// with one BlockProposed and one gate record per duty, and each killed silo must be declared Dead in membership.
+/// </summary>
+[Collection(ChainCollection.Name)]
+public sealed class SiloProcessKillTests(ITestOutputHelper output)
+{
+    private static readonly BigInteger Token = BigInteger.Pow(10, 18);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private const int ProverAccount = 3;
+    private const int ProveAfterBlocks = 2;
+
+    [Fact]
+    public async Task A_silo_process_killed_with_SIGKILL_in_Proposal_or_in_Proving_leaves_its_slot_finalised_with_one_signature_per_duty()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await SiloProcessCluster.StartAsync(silos: 3, sequencers: 1, output);
+        output.WriteLine($"3 silo processes ready after {clock.Elapsed.TotalSeconds:0.0} s");
+        var deployment = cluster.Deployment;
+        var schedule = deployment.Schedule ?? throw new InvalidOperationException("the deployment file has no slot schedule");
+        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [cluster.Anvil.RpcUrl] }));
+        var rollup = new FernetRollupContract(l1, deployment.Rollup);
+        var token = new StakingTokenContract(l1, deployment.Token);
+        var prover = DevAccounts.Account(ProverAccount);
+        var sequencer = cluster.Sequencers.Single();
+        var kills = new List<(SiloProcess Silo, ulong Slot, Task<TimeSpan> DeclaredDead)>();
+        ProverProcess? agent = null;
+        try
+        {
+            // Set up through the platform's own grains (the client reaches them over the silos' gateways).
+            await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ITenantGrain>(SiloProcessCluster.Tenant).SaveAsync(SiloProcessCluster.Tenant));
+            await cluster.Grains.GetGrain<IPublisherGrain>(cluster.Publisher.ToString()).AttachAsync(SiloProcessCluster.Tenant);
+            var grain = cluster.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
+            await grain.ImportAsync(SiloProcessCluster.Tenant);
+            await grain.RegisterAsync(SiloProcessCluster.Tenant, new SequencerRegistration(cluster.Publisher, cluster.Publisher, 100 * Token));
+            // Approved now rather than by the agent's first start, whose approval would be a block mined mid-slot.
+            await token.ApproveAsync(DevAccounts.Store.Find(prover)!, deployment.Rollup, 1_000 * deployment.MinBond);
+            await cluster.Anvil.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+            await FollowedAsync(cluster);
+            var first = schedule.SlotAt(await cluster.HeadAsync())!.Value + schedule.Lag + 1;
+            var proverStart = await token.BalanceOfAsync(prover);
+            output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {first}: kill in Proposal, slot {first + 1}: kill in Proving");
+
+            foreach (var (slot, killIn) in new[] { (first, SlotPhase.Proposal), (first + 1, SlotPhase.Proving) })
+            {
+                await MineToAsync(cluster, schedule.StartOf(slot) - 1);
+                var slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+                var host = await HostOfAsync(cluster, slotGrain);
+                // The agent talks to a silo that is not about to die (in production: a load balancer's other backend).
+                var front = cluster.Silos.First(s => !s.HasExited && s != host);
+                if (agent is not null)
+                {
+                    await StopAsync(agent);
+                }
+                agent = await ProverProcess.StartAsync($"prover-{slot}",
+                    new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(ProverAccount) },
+                    "--rpc-url", cluster.Anvil.RpcUrl.ToString(), "--deployment", cluster.DeploymentFile, "--platform", front.Web.ToString(),
+                    "--fee", "1", "--prove-after-blocks", ProveAfterBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--poll-ms", "100");
+                Assert.True(await agent.WaitForAsync("ready", Patience), $"the agent did not start:\n{string.Join("\n", agent.Lines)}");
+                Assert.Equal(schedule.StartOf(slot) - 1, await cluster.HeadAsync());
+
+                await MineToAsync(cluster, schedule.StartOf(slot));
+                await WaitAsync($"slot {slot}: the agent's quote", async () => (await slotGrain.GetAsync()).Quotes >= 1);
+                if (killIn == SlotPhase.Proposal)
+                {
+                    await WaitAsync($"slot {slot}: the proposal sent", async () => (await slotGrain.GetAsync()).ProposalTransaction is not null);
+                    Assert.Equal(SlotPhase.Proposal, schedule.PhaseAt(slot, await cluster.HeadAsync()));
+                    kills.Add(await KillHostAsync(cluster, slotGrain, slot, "Proposal"));
+                }
+                await MineToAsync(cluster, schedule.CommitmentStart(slot));
+                await WaitAsync($"slot {slot}: the agent's commitment", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Committed);
+                await MineToAsync(cluster, schedule.RevealStart(slot));
+                await WaitAsync($"slot {slot}: the reveal", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
+                await MineToAsync(cluster, schedule.ProvingStart(slot));
+                if (killIn == SlotPhase.Proving)
+                {
+                    // Proving runs and the proof is not in yet: the agent submits it ProveAfterBlocks blocks in.
+                    Assert.Equal(SlotStatus.Revealed, await rollup.SlotStatusAsync(slot));
+                    kills.Add(await KillHostAsync(cluster, slotGrain, slot, "Proving"));
+                }
+                await MineToAsync(cluster, schedule.ProvingStart(slot) + ProveAfterBlocks);
+                await WaitAsync($"slot {slot}: the proof", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Finalised);
+                await MineToAsync(cluster, schedule.EndOf(slot) - 1);
+                await WaitAsync($"slot {slot}: Finalised on the platform", async () => (await slotGrain.GetAsync()).Outcome == SlotOutcome.Finalised);
+                output.WriteLine($"slot {slot} finalised after {clock.Elapsed.TotalSeconds:0.0} s");
+            }
+
+            foreach (var slot in new[] { first, first + 1 })
+            {
+                var view = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync());
+                output.WriteLine($"slot {slot}: outcome {view.Outcome}, L2 block {view.L2BlockNumber}, last error {view.LastError ?? "none"}");
+                Assert.Equal(SlotOutcome.Finalised, view.Outcome);
+                Assert.Equal(prover, view.CommittedProver);
+                var onL1 = await rollup.ProposalOfAsync(slot);
+                Assert.Equal(sequencer, onL1.Sequencer);
+                Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
+                Assert.Equal(1, await SlotFailoverTests.BlockProposedCountAsync(cluster.Anvil, deployment.Rollup, slot));
+
+                var rows = await SlotFailoverTests.SignedDutiesAsync(cluster.Database, sequencer, slot);
+                Assert.Equal(["commitment_authorisation", "proposal"], rows.Select(r => r.Duty).Order(StringComparer.Ordinal));
+                Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(rows.Single(r => r.Duty == "proposal").Payload));
+                Assert.Equal(await rollup.CommitmentDigestAsync(slot, onL1.Proposal.BlockHash, prover, deployment.MinBond),
+                    Keccak256.Hash(rows.Single(r => r.Duty == "commitment_authorisation").Payload));
+                var audit = await SlotFailoverTests.AuditOutcomesAsync(cluster.Database, sequencer, slot);
+                output.WriteLine($"slot {slot}: gate audit {string.Join(", ", audit)}");
+                Assert.Equal(2, audit.Count(a => a.EndsWith(" granted", StringComparison.Ordinal)));
+                Assert.All(audit, a => Assert.True(a.EndsWith(" granted", StringComparison.Ordinal) || a.EndsWith(" repeated", StringComparison.Ordinal), a));
+
+                var bond = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover)).GetAsync());
+                Assert.Equal(BondStatus.Released, bond.Status);
+            }
+            // Two proofs: each bond came back with the prover's 3 000 bps of the 10-token block reward.
+            Assert.Equal(proverStart + 2 * (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover));
+            Assert.True(agent!.Printed($"slot {first + 1}: proven and finalised"), string.Join("\n", agent.Lines));
+
+            // Orleans' membership (the orleans_membership table) declares each killed process Dead; the others stay Active.
+            foreach (var (silo, slot, declaredDead) in kills)
+            {
+                output.WriteLine($"{silo.Name} (killed in slot {slot}) Dead in membership {(await declaredDead).TotalSeconds:0.0} s after the kill");
+            }
+            var membership = await PostgresCluster.MembershipAsync(cluster.Database, cluster.ClusterId);
+            var survivor = Assert.Single(cluster.Silos, s => !s.HasExited);
+            Assert.Contains((survivor.Name, (int)SiloStatus.Active), membership);
+            output.WriteLine($"membership: {string.Join(", ", membership.Select(m => $"{m.Name}={(SiloStatus)m.Status}"))}; done after {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch
+        {
+            cluster.WriteLogTails(80);
+            throw;
+        }
+        finally
+        {
+            if (agent is not null)
+            {
+                await StopAsync(agent);
+            }
+        }
+    }
+
+    /// <summary>The process hosting <paramref name="slotGrain"/>'s activation (activated first if it is not).</summary>
+    private static async Task<SiloProcess> HostOfAsync(SiloProcessCluster cluster, ISlotGrain slotGrain)
+    {
+        await SlotFailoverTests.RetryAsync(() => slotGrain.GetAsync());
+        var host = await SlotFailoverTests.RetryAsync<SiloAddress?>(() => cluster.Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(slotGrain).AsTask())
+            ?? throw new InvalidOperationException("the slot grain has no activation");
+        return cluster.ProcessOf(host);
+    }
+
+    /// <summary>SIGKILLs the slot grain's host; the task it returns ends when membership declares that silo Dead (fails after <see cref="Patience"/>).</summary>
+    private async Task<(SiloProcess, ulong, Task<TimeSpan>)> KillHostAsync(SiloProcessCluster cluster, ISlotGrain slotGrain, ulong slot, string phase)
+    {
+        var silo = await HostOfAsync(cluster, slotGrain);
+        silo.KillHard();
+        var sinceKill = Stopwatch.StartNew();
+        output.WriteLine($"slot {slot} in {phase}: kill -9 of {silo.Name} (pid {silo.Id}, silo port {silo.SiloPort}), the slot grain's host");
+        return (silo, slot, DeclaredDeadAsync(cluster, silo, sinceKill));
+    }
+
+    private static async Task<TimeSpan> DeclaredDeadAsync(SiloProcessCluster cluster, SiloProcess silo, Stopwatch sinceKill)
+    {
+        await WaitAsync($"{silo.Name} declared Dead in orleans_membership", async () =>
+            (await PostgresCluster.MembershipAsync(cluster.Database, cluster.ClusterId)).Any(m => m.Name == silo.Name && m.Status == (int)SiloStatus.Dead));
+        return sinceKill.Elapsed;
+    }
+
+    private async Task StopAsync(ProverProcess agent)
+    {
+        await agent.DisposeAsync();
+        foreach (var line in agent.Lines)
+        {
+            output.WriteLine($"[{agent.Name}] {line}");
+        }
+    }
+
+    /// <summary>Polls <paramref name="done"/> (grain calls may fail or time out while a killed silo is being declared dead).</summary>
+    private static async Task WaitAsync(string what, Func<Task<bool>> done)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await done())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail($"waited {Patience.TotalSeconds} s for {what}");
+    }
+
+    private static async Task MineToAsync(SiloProcessCluster cluster, ulong block)
+    {
+        var head = await cluster.HeadAsync();
+        if (block > head)
+        {
+            await cluster.Anvil.MineAsync((int)(block - head));
+        }
+        await FollowedAsync(cluster);
+    }
+
+    private static Task FollowedAsync(SiloProcessCluster cluster) => WaitAsync("the follower at the head", async () =>
+        (await cluster.Grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key).GetAsync()).LastBlock >= await cluster.HeadAsync());
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Numerics;
+using Hosting.Cluster.Tests.L1;
+using Hosting.Cluster.Tests.Postgres;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.Publishers;
+using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Slots;
+using Hosting.Contracts.Tenants;
+using Hosting.L1.Contracts;
+using Hosting.L1.Rpc;
+using Hosting.L1.Signing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using Xunit.Abstractions;
+using SlotStatus = Hosting.L1.Contracts.FernetRollupContract.RollupSlotStatus;
+
+namespace Hosting.Cluster.Tests.Slots;
+
+/// <summary>
+/// Reorgs (anvil evm_snapshot / evm_revert, then a longer branch) that take away the prover's commitment or the
+/// proof: two PostgreSQL silos with the signing-safety gate, the test as the prover. The slot grain and the bond
+/// grain must step back to the state the surviving branch holds, and the slot then ends as the protocol says.
+/// </summary>
+[Collection(ChainCollection.Name)]
+public sealed class SlotRollbackTests(ITestOutputHelper output)
+{
+    private static readonly BigInteger Token = BigInteger.Pow(10, 18);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_reorged_commitment_or_proof_moves_slot_and_bond_back_and_the_slot_falls_back_or_finalises_again()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var chain = await ChainUnderTest.StartAsync(silos: 2, configure: b => b.AddSiloBuilderConfigurator<SlotFailoverTests.SiloWithGate>());
+        var deployment = chain.Deployment;
+        var schedule = deployment.Schedule!;
+        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
+        var rollup = new FernetRollupContract(l1, deployment.Rollup);
+        var token = new StakingTokenContract(l1, deployment.Token);
+        var publisher = DevAccounts.Account(1);
+        var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
+        var database = ((InProcessSiloHandle)chain.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
+
+        var sequencer = await SlotFailoverTests.ImportSequencerAsync(chain);
+        await chain.Grains.GetGrain<ITenantGrain>(SlotFailoverTests.Tenant).SaveAsync(SlotFailoverTests.Tenant);
+        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(SlotFailoverTests.Tenant);
+        var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
+        await grain.ImportAsync(SlotFailoverTests.Tenant);
+        await grain.RegisterAsync(SlotFailoverTests.Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
+        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
+        await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+        var first = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
+        var (a, b) = (first, first + 1);
+        output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {a}: commitment reorged away, slot {b}: proof reorged away");
+        var proverStart = await token.BalanceOfAsync(prover.Address);
+        ISlotGrain Slot(ulong slot) => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+        IProverBondGrain Bond(ulong slot) => chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address));
+
+        // Slot a: the commitment lands in the Commitment phase's last block and a reorg takes it away. The new
+        // branch reaches Reveal with nobody committed: the slot falls back (Backup, NoCommitment), the bond is not
+        // escrowed (never slashed) and the prover keeps its tokens.
+        var authorisation = await QuoteAndAuthoriseAsync(chain, a, prover);
+        Assert.Equal(schedule.CommitmentStart(a), await chain.HeadAsync());
+        var beforeCommit = await SnapshotAsync(chain);
+        await rollup.CommitProverAsync(prover, a, authorisation.Bond, authorisation.Signature);
+        await SlotPipelineTests.FollowedAsync(chain);
+        await WaitAsync($"slot {a}: committed", async () => await Slot(a).GetAsync() is { Outcome: SlotOutcome.Committed });
+        Assert.Equal(BondStatus.Escrowed, (await Bond(a).GetAsync()).Status);
+        Assert.Equal(proverStart - deployment.MinBond, await token.BalanceOfAsync(prover.Address));
+        await ReorgAsync(chain, beforeCommit);
+        output.WriteLine($"slot {a}: commitment reorged away; head {await chain.HeadAsync()} ({schedule.PhaseAt(a, await chain.HeadAsync())})");
+        Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(a));
+        var view = await Slot(a).GetAsync();
+        Assert.Equal(SlotOutcome.Backup, view.Outcome);
+        Assert.Null(view.CommittedProver);
+        Assert.Contains("NoCommitment", view.LastError, StringComparison.Ordinal);
+        Assert.Equal(BondStatus.None, (await Bond(a).GetAsync()).Status);
+        Assert.Equal(proverStart, await token.BalanceOfAsync(prover.Address));
+        await SlotPipelineTests.MineToAsync(chain, schedule.EndOf(a) - 1);
+        Assert.Equal(BondStatus.None, (await Bond(a).GetAsync()).Status);
+
+        // Slot b: proven, then a reorg takes the proof away: back to Revealed with the bond escrowed again; the
+        // prover proves again on the new branch and the slot finalises once, paying one reward.
+        authorisation = await QuoteAndAuthoriseAsync(chain, b, prover);
+        await rollup.CommitProverAsync(prover, b, authorisation.Bond, authorisation.Signature);
+        await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(b));
+        await WaitAsync($"slot {b}: revealed", async () => await rollup.SlotStatusAsync(b) == SlotStatus.Revealed);
+        await SlotPipelineTests.MineToAsync(chain, schedule.ProvingStart(b));
+        var beforeProof = await SnapshotAsync(chain);
+        var escrowed = await token.BalanceOfAsync(prover.Address);
+        await ProveAsync(rollup, b, prover);
+        await SlotPipelineTests.FollowedAsync(chain);
+        await WaitAsync($"slot {b}: finalised", async () => (await Slot(b).GetAsync()).Outcome == SlotOutcome.Finalised);
+        Assert.Equal(BondStatus.Released, (await Bond(b).GetAsync()).Status);
+        await ReorgAsync(chain, beforeProof);
+        output.WriteLine($"slot {b}: proof reorged away; head {await chain.HeadAsync()} ({schedule.PhaseAt(b, await chain.HeadAsync())})");
+        Assert.Equal(SlotStatus.Revealed, await rollup.SlotStatusAsync(b));
+        view = await Slot(b).GetAsync();
+        Assert.Equal(SlotOutcome.Revealed, view.Outcome);
+        Assert.Null(view.L2BlockNumber);
+        Assert.Equal(BondStatus.Escrowed, (await Bond(b).GetAsync()).Status);
+        Assert.Equal(escrowed, await token.BalanceOfAsync(prover.Address));
+        await ProveAsync(rollup, b, prover);
+        await SlotPipelineTests.FollowedAsync(chain);
+        await WaitAsync($"slot {b}: finalised again", async () => (await Slot(b).GetAsync()).Outcome == SlotOutcome.Finalised);
+        Assert.Equal(BondStatus.Released, (await Bond(b).GetAsync()).Status);
+        Assert.Equal(SlotStatus.Finalised, await rollup.SlotStatusAsync(b));
+        await SlotPipelineTests.MineToAsync(chain, schedule.EndOf(b) - 1);
+        Assert.Equal(BondStatus.Released, (await Bond(b).GetAsync()).Status);
+
+        foreach (var slot in new[] { a, b })
+        {
+            output.WriteLine($"slot {slot}: {await Slot(slot).GetAsync()}");
+            Assert.Equal(1, await SlotFailoverTests.BlockProposedCountAsync(chain.Anvil, deployment.Rollup, slot));
+            // Nothing was signed twice: one proposal, one commitment authorisation per slot, every request granted once.
+            var rows = await SlotFailoverTests.SignedDutiesAsync(database, sequencer, slot);
+            Assert.Equal(["commitment_authorisation", "proposal"], rows.Select(r => r.Duty).Order(StringComparer.Ordinal));
+            var audit = await SlotFailoverTests.AuditOutcomesAsync(database, sequencer, slot);
+            Assert.All(audit, o => Assert.True(o.EndsWith(" granted", StringComparison.Ordinal) || o.EndsWith(" repeated", StringComparison.Ordinal), o));
+        }
+        // One proof paid: the bond of b came back with the prover's 3 000 bps of the 10-token block reward; a's was never taken.
+        Assert.Equal(proverStart + (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover.Address));
+        output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>Mines to Proposal, quotes as the prover, mines to Commitment and returns the prover's authorisation.</summary>
+    private static async Task<CommitmentAuthorisation> QuoteAndAuthoriseAsync(ChainUnderTest chain, ulong slot, IEthSigner prover)
+    {
+        var schedule = chain.Deployment.Schedule!;
+        var slotGrain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(slot));
+        var answer = await slotGrain.QuoteAsync(await SlotPipelineTests.SignedAsync(
+            new ProverQuote(slot, prover.Address, 1 * Token, chain.Deployment.MinBond, schedule.RevealStart(slot)), chain.Deployment.Rollup));
+        Assert.True(answer.Accepted, answer.Reason);
+        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(slot));
+        CommitmentAuthorisation? authorisation = null;
+        await WaitAsync($"slot {slot}: the prover's authorisation", async () => (authorisation = await slotGrain.AuthorisationForAsync(prover.Address)) is not null);
+        return authorisation!;
+    }
+
+    private static async Task ProveAsync(FernetRollupContract rollup, ulong slot, IEthSigner prover)
+    {
+        var canonical = await rollup.ProposalOfAsync(slot);
+        var tip = await rollup.TipAsync();
+        await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, tip.Archive, canonical.Proposal, prover.Address));
+    }
+
+    private static async Task<string> SnapshotAsync(ChainUnderTest chain) => (await chain.Anvil.RpcAsync("evm_snapshot")).GetString()!;
+
+    /// <summary>Reverts to <paramref name="snapshot"/> and mines a longer branch of empty blocks, so the follower takes the new branch.</summary>
+    private static async Task ReorgAsync(ChainUnderTest chain, string snapshot)
+    {
+        await SlotPipelineTests.FollowedAsync(chain);
+        var headBefore = await chain.HeadAsync();
+        await chain.Anvil.RpcAsync("evm_revert", snapshot);
+        await chain.MineAsync((int)(headBefore - await chain.HeadAsync()) + 1);
+        await SlotPipelineTests.FollowedAsync(chain);
+    }
+
+    private static async Task WaitAsync(string what, Func<Task<bool>> done)
+    {
+        Assert.True(await Eventually.WaitAsync(done, Patience), $"waited {Patience.TotalSeconds} s for {what}");
+    }
+}
