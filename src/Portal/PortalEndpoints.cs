@@ -42,6 +42,7 @@ public static class PortalEndpoints
         routes.MapSlots();
         routes.MapUpgradeSignal();
         routes.MapProverPolicy();
+        routes.MapPublishers();
         routes.MapKeyManager();
         routes.MapOperatorPages();
         routes.MapDelegatorPages();

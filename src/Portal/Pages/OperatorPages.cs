@@ -52,6 +52,8 @@ public static class OperatorPages
         signedIn.MapGet("/sequencers/{address}", DetailAsync);
         signedIn.MapPost("/sequencers/{address}/register", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: true));
         signedIn.MapPost("/sequencers/{address}/exit", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: false));
+        signedIn.MapTenantSettingsPages();
+        signedIn.MapPublisherPages();
         return routes;
     }
 
@@ -258,7 +260,7 @@ public static class OperatorPages
         return progress;
     }
 
-    private static string Tenant(HttpContext http) => http.User.FindFirst(BearerTokenHandler.TenantClaim)!.Value;
+    internal static string Tenant(HttpContext http) => http.User.FindFirst(BearerTokenHandler.TenantClaim)!.Value;
 
     private const string SignInForm =
         "<form method=\"post\" action=\"/operator/sign-in\"><!--csrf--><p><label for=\"token\">Tenant API token</label><br>"
@@ -281,7 +283,7 @@ public static class OperatorPages
         return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
     }
 
-    private static async Task<IResult?> StaleFormAsync(HttpContext http)
+    internal static async Task<IResult?> StaleFormAsync(HttpContext http)
     {
         if (await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
         {
@@ -291,10 +293,10 @@ public static class OperatorPages
         return Html(http, "Form expired", "<p role=\"alert\">That form was stale or not sent from this portal; nothing was done. <a href=\"/operator\">Start again</a>.</p>", tenant, StatusCodes.Status400BadRequest);
     }
 
-    private static IResult Html(HttpContext http, string title, string body, string? tenant, int status = StatusCodes.Status200OK)
+    internal static IResult Html(HttpContext http, string title, string body, string? tenant, int status = StatusCodes.Status200OK)
     {
         var signedIn = tenant is null ? ""
-            : $" · tenant <strong>{E(tenant)}</strong> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
+            : $" · tenant <strong>{E(tenant)}</strong> <nav aria-label=\"Operator\" style=\"display:inline\"><a href=\"/operator\">Sequencers</a> · <a href=\"/operator/publishers\">Publisher accounts</a> · <a href=\"/operator/settings\">Settings</a></nav> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
         if (FormOutcome.Take(http) is { } outcome)
         {
             body = $"<p role=\"{(outcome.Failed ? "alert" : "status")}\">{E(outcome.Text)}</p>" + body;
@@ -306,5 +308,5 @@ public static class OperatorPages
             "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 
-    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+    internal static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 }
