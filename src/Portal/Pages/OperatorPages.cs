@@ -52,6 +52,7 @@ public static class OperatorPages
         signedIn.MapGet("/sequencers/{address}", DetailAsync);
         signedIn.MapPost("/sequencers/{address}/register", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: true));
         signedIn.MapPost("/sequencers/{address}/exit", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: false));
+        signedIn.MapPost("/sequencers/{address}/commission", CommissionAsync);
         signedIn.MapTenantSettingsPages();
         signedIn.MapPublisherPages();
         return routes;
@@ -190,6 +191,22 @@ public static class OperatorPages
         return FormOutcome.RedirectWith(http, $"/operator/sequencers/{sequencer}", notice, failed);
     }
 
+    private static async Task<IResult> CommissionAsync(HttpContext http, string address, IGrainFactory grains)
+    {
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
+        if (!Address.TryParse(address, out var sequencer))
+        {
+            return FormOutcome.SeeOther($"/operator/sequencers/{Uri.EscapeDataString(address)}");
+        }
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var outcome = await CommissionEndpoints.SetAsync(grains, http.RequestServices.GetService<PortalL1>()?.Chain, Tenant(http), sequencer, form["bps"].ToString().Trim());
+        return FormOutcome.RedirectWith(http, $"/operator/sequencers/{sequencer}",
+            outcome.Response is { } done ? done.Message : $"Commission not set: {outcome.Message}", failed: outcome.Response is null);
+    }
+
     private static async Task<IResult> DetailAsync(HttpContext http, string address, IGrainFactory grains)
     {
         var tenant = Tenant(http);
@@ -229,6 +246,15 @@ public static class OperatorPages
         else if (view.Status == SequencerStatus.Active)
         {
             body.Append($"<form method=\"post\" action=\"/operator/sequencers/{d.Address}/exit\"><!--csrf--><p><button type=\"submit\">Start exit</button> (through the withdrawer; the stake unlocks after the exit delay)</p></form>");
+        }
+        if (view.Status is SequencerStatus.Queued or SequencerStatus.Active or SequencerStatus.Exiting)
+        {
+            var current = http.RequestServices.GetService<PortalL1>()?.Chain is { } chain ? (await chain.SequencerAsync(sequencer)).CommissionBps : (ushort?)null;
+            body.Append($"<form method=\"post\" action=\"/operator/sequencers/{d.Address}/commission\"><!--csrf--><fieldset><legend>Commission</legend>")
+                .Append(current is { } bps ? $"<p>Now {bps} bps ({bps / 100m:0.##} %) of each reward, kept by the withdrawer.</p>" : "")
+                .Append("<p><label for=\"bps\">Commission (basis points, 100 = 1 %)</label><br><input id=\"bps\" name=\"bps\" inputmode=\"numeric\" required aria-describedby=\"bps-help\"></p>")
+                .Append("<p id=\"bps-help\">Only the withdrawer may set it: the platform sends it when the withdrawer is one of your publisher accounts, otherwise it gives you the call to send from the withdrawer's wallet.</p>")
+                .Append("<p><button type=\"submit\">Set commission</button></p></fieldset></form>");
         }
         body.Append("<p><a href=\"/operator\">Back to the sequencers</a></p>");
         return Html(http, $"Sequencer {d.Address}", body.ToString(), tenant);
