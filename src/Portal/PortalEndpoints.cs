@@ -39,9 +39,11 @@ public static class PortalEndpoints
             .RequireAuthorization(TenantAccessRequirement.AdminPolicy)
             .WithSummary("Revoke one of the tenant's tokens (platform admin)").Produces(204).ProducesProblem(404);
         routes.MapSequencers();
+        routes.MapCommission();
         routes.MapSlots();
         routes.MapUpgradeSignal();
         routes.MapProverPolicy();
+        routes.MapPublishers();
         routes.MapKeyManager();
         routes.MapOperatorPages();
         routes.MapDelegatorPages();

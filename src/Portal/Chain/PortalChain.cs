@@ -158,6 +158,35 @@ public sealed class PortalChain(EthereumClient client, ulong chainId, Address re
         return (calls, null);
     }
 
+    /// <summary>
+    /// setCommission(sequencer, bps) as the registry's withdrawer must send it (only the withdrawer may), checked
+    /// with an eth_call from the withdrawer L1 records, or a refusal saying why L1 would not take it.
+    /// </summary>
+    public async Task<(PreparedCall? Call, Address Withdrawer, string? Refusal)> PrepareCommissionAsync(Address sequencer, ushort bps)
+    {
+        var info = await Registry.SequencerOfAsync(sequencer);
+        if (info.Status is not (SequencerStatus.Queued or SequencerStatus.Active or SequencerStatus.Exiting))
+        {
+            return (null, info.Withdrawer, $"Sequencer {sequencer} is {info.Status.ToString().ToLowerInvariant()} on L1; its commission is set once it is registered (queued, active or exiting).");
+        }
+        var call = Call($"Set the commission of {sequencer} to {bps} bps", Registry, "setCommission", sequencer, bps);
+        try
+        {
+            await Client.CallAsync(new CallRequest(call.To, Hex.Decode(call.Data)) { From = info.Withdrawer });
+        }
+        catch (RpcException exception) when (exception.ErrorDataBytes is { } data)
+        {
+            return (null, info.Withdrawer, $"L1 would refuse it: {Decode(data)}.");
+        }
+        return (call, info.Withdrawer, null);
+    }
+
+    /// <summary>The registry's most commission a withdrawer may set, in basis points.</summary>
+    public async Task<ushort> MaxCommissionBpsAsync()
+    {
+        return (ushort)(await Registry.ConfigAsync()).MaxCommissionBps;
+    }
+
     /// <summary>Where a transaction is: unknown to the node, pending, confirmed, or reverted with the decoded reason.</summary>
     public async Task<TransactionState> StateAsync(Hash32 hash)
     {

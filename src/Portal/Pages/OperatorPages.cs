@@ -52,6 +52,9 @@ public static class OperatorPages
         signedIn.MapGet("/sequencers/{address}", DetailAsync);
         signedIn.MapPost("/sequencers/{address}/register", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: true));
         signedIn.MapPost("/sequencers/{address}/exit", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: false));
+        signedIn.MapPost("/sequencers/{address}/commission", CommissionAsync);
+        signedIn.MapTenantSettingsPages();
+        signedIn.MapPublisherPages();
         return routes;
     }
 
@@ -188,6 +191,22 @@ public static class OperatorPages
         return FormOutcome.RedirectWith(http, $"/operator/sequencers/{sequencer}", notice, failed);
     }
 
+    private static async Task<IResult> CommissionAsync(HttpContext http, string address, IGrainFactory grains)
+    {
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
+        if (!Address.TryParse(address, out var sequencer))
+        {
+            return FormOutcome.SeeOther($"/operator/sequencers/{Uri.EscapeDataString(address)}");
+        }
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var outcome = await CommissionEndpoints.SetAsync(grains, http.RequestServices.GetService<PortalL1>()?.Chain, Tenant(http), sequencer, form["bps"].ToString().Trim());
+        return FormOutcome.RedirectWith(http, $"/operator/sequencers/{sequencer}",
+            outcome.Response is { } done ? done.Message : $"Commission not set: {outcome.Message}", failed: outcome.Response is null);
+    }
+
     private static async Task<IResult> DetailAsync(HttpContext http, string address, IGrainFactory grains)
     {
         var tenant = Tenant(http);
@@ -228,6 +247,15 @@ public static class OperatorPages
         {
             body.Append($"<form method=\"post\" action=\"/operator/sequencers/{d.Address}/exit\"><!--csrf--><p><button type=\"submit\">Start exit</button> (through the withdrawer; the stake unlocks after the exit delay)</p></form>");
         }
+        if (view.Status is SequencerStatus.Queued or SequencerStatus.Active or SequencerStatus.Exiting)
+        {
+            var current = http.RequestServices.GetService<PortalL1>()?.Chain is { } chain ? (await chain.SequencerAsync(sequencer)).CommissionBps : (ushort?)null;
+            body.Append($"<form method=\"post\" action=\"/operator/sequencers/{d.Address}/commission\"><!--csrf--><fieldset><legend>Commission</legend>")
+                .Append(current is { } bps ? $"<p>Now {bps} bps ({bps / 100m:0.##} %) of each reward, kept by the withdrawer.</p>" : "")
+                .Append("<p><label for=\"bps\">Commission (basis points, 100 = 1 %)</label><br><input id=\"bps\" name=\"bps\" inputmode=\"numeric\" required aria-describedby=\"bps-help\"></p>")
+                .Append("<p id=\"bps-help\">Only the withdrawer may set it: the platform sends it when the withdrawer is one of your publisher accounts, otherwise it gives you the call to send from the withdrawer's wallet.</p>")
+                .Append("<p><button type=\"submit\">Set commission</button></p></fieldset></form>");
+        }
         body.Append("<p><a href=\"/operator\">Back to the sequencers</a></p>");
         return Html(http, $"Sequencer {d.Address}", body.ToString(), tenant);
     }
@@ -258,7 +286,7 @@ public static class OperatorPages
         return progress;
     }
 
-    private static string Tenant(HttpContext http) => http.User.FindFirst(BearerTokenHandler.TenantClaim)!.Value;
+    internal static string Tenant(HttpContext http) => http.User.FindFirst(BearerTokenHandler.TenantClaim)!.Value;
 
     private const string SignInForm =
         "<form method=\"post\" action=\"/operator/sign-in\"><!--csrf--><p><label for=\"token\">Tenant API token</label><br>"
@@ -281,7 +309,7 @@ public static class OperatorPages
         return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">";
     }
 
-    private static async Task<IResult?> StaleFormAsync(HttpContext http)
+    internal static async Task<IResult?> StaleFormAsync(HttpContext http)
     {
         if (await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http))
         {
@@ -291,10 +319,10 @@ public static class OperatorPages
         return Html(http, "Form expired", "<p role=\"alert\">That form was stale or not sent from this portal; nothing was done. <a href=\"/operator\">Start again</a>.</p>", tenant, StatusCodes.Status400BadRequest);
     }
 
-    private static IResult Html(HttpContext http, string title, string body, string? tenant, int status = StatusCodes.Status200OK)
+    internal static IResult Html(HttpContext http, string title, string body, string? tenant, int status = StatusCodes.Status200OK)
     {
         var signedIn = tenant is null ? ""
-            : $" · tenant <strong>{E(tenant)}</strong> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
+            : $" · tenant <strong>{E(tenant)}</strong> <nav aria-label=\"Operator\" style=\"display:inline\"><a href=\"/operator\">Sequencers</a> · <a href=\"/operator/publishers\">Publisher accounts</a> · <a href=\"/operator/settings\">Settings</a></nav> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
         if (FormOutcome.Take(http) is { } outcome)
         {
             body = $"<p role=\"{(outcome.Failed ? "alert" : "status")}\">{E(outcome.Text)}</p>" + body;
@@ -306,5 +334,5 @@ public static class OperatorPages
             "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 
-    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+    internal static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 }

@@ -50,9 +50,9 @@ public static class ProverPolicyEndpoints
             return problem;
         }
         var parsed = Parse(request!);
-        if (parsed.Problem is { } invalid)
+        if (parsed.Field is { } field)
         {
-            return invalid;
+            return RequestBody.Invalid(field, parsed.Message!);
         }
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
@@ -62,16 +62,17 @@ public static class ProverPolicyEndpoints
         return Results.Ok(ProverPolicyResponse.From(saved));
     }
 
-    private static (ProverPolicy? Policy, IResult? Problem) Parse(SetProverPolicyRequest request)
+    /// <summary>A policy from the request's text fields, or the field that was wrong and why (shared by the API and the operator page).</summary>
+    public static (ProverPolicy? Policy, string? Field, string? Message) Parse(SetProverPolicyRequest request)
     {
         var minimumBond = request.MinimumBond ?? "0";
         if (!IsWei(minimumBond))
         {
-            return (null, RequestBody.Invalid("minimumBond", $"'{minimumBond}' is not an amount in wei: expected a whole number of at least 0, as text."));
+            return (null, "minimumBond", $"'{minimumBond}' is not an amount in wei: expected a whole number of at least 0, as text.");
         }
         if (request.MaximumFee is { } fee && !IsWei(fee))
         {
-            return (null, RequestBody.Invalid("maximumFee", $"'{fee}' is not an amount in wei: expected a whole number of at least 0, as text (or null for no limit)."));
+            return (null, "maximumFee", $"'{fee}' is not an amount in wei: expected a whole number of at least 0, as text (or null for no limit).");
         }
         var preference = request.Preference switch
         {
@@ -81,28 +82,28 @@ public static class ProverPolicyEndpoints
         };
         if (preference is null)
         {
-            return (null, RequestBody.Invalid("preference", $"'{request.Preference}' is not a preference: expected 'lowest-fee' or 'highest-bond'."));
+            return (null, "preference", $"'{request.Preference}' is not a preference: expected 'lowest-fee' or 'highest-bond'.");
         }
-        var (allowed, allowedProblem) = Provers("allowedProvers", request.AllowedProvers);
+        var (allowed, allowedProblem) = Provers(request.AllowedProvers);
         if (allowedProblem is not null)
         {
-            return (null, allowedProblem);
+            return (null, "allowedProvers", allowedProblem);
         }
-        var (blocked, blockedProblem) = Provers("blockedProvers", request.BlockedProvers);
+        var (blocked, blockedProblem) = Provers(request.BlockedProvers);
         if (blockedProblem is not null)
         {
-            return (null, blockedProblem);
+            return (null, "blockedProvers", blockedProblem);
         }
         if (allowed!.Intersect(blocked!).Cast<Address?>().FirstOrDefault() is { } both)
         {
-            return (null, RequestBody.Invalid("blockedProvers", $"{both} is both allowed and blocked; name it in one list only."));
+            return (null, "blockedProvers", $"{both} is both allowed and blocked; name it in one list only.");
         }
         return (new ProverPolicy(BigInteger.Parse(minimumBond, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
             request.MaximumFee is { } max ? BigInteger.Parse(max, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) : null,
-            request.RequireCleanRecord ?? true, allowed!, blocked!, preference.Value), null);
+            request.RequireCleanRecord ?? true, allowed!, blocked!, preference.Value), null, null);
     }
 
-    private static (List<Address>? Provers, IResult? Problem) Provers(string field, IReadOnlyList<string>? texts)
+    private static (List<Address>? Provers, string? Problem) Provers(IReadOnlyList<string>? texts)
     {
         var provers = new List<Address>();
         if (texts is null)
@@ -111,13 +112,13 @@ public static class ProverPolicyEndpoints
         }
         if (texts.Count > MaxProvers)
         {
-            return (null, RequestBody.Invalid(field, $"{texts.Count} provers listed; at most {MaxProvers}."));
+            return (null, $"{texts.Count} provers listed; at most {MaxProvers}.");
         }
         foreach (var text in texts)
         {
             if (!Address.TryParse(text, out var prover))
             {
-                return (null, RequestBody.Invalid(field, $"'{text}' is not an address: expected 0x and 40 hex digits."));
+                return (null, $"'{text}' is not an address: expected 0x and 40 hex digits.");
             }
             if (!provers.Contains(prover))
             {

@@ -40,29 +40,43 @@ public static class UpgradeSignalEndpoints
         {
             return problem;
         }
-        if (!Hash32.TryParse(request!.Payload, out var payload))
+        var (payload, sequencer, field, message) = Parse(request!);
+        if (field is not null)
         {
-            return RequestBody.Invalid("payload", $"'{request.Payload}' is not a payload id: expected 0x and 64 hex digits (zero abstains).");
-        }
-        Address? sequencer = null;
-        if (request.Sequencer is { Length: > 0 } text)
-        {
-            if (!Address.TryParse(text, out var parsed))
-            {
-                return RequestBody.Invalid("sequencer", $"'{text}' is not an address: expected 0x and 40 hex digits.");
-            }
-            sequencer = parsed;
+            return RequestBody.Invalid(field, message!);
         }
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
             return UnknownTenant(tenantId);
         }
-        if (sequencer is { } one && !(await grains.GetGrain<ITenantGrain>(tenantId).GetHoldingsAsync()).Sequencers.Contains(one))
+        if (await NotHostedAsync(grains, tenantId, sequencer) is { } notHosted)
         {
-            return RequestBody.Invalid("sequencer", $"Sequencer {one} is not hosted by tenant '{tenantId}'.");
+            return RequestBody.Invalid("sequencer", notHosted);
         }
         return Results.Ok(UpgradeSignalResponse.From(await grains.GetGrain<IUpgradeSignalGrain>(tenantId).SetAsync(sequencer, payload)));
     }
+
+    /// <summary>The payload and optional sequencer from their text, or the field that was wrong and why (shared by the API and the operator page).</summary>
+    public static (Hash32 Payload, Address? Sequencer, string? Field, string? Message) Parse(SetUpgradeSignalRequest request)
+    {
+        if (!Hash32.TryParse(request.Payload, out var payload))
+        {
+            return (default, null, "payload", $"'{request.Payload}' is not a payload id: expected 0x and 64 hex digits (zero abstains).");
+        }
+        if (request.Sequencer is not { Length: > 0 } text)
+        {
+            return (payload, null, null, null);
+        }
+        return Address.TryParse(text, out var sequencer)
+            ? (payload, sequencer, null, null)
+            : (default, null, "sequencer", $"'{text}' is not an address: expected 0x and 40 hex digits.");
+    }
+
+    /// <summary>Why <paramref name="sequencer"/> may not carry its own signal for the tenant (not one of its sequencers), or null.</summary>
+    public static async Task<string?> NotHostedAsync(IGrainFactory grains, string tenantId, Address? sequencer) =>
+        sequencer is { } one && !(await grains.GetGrain<ITenantGrain>(tenantId).GetHoldingsAsync()).Sequencers.Contains(one)
+            ? $"Sequencer {one} is not hosted by tenant '{tenantId}'."
+            : null;
 
     private static IResult UnknownTenant(string tenantId) =>
         Results.Problem(title: "Unknown tenant", detail: $"No tenant '{tenantId}'.", statusCode: StatusCodes.Status404NotFound);
