@@ -44,6 +44,7 @@ public static class PortalEndpoints
         routes.MapUpgradeSignal();
         routes.MapProverPolicy();
         routes.MapPublishers();
+        routes.MapSlotHistory();
         routes.MapKeyManager();
         routes.MapOperatorPages();
         routes.MapDelegatorPages();

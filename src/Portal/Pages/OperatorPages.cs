@@ -55,6 +55,7 @@ public static class OperatorPages
         signedIn.MapPost("/sequencers/{address}/commission", CommissionAsync);
         signedIn.MapTenantSettingsPages();
         signedIn.MapPublisherPages();
+        signedIn.MapSlotHistoryPages();
         return routes;
     }
 
@@ -322,7 +323,7 @@ public static class OperatorPages
     internal static IResult Html(HttpContext http, string title, string body, string? tenant, int status = StatusCodes.Status200OK)
     {
         var signedIn = tenant is null ? ""
-            : $" · tenant <strong>{E(tenant)}</strong> <nav aria-label=\"Operator\" style=\"display:inline\"><a href=\"/operator\">Sequencers</a> · <a href=\"/operator/publishers\">Publisher accounts</a> · <a href=\"/operator/settings\">Settings</a></nav> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
+            : $" · tenant <strong>{E(tenant)}</strong> <nav aria-label=\"Operator\" style=\"display:inline\"><a href=\"/operator\">Sequencers</a> · <a href=\"/operator/publishers\">Publisher accounts</a> · <a href=\"/operator/slots\">Slot history</a> · <a href=\"/operator/settings\">Settings</a></nav> <form method=\"post\" action=\"/operator/sign-out\"><!--csrf--><button type=\"submit\">Sign out</button></form>";
         if (FormOutcome.Take(http) is { } outcome)
         {
             body = $"<p role=\"{(outcome.Failed ? "alert" : "status")}\">{E(outcome.Text)}</p>" + body;

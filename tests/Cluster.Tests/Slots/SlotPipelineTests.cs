@@ -82,6 +82,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         var minBond = deployment.MinBond;
         var results = new List<string>();
         var won = 0;
+        var history = new Dictionary<ulong, SlotOutcome>();
         var lost = 0;
         var slashed = 0;
         var tenantStart = await token.BalanceOfAsync(publisher);
@@ -170,6 +171,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             if (lazyProver)
             {
                 slashed++;
+                history[slot] = SlotOutcome.Backup;
                 Assert.Equal(SlotOutcome.Backup, view.Outcome);
                 Assert.Equal(lazy.Address, view.CommittedProver);
                 Assert.Equal(3, sent);   // propose, reveal and slashBond
@@ -180,6 +182,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             else if (ours)
             {
                 won++;
+                history[slot] = SlotOutcome.Finalised;
                 Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(DutyPayloads.Proposal(deployment.DomainSeparator, slot,
                     new L2Block(Hash32.Zero, onL1.Proposal.Archive, onL1.Proposal.BlockHash, onL1.Proposal.TxsEffectsHash, onL1.Proposal.UpgradeSignal, []))));
                 Assert.Equal(leader, view.Forecast!.Candidate);
@@ -210,6 +213,13 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         Assert.Equal(tenantStart + slashed * minBond * 1_000 / 10_000, await token.BalanceOfAsync(publisher));
         // The registry's per-share accumulator may keep a fraction of a wei per block.
         Assert.InRange(await PendingRewardsAsync(registry, publisher, hosted), rewardsStart + won * reward * 7_000 / 10_000 - won, rewardsStart + won * reward * 7_000 / 10_000);
+        // The tenant's slot history (the operator's page and API) lists exactly the slots it was to propose in,
+        // newest first, each with the outcome it reached; slots an outsider led never appear.
+        // (Slots after the run are already forecast; they are left out.)
+        var recorded = (await chain.Grains.GetGrain<ISlotHistoryGrain>(Tenant).RecentAsync(ISlotHistoryGrain.Capacity))
+            .Where(e => e.Slot >= first && e.Slot < first + Slots).ToList();
+        Assert.Equal(history.OrderByDescending(h => h.Key).Select(h => (h.Key, h.Value)), recorded.Select(e => (e.Slot, e.Outcome)));
+        Assert.All(recorded.Where(e => e.Outcome == SlotOutcome.Finalised), e => Assert.NotNull(e.ProposalTransaction));
         output.WriteLine($"{won} slots won and finalised, {slashed} won and slashed, {lost} lost and stood down, after {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.True(won > 0, "no hosted sequencer led any slot of the run: " + string.Join("\n", results));
     }
