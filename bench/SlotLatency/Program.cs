@@ -46,7 +46,8 @@ using var listener = new ActivityListener
 ActivitySource.AddActivityListener(listener);
 
 var setup = Stopwatch.StartNew();
-var file = Path.Combine(Path.GetTempPath(), $"slot-latency-{Guid.NewGuid():N}.json");
+var file = Path.Combine(RepositoryRoot.Combine(".run"), "bench", $"slot-latency-{Guid.NewGuid():N}.json");
+Directory.CreateDirectory(Path.GetDirectoryName(file)!);
 await using var anvil = await InfraL1.StartDeployedAnvilAsync(file);
 var deployment = L1Deployment.Read(file) ?? throw new InvalidOperationException($"{file} names no contracts");
 var schedule = deployment.Schedule ?? throw new InvalidOperationException("the deployment has no slot schedule");
@@ -58,6 +59,7 @@ List<string> siloArgs =
     "--Hosting:AdvertisedAddress=127.0.0.1", $"--Hosting:ClusterId=latency-{Guid.NewGuid():N}"[..40],
     $"--Hosting:Postgres:ConnectionString={database}", "--Hosting:Postgres:MigrateOnStart=true",
     $"--Hosting:L1:RpcUrls:0={anvil.RpcUrl}", $"--Hosting:L1:RpcUrls:1={anvil.WebSocketUrl}", $"--Hosting:L1:DeploymentFile={file}",
+    $"--Hosting:Portal:AdminToken={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))}",
     "--Hosting:LogFormat=Text", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Hosting=Error",
 ];
 if (pollMs is not null)
@@ -192,6 +194,7 @@ for (var slot = first; slot < first + (ulong)(measured + WarmUpSlots); slot++)
     if (slot >= first + WarmUpSlots)
     {
         samples.Add(Breakdown(slot, start, t0, inPool.Value));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"<!-- slot {slot}: {samples[^1]} -->"));
     }
 }
 stop.Cancel();
@@ -241,7 +244,19 @@ async Task FollowedAsync(TimeSpan timeout)
 {
     var follower = grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key);
     var head = (ulong)await anvil.BlockNumberAsync();
-    if (await WaitAsync(async () => (await follower.GetAsync()).LastBlock >= head ? (bool?)true : null, timeout) is null)
+    // While the follower delivers a long step (thousands of registrations) a read may time out: ask again.
+    async Task<bool?> Reached()
+    {
+        try
+        {
+            return (await follower.GetAsync()).LastBlock >= head ? true : null;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+    if (await WaitAsync(Reached, timeout) is null)
     {
         throw new TimeoutException($"the follower did not reach block {head} in {timeout}: {await follower.GetAsync()}");
     }

@@ -40,7 +40,10 @@ public sealed class L1FollowerGrain(
         }
     }
 
-    public Task PokeAsync() => Task.CompletedTask;
+    // A silo saw a new head: read it now. Waiting for the next tick cost up to a whole poll interval (1 s by
+    // default) between a block and the slot duties it opens (bench/results/slot-latency.md); the tick stays as
+    // the fallback when no silo pokes.
+    public Task PokeAsync() => chain.IsConfigured ? FollowAsync(CancellationToken.None) : Task.CompletedTask;
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 
