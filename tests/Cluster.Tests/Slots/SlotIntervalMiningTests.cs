@@ -141,7 +141,7 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
             // Which block of the slot our proposal landed in (0 = the block that opened the Proposal phase).
             var landed = view.ProposalTransaction is { } hash && (await chain.Anvil.RpcAsync("eth_getTransactionReceipt", hash.ToString())).GetProperty("blockNumber").GetString() is { } number
                 ? (long)(Convert.ToUInt64(number, 16) - schedule.StartOf(slot)) : -1;
-            var line = $"slot {slot}: leader {(ours ? "hosted" : "outsider")}, outcome {view.Outcome}, L1 {status}, publisher sent {sent}, proposal in block +{landed} of the slot {view.LastError}";
+            var line = $"slot {slot}: leader {(ours ? "hosted" : "outsider")}, outcome {view.Outcome}, L1 {status}, publisher sent {sent}, proposal in block {(landed < 0 ? "(none)" : "+" + landed)} of the slot {view.LastError}";
             output.WriteLine(line);
             if (ours && view.Outcome == SlotOutcome.Finalised && status == FernetRollupContract.RollupSlotStatus.Finalised && onL1.Sequencer == leader
                 && view.OurBlockHash == onL1.Proposal.BlockHash && view.CommittedProver == prover.Address && sent >= 2 && landed is >= 0 and < 3)
