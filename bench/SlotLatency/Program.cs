@@ -113,6 +113,8 @@ Console.WriteLine($"imported by their tenants after {setup.Elapsed.TotalSeconds:
 // platform's publisher sends; only the per-transaction round trip and the one-block-per-transaction are skipped.
 var stake = deployment.MinStake;
 await anvil.RpcAsync("evm_setAutomine", false);
+// Room for all of them in a block or two: full 30M blocks would raise the base fee past what the later ones offer.
+await anvil.RpcAsync("evm_setBlockGasLimit", "0x2540be400");
 var approve = AbiFunction.Parse("approve(address,uint256)");
 using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
 for (var i = 0; i < tenants.Length; i++)
@@ -126,7 +128,7 @@ for (var i = 0; i < tenants.Length; i++)
         var batch = chunk.Select(call => new
         {
             jsonrpc = "2.0", id = nonce, method = "eth_sendTransaction",
-            @params = new object[] { new { from = from.ToString(), to = call.To.ToString(), data = Hex.Encode(call.Data), gas = "0x61a80", nonce = $"0x{nonce++:x}" } },
+            @params = new object[] { new { from = from.ToString(), to = call.To.ToString(), data = Hex.Encode(call.Data), gas = "0x61a80", gasPrice = "0x174876e800", nonce = $"0x{nonce++:x}" } },
         }).ToList();
         var answers = await (await http.PostAsJsonAsync(anvil.RpcUrl, batch)).Content.ReadFromJsonAsync<JsonElement[]>();
         if (answers!.FirstOrDefault(a => a.TryGetProperty("error", out _)) is { ValueKind: JsonValueKind.Object } failed)
@@ -138,7 +140,8 @@ for (var i = 0; i < tenants.Length; i++)
 for (var pending = int.MaxValue; pending > 0;)
 {
     await anvil.MineAsync(1);
-    pending = Convert.ToInt32((await anvil.RpcAsync("txpool_status")).GetProperty("pending").GetString(), 16);
+    var status = await anvil.RpcAsync("txpool_status");
+    pending = Convert.ToInt32(status.GetProperty("pending").GetString(), 16) + Convert.ToInt32(status.GetProperty("queued").GetString(), 16);
 }
 await anvil.MineAsync((int)deployment.EntryPeriodBlocks + 1);
 var registeredAt = setup.Elapsed;
