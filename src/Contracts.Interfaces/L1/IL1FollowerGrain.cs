@@ -11,8 +11,12 @@ public interface IL1FollowerGrain : IGrainWithStringKey
 {
     public const string Key = "l1";
 
-    /// <summary>Makes sure the follower runs (idempotent); silos call it at start and on every new head.</summary>
-    [Alias("poke")]
+    /// <summary>
+    /// Makes sure the follower runs and has it read L1 now (idempotent); silos call it at start and on every new
+    /// head, so a head is followed when it is announced rather than at the next poll tick. One-way: the caller
+    /// does not wait for the step and its deliveries.
+    /// </summary>
+    [Alias("poke"), Orleans.Concurrency.OneWay]
     Task PokeAsync();
 
     /// <summary>Where the follower stands.</summary>

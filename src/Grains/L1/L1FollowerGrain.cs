@@ -40,7 +40,10 @@ public sealed class L1FollowerGrain(
         }
     }
 
-    public Task PokeAsync() => Task.CompletedTask;
+    // A silo saw a new head: read it now. Waiting for the next tick cost up to a whole poll interval (1 s by
+    // default) between a block and the slot duties it opens (bench/results/slot-latency.md); the tick stays as
+    // the fallback when no silo pokes.
+    public Task PokeAsync() => chain.IsConfigured ? FollowAsync(CancellationToken.None) : Task.CompletedTask;
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 
@@ -71,11 +74,16 @@ public sealed class L1FollowerGrain(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
+                // One span per step that reads blocks: how soon a new head is noticed and its duties delivered.
+                using var step = HostingTelemetry.ActivitySource.StartActivity("l1 step");
+                step?.SetTag("hosting.l1.from", state.State.NextBlock);
                 var (next, changes) = await follower.StepAsync(state.State, deployment.DeployBlock, chain.Options.MaxBlocksPerStep, cancellationToken);
                 if (changes.Count == 0 && next.NextBlock == state.State.NextBlock)
                 {
+                    step?.SetTag("hosting.l1.to", "none");
                     break;
                 }
+                step?.SetTag("hosting.l1.to", next.NextBlock - 1);
                 for (var r = state.State.Reorgs; r < next.Reorgs; r++)
                 {
                     PlatformMetrics.L1Reorg();

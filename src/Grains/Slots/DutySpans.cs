@@ -15,4 +15,12 @@ internal static class DutySpans
         activity?.SetTag("hosting.signer", signer);
         return activity;
     }
+
+    /// <summary>A step of a slot duty ("propose", "rank", "build", "send"), tagged with its slot.</summary>
+    public static Activity? Step(string name, ulong slot)
+    {
+        var activity = HostingTelemetry.ActivitySource.StartActivity($"slot {name}");
+        activity?.SetTag("hosting.slot", slot);
+        return activity;
+    }
 }

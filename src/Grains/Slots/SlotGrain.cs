@@ -78,7 +78,9 @@ public sealed partial class SlotGrain(
         {
             PlatformMetrics.ForecastWin(winner.TenantId);
             var view = await GrainFactory.GetGrain<ISequencerGrain>(winner.Sequencer.ToString()).GetAsync();
-            state.State = state.State with { Publisher = view?.Publisher?.ToString() ?? "" };
+            // A sequencer registered outside the platform and imported since has no publisher on record: its
+            // withdrawer's account sends, as for its exit.
+            state.State = state.State with { Publisher = (view?.Publisher ?? view?.Withdrawer)?.ToString() ?? "" };
         }
         await state.WriteStateAsync();
     }
@@ -256,23 +258,31 @@ public sealed partial class SlotGrain(
         {
             return;
         }
+        // The duty's trace: one span, a child per step, so the time from the L1 block to the send can be split.
+        using var duty = DutySpans.Step("propose", Slot);
         // Re-rank at the phase start: a sequencer activated or exited since the forecast changes who leads.
+        var rank = DutySpans.Step("rank", Slot);
         var index = await activeSet.RefreshAsync(GrainFactory);
         // Ranked off the grain's turn: the lambda touches nothing of the activation.
         var (slot, seed) = (Slot, Hash32.Parse(state.State.Seed));
         var ranking = await Task.Run(() => index.Rank(slot, seed));
+        rank?.Dispose();
         if (ranking.Hosted.Count == 0 || ranking.Hosted[0].Rank != 1 || ranking.Hosted[0].Sequencer.ToString() != state.State.Candidate)
         {
             state.State = state.State with { Outcome = (int)SlotOutcome.NotOurs, LastError = "the ranking changed since the forecast: no hosted sequencer leads any more" };
             await state.WriteStateAsync();
             return;
         }
+        var build = DutySpans.Step("build", Slot);
         var block = await BuildBlockAsync();
+        build?.Dispose();
         var sequencer = Address.Parse(state.State.Candidate);
         var payload = DutyPayloads.Proposal(chain.RequireDeployment().DomainSeparator, Slot, block);
         var signature = await signer.SignAsync(new DutyRequest(state.State.Tenant, sequencer, Slot, Duty.Proposal, payload, $"slot/{Slot}"));
         var call = RollupAbi.Propose.EncodeCall(new BigInteger(Slot), new object?[] { block.Archive, block.BlockHash, block.TxsEffectsHash, block.UpgradeSignal }, sequencer, signature.ToArray());
+        var send = DutySpans.Step("send", Slot);
         var sent = await Publisher().SendAsync(state.State.Tenant, new L1Call(chain.RequireDeployment().Rollup, call, $"propose slot {Slot}"));
+        send?.Dispose();
         PlatformMetrics.ProposalSent(state.State.Tenant);
         state.State = state.State with
         {

@@ -1,0 +1,352 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Numerics;
+using System.Text;
+using System.Text.Json;
+using Hosting.Contracts.Domain;
+using Hosting.Contracts.L1;
+using Hosting.Contracts.Publishers;
+using Hosting.Contracts.Sequencers;
+using Hosting.Contracts.Slots;
+using Hosting.Contracts.Telemetry;
+using Hosting.Contracts.Tenants;
+using Hosting.Grains.L1;
+using Hosting.L1;
+using Hosting.L1.Abi;
+using Hosting.L1.Signing;
+using Hosting.Signing;
+using Hosting.Signing.Keystore;
+using Hosting.Silo;
+using Hosting.TestKit;
+using Microsoft.Extensions.DependencyInjection;
+
+// dotnet run -c Release --project bench/SlotLatency -- [hosted sequencers] [measured slots] [follower poll ms]
+// Needs HOSTING_TEST_POSTGRES (a server where databases may be created), anvil and forge from node_modules.
+// A real anvil with infra/l1 deployed by its forge script, one production-mode silo in this process on PostgreSQL
+// (signing-safety gate, key custody), the hosted keys registered as keystores, the sequencers registered on L1.
+// Mining is on demand: the harness mines the block that opens each slot's Proposal phase and measures until
+// our proposal transaction is in anvil's pool (anvil's own newPendingTransactions notification).
+var hostedCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000;
+var measured = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
+var pollMs = args.Length > 2 ? args[2] : null;
+const int WarmUpSlots = 2;
+Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+Console.WriteLine($"{hostedCount} hosted sequencers, {measured} measured slots after {WarmUpSlots} warm-up, follower poll {pollMs ?? "default"} ms; load average {LoadAverage()}");
+
+var spans = new ConcurrentQueue<Activity>();
+using var listener = new ActivityListener
+{
+    ShouldListenTo = source => source.Name == HostingTelemetry.ActivitySourceName,
+    Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+    ActivityStopped = spans.Enqueue,
+};
+ActivitySource.AddActivityListener(listener);
+
+var setup = Stopwatch.StartNew();
+var file = Path.Combine(RepositoryRoot.Combine(".run"), "bench", $"slot-latency-{Guid.NewGuid():N}.json");
+Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+await using var anvil = await InfraL1.StartDeployedAnvilAsync(file);
+var deployment = L1Deployment.Read(file) ?? throw new InvalidOperationException($"{file} names no contracts");
+var schedule = deployment.Schedule ?? throw new InvalidOperationException("the deployment has no slot schedule");
+var database = await PostgresServer.CreateDatabaseAsync("latency");
+var port = FreePort.Next();
+List<string> siloArgs =
+[
+    "--urls", $"http://127.0.0.1:{port}", "--Hosting:Mode=Production", $"--Hosting:SiloPort={FreePort.Next()}", $"--Hosting:GatewayPort={FreePort.Next()}",
+    "--Hosting:AdvertisedAddress=127.0.0.1", $"--Hosting:ClusterId=latency-{Guid.NewGuid():N}"[..40],
+    $"--Hosting:Postgres:ConnectionString={database}", "--Hosting:Postgres:MigrateOnStart=true",
+    $"--Hosting:L1:RpcUrls:0={anvil.RpcUrl}", $"--Hosting:L1:RpcUrls:1={anvil.WebSocketUrl}", $"--Hosting:L1:DeploymentFile={file}",
+    $"--Hosting:Portal:AdminToken={Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))}",
+    "--Hosting:LogFormat=Text", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Hosting=Error",
+];
+if (pollMs is not null)
+{
+    siloArgs.Add($"--Hosting:L1:PollMilliseconds={pollMs}");
+}
+var app = SiloApplication.Build([.. siloArgs]);
+await app.StartAsync();
+var grains = app.Services.GetRequiredService<IGrainFactory>();
+var keys = app.Services.GetRequiredService<AccountKeys>();
+var custody = app.Services.GetRequiredService<KeyCustody>();
+
+// Four tenants, each with one of anvil's dev accounts as publisher, withdrawer and funder of its stakes.
+string[] devKeys =
+[
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+];
+var publishers = devKeys.Select(LocalKeySigner.FromHex).ToArray();
+var tenants = Enumerable.Range(0, publishers.Length).Select(i => $"t{i}").ToArray();
+for (var i = 0; i < tenants.Length; i++)
+{
+    keys.Add(publishers[i]);
+    await grains.GetGrain<ITenantGrain>(tenants[i]).SaveAsync(tenants[i]);
+    await grains.GetGrain<IPublisherGrain>(publishers[i].Address.ToString()).AttachAsync(tenants[i]);
+}
+
+// Keys: keystores (pbkdf2 with one round: the bench measures duties, not imports) in key custody, then imported.
+var hosted = new Dictionary<string, List<Address>>();
+for (var i = 0; i < tenants.Length; i++)
+{
+    var count = hostedCount / tenants.Length + (i < hostedCount % tenants.Length ? 1 : 0);
+    var inputs = Enumerable.Range(0, count).Select(_ => new KeystoreInput(Web3Keystore.Encrypt(RandomSecret(), "pw", new KeystoreKdf("pbkdf2", 1)), "pw")).ToList();
+    var registered = await custody.RegisterKeystoresAsync(tenants[i], inputs, "slot-latency bench");
+    hosted[tenants[i]] = [.. registered.Select(r => r.Key?.Address ?? throw new InvalidOperationException($"keystore {r.Index} not registered: {r.Error?.Message}"))];
+}
+Console.WriteLine($"{hostedCount} keystores in custody after {setup.Elapsed.TotalSeconds:F0} s");
+await Task.WhenAll(tenants.Select(async tenant =>
+{
+    foreach (var sequencer in hosted[tenant])
+    {
+        await grains.GetGrain<ISequencerGrain>(sequencer.ToString()).ImportAsync(tenant);
+    }
+}));
+Console.WriteLine($"imported by their tenants after {setup.Elapsed.TotalSeconds:F0} s");
+
+// The fast path onto L1: automine off, every register sent by the tenant's dev account (unlocked in anvil) in
+// JSON-RPC batches with explicit nonces, then blocks mined until the pool is empty. The same register call the
+// platform's publisher sends; only the per-transaction round trip and the one-block-per-transaction are skipped.
+var stake = deployment.MinStake;
+await anvil.RpcAsync("evm_setAutomine", false);
+// Room for all of them in a block or two: full 30M blocks would raise the base fee past what the later ones offer.
+await anvil.RpcAsync("evm_setBlockGasLimit", "0x2540be400");
+var approve = AbiFunction.Parse("approve(address,uint256)");
+using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+for (var i = 0; i < tenants.Length; i++)
+{
+    var from = publishers[i].Address;
+    var nonce = Convert.ToInt64((await anvil.RpcAsync("eth_getTransactionCount", from.ToString(), "pending")).GetString(), 16);
+    var calls = new List<(Address To, byte[] Data)> { (deployment.Token, approve.EncodeCall(deployment.Registry, stake * hosted[tenants[i]].Count)) };
+    calls.AddRange(hosted[tenants[i]].Select(s => (deployment.Registry, RegistryAbi.Register.EncodeCall(s, from, stake))));
+    foreach (var chunk in calls.Chunk(250))
+    {
+        var batch = chunk.Select(call => new
+        {
+            jsonrpc = "2.0", id = nonce, method = "eth_sendTransaction",
+            @params = new object[] { new { from = from.ToString(), to = call.To.ToString(), data = Hex.Encode(call.Data), gas = "0x61a80", gasPrice = "0x174876e800", nonce = $"0x{nonce++:x}" } },
+        }).ToList();
+        var answers = await (await http.PostAsJsonAsync(anvil.RpcUrl, batch)).Content.ReadFromJsonAsync<JsonElement[]>();
+        if (answers!.FirstOrDefault(a => a.TryGetProperty("error", out _)) is { ValueKind: JsonValueKind.Object } failed)
+        {
+            throw new InvalidOperationException($"eth_sendTransaction refused: {failed}");
+        }
+    }
+}
+for (var pending = int.MaxValue; pending > 0;)
+{
+    await anvil.MineAsync(1);
+    var status = await anvil.RpcAsync("txpool_status");
+    pending = Convert.ToInt32(status.GetProperty("pending").GetString(), 16) + Convert.ToInt32(status.GetProperty("queued").GetString(), 16);
+}
+await anvil.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+var registeredAt = setup.Elapsed;
+await FollowedAsync(TimeSpan.FromMinutes(20));
+var active = await ActiveCountAsync();
+Console.WriteLine($"registered on L1 in {registeredAt.TotalSeconds:F0} s since start; {active} active on the registry; the follower delivered it all after {setup.Elapsed.TotalSeconds:F0} s");
+if (active != hostedCount)
+{
+    throw new InvalidOperationException($"the registry has {active} active sequencers, expected {hostedCount}: some register transactions reverted");
+}
+
+// anvil tells us when a block is mined and when a transaction enters its pool.
+var heads = new ConcurrentDictionary<ulong, DateTime>();
+var pooled = new ConcurrentDictionary<string, DateTime>(StringComparer.OrdinalIgnoreCase);
+using var socket = new ClientWebSocket();
+await socket.ConnectAsync(anvil.WebSocketUrl, CancellationToken.None);
+await SendAsync(socket, """{"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}""");
+await SendAsync(socket, """{"jsonrpc":"2.0","id":2,"method":"eth_subscribe","params":["newPendingTransactions"]}""");
+using var stop = new CancellationTokenSource();
+var reading = ReadAsync(socket, heads, pooled, stop.Token);
+
+var first = schedule.SlotAt((ulong)await anvil.BlockNumberAsync())!.Value + 2;
+var samples = new List<Sample>();
+var notOurs = new List<string>();
+for (var slot = first; slot < first + (ulong)(measured + WarmUpSlots); slot++)
+{
+    var start = schedule.StartOf(slot);
+    var head = (ulong)await anvil.BlockNumberAsync();
+    if (start - 1 > head)
+    {
+        await anvil.MineAsync((int)(start - 1 - head));
+    }
+    await FollowedAsync(TimeSpan.FromMinutes(2));
+    // Let the previous blocks' work settle, so each slot starts from a quiet platform as a real 12 s block would.
+    await Task.Delay(300);
+    var grain = grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+    if ((await grain.GetAsync()).Outcome != SlotOutcome.Forecast)
+    {
+        notOurs.Add($"slot {slot}: {(await grain.GetAsync()).Outcome}");
+        continue;
+    }
+    await anvil.RpcAsync("evm_mine");
+    var mined = DateTime.UtcNow;
+    var view = await WaitAsync(async () => await grain.GetAsync() is { ProposalTransaction: not null } v ? v : null, TimeSpan.FromSeconds(30));
+    var hash = view?.ProposalTransaction?.ToString();
+    var inPool = hash is null ? (DateTime?)null : await WaitAsync(() => Task.FromResult(pooled.TryGetValue(hash, out var at) ? at : (DateTime?)null), TimeSpan.FromSeconds(5));
+    if (view is null || inPool is null)
+    {
+        notOurs.Add($"slot {slot}: no proposal seen in the pool ({view?.Outcome}, {view?.LastError})");
+        continue;
+    }
+    var t0 = heads.TryGetValue(start, out var headAt) && headAt < mined ? headAt : mined;
+    if (slot >= first + WarmUpSlots)
+    {
+        samples.Add(Breakdown(slot, start, t0, inPool.Value));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"<!-- slot {slot}: {samples[^1]} -->"));
+    }
+}
+stop.Cancel();
+await reading.ContinueWith(_ => { }, TaskScheduler.Default);
+
+Console.WriteLine();
+Console.WriteLine($"load average at the end: {LoadAverage()}; slots skipped: {notOurs.Count} {string.Join("; ", notOurs)}");
+Console.WriteLine();
+Console.WriteLine($"| {hostedCount} hosted, {samples.Count} slots | p50 ms | p99 ms | max ms |");
+Console.WriteLine("|---|---:|---:|---:|");
+Row("**block mined → proposal in anvil's pool**", samples.Select(s => s.Total));
+Row("follower notices the head (block mined → follower step that reads it starts)", samples.Select(s => s.Notice));
+Row("follower reads the block and its logs, delivers, wakes the slot", samples.Select(s => s.Deliver));
+Row("ranking (index refresh + rank)", samples.Select(s => s.Rank));
+Row("block build (tip, pool reservation, record)", samples.Select(s => s.Build));
+Row("gate/sign (signing-safety gate, PostgreSQL commit)", samples.Select(s => s.Sign));
+Row("publisher send (record, sign tx, eth_sendRawTransaction)", samples.Select(s => s.Send));
+Row("rest (grain hops, state write, pool notification)", samples.Select(s => s.Total - s.Notice - s.Deliver - s.Rank - s.Build - s.Sign - s.Send));
+
+await app.StopAsync();
+await app.DisposeAsync();
+File.Delete(file);
+await DropDatabaseAsync(database);
+return 0;
+
+Sample Breakdown(ulong slot, ulong start, DateTime t0, DateTime inPool)
+{
+    var all = spans.ToArray();
+    Activity? Find(string name) => all.FirstOrDefault(a => a.OperationName == name && a.GetTagItem("hosting.slot") is ulong s && s == slot);
+    var propose = Find("slot propose");
+    var step = all.Where(a => a.OperationName == "l1 step" && a.GetTagItem("hosting.l1.from") is ulong from && from <= start
+            && a.GetTagItem("hosting.l1.to") is ulong to && to >= start)
+        .OrderBy(a => a.StartTimeUtc).FirstOrDefault();
+    double Ms(TimeSpan span) => Math.Max(0, span.TotalMilliseconds);
+    var noticed = step?.StartTimeUtc ?? t0;
+    return new Sample(
+        Ms(inPool - t0),
+        Ms(noticed - t0),
+        propose is null ? 0 : Ms(propose.StartTimeUtc - noticed),
+        Find("slot rank")?.Duration.TotalMilliseconds ?? 0,
+        Find("slot build")?.Duration.TotalMilliseconds ?? 0,
+        Find("sign Proposal")?.Duration.TotalMilliseconds ?? 0,
+        Find("slot send")?.Duration.TotalMilliseconds ?? 0);
+}
+
+async Task FollowedAsync(TimeSpan timeout)
+{
+    var follower = grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key);
+    var head = (ulong)await anvil.BlockNumberAsync();
+    // While the follower delivers a long step (thousands of registrations) a read may time out: ask again.
+    async Task<bool?> Reached()
+    {
+        try
+        {
+            return (await follower.GetAsync()).LastBlock >= head ? true : null;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+    if (await WaitAsync(Reached, timeout) is null)
+    {
+        throw new TimeoutException($"the follower did not reach block {head} in {timeout}: {await follower.GetAsync()}");
+    }
+}
+
+async Task<long> ActiveCountAsync()
+{
+    var call = AbiFunction.Parse("activeCount()", "(uint256)");
+    var result = await anvil.RpcAsync("eth_call", new { to = deployment.Registry.ToString(), data = Hex.Encode(call.EncodeCall()) }, "latest");
+    return (long)(BigInteger)call.DecodeOutput(Hex.Decode(result.GetString()!))[0]!;
+}
+
+static async Task<T?> WaitAsync<T>(Func<Task<T?>> probe, TimeSpan timeout)
+{
+    var deadline = Stopwatch.StartNew();
+    while (deadline.Elapsed < timeout)
+    {
+        if (await probe() is { } found)
+        {
+            return found;
+        }
+        await Task.Delay(10);
+    }
+    return default;
+}
+
+static async Task SendAsync(ClientWebSocket socket, string text) =>
+    await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+
+static async Task ReadAsync(ClientWebSocket socket, ConcurrentDictionary<ulong, DateTime> heads, ConcurrentDictionary<string, DateTime> pooled, CancellationToken cancellationToken)
+{
+    var buffer = new byte[1 << 16];
+    var message = new MemoryStream();
+    while (!cancellationToken.IsCancellationRequested)
+    {
+        var received = await socket.ReceiveAsync(buffer, cancellationToken);
+        var at = DateTime.UtcNow;
+        message.Write(buffer, 0, received.Count);
+        if (!received.EndOfMessage)
+        {
+            continue;
+        }
+        using var json = JsonDocument.Parse(message.ToArray());
+        message.SetLength(0);
+        if (!json.RootElement.TryGetProperty("params", out var parameters))
+        {
+            continue;
+        }
+        var result = parameters.GetProperty("result");
+        if (result.ValueKind == JsonValueKind.String)
+        {
+            pooled.TryAdd(result.GetString()!, at);
+        }
+        else if (result.TryGetProperty("number", out var number))
+        {
+            heads.TryAdd(Convert.ToUInt64(number.GetString(), 16), at);
+        }
+    }
+}
+
+static void Row(string what, IEnumerable<double> values)
+{
+    var sorted = values.Order().ToArray();
+    double P(double p) => sorted.Length == 0 ? 0 : sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {P(0.5):F1} | {P(0.99):F1} | {(sorted.Length == 0 ? 0 : sorted[^1]):F1} |"));
+}
+
+static string LoadAverage() => File.ReadAllText("/proc/loadavg").Trim();
+
+static byte[] RandomSecret()
+{
+    var secret = new byte[32];
+    do
+    {
+        System.Security.Cryptography.RandomNumberGenerator.Fill(secret);
+    }
+    while (!Hosting.L1.Crypto.Secp256k1.IsValidScalar(secret));
+    return secret;
+}
+
+static async Task DropDatabaseAsync(string connectionString)
+{
+    var name = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database;
+    await using var admin = new Npgsql.NpgsqlConnection(PostgresServer.AdminConnectionString);
+    await admin.OpenAsync();
+    await new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin).ExecuteNonQueryAsync();
+}
+
+/// <summary>One slot's timings in milliseconds: the total and where it went.</summary>
+internal sealed record Sample(double Total, double Notice, double Deliver, double Rank, double Build, double Sign, double Send);
