@@ -5,6 +5,7 @@ using Hosting.Signing;
 using Hosting.L1.Rpc;
 using Hosting.Silo.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Hosting.L1.Contracts;
 
 namespace Hosting.Silo.L1;
 
