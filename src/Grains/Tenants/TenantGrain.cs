@@ -101,6 +101,10 @@ public sealed class TenantGrain(
         if (!_index.ByAddress.ContainsKey(text))
         {
             _index.Add(text, SequencerStatus.None);
+        }
+        // Also when the row is known: a retry after a failed write must not be answered before the row is stored.
+        if (_index.IsDirty)
+        {
             await FlushIndexAsync();
         }
     }
