@@ -12,13 +12,15 @@ using Hosting.L1.Signing;
 using Hosting.Silo;
 using Microsoft.Extensions.DependencyInjection;
 
-// dotnet run -c Release --project bench/PortalLoad -- [sequencers] [seconds per run] [connections]
+// dotnet run -c Release --project bench/PortalLoad -- [sequencers] [seconds per run] [connections] [seed-only]
 // Starts a devnet silo (no L1, no PostgreSQL: the sequencer API needs neither), gives one tenant that many
 // sequencers in its index plus one real imported sequencer, and drives the API with wrk (apt-get install wrk).
+// "seed-only" times the index writes (new rows, then a status change of every row) and skips wrk.
 var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15;
 var connections = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 32;
-Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
+var seedOnly = args.Length > 3 && args[3] == "seed-only";
+Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, load average {LoadAverage()}");
 
 var port = FreePort();
 var app = SiloApplication.Build(
@@ -34,21 +36,39 @@ var token = (await (await admin.PostAsJsonAsync($"/api/v1/tenants/{tenant}/token
 var grains = app.Services.GetRequiredService<IGrainFactory>();
 var seeding = Stopwatch.StartNew();
 var tenantGrain = grains.GetGrain<ITenantGrain>(tenant);
+var seeded = new Address[count];
 for (var i = 0; i < count; i++)
 {
-    await tenantGrain.RecordSequencerStatusAsync(new Address(RandomNumberGenerator.GetBytes(20)), i % 3 == 0 ? SequencerStatus.Active : SequencerStatus.None);
+    seeded[i] = new Address(RandomNumberGenerator.GetBytes(20));
+    await tenantGrain.RecordSequencerStatusAsync(seeded[i], i % 3 == 0 ? SequencerStatus.Active : SequencerStatus.None);
 }
 using var key = LocalKeySigner.FromHex(Convert.ToHexString(RandomNumberGenerator.GetBytes(32)));
 app.Services.GetRequiredService<AccountKeys>().Add(key);
 await grains.GetGrain<ISequencerGrain>(key.Address.ToString()).ImportAsync(tenant);
-Console.WriteLine($"Seeded {count} sequencers into the tenant's index in {seeding.Elapsed.TotalSeconds:F1} s (one call each).");
+Console.WriteLine($"Seeded {count} sequencers into the tenant's index in {seeding.Elapsed.TotalSeconds:F1} s (one call each), load average {LoadAverage()}.");
+// A mass status change: every row moves once (as when many sequencers activate in one block), one call each.
+var moving = Stopwatch.StartNew();
+for (var i = 0; i < count; i++)
+{
+    await tenantGrain.RecordSequencerStatusAsync(seeded[i], i % 3 == 0 ? SequencerStatus.Queued : SequencerStatus.Registering);
+}
+// Moves are acknowledged from memory and written within a second; the timing includes writing them all.
+await tenantGrain.FlushSequencerIndexAsync();
+Console.WriteLine($"Moved the status of all {count} in {moving.Elapsed.TotalSeconds:F1} s (one call each), load average {LoadAverage()}.");
+var queued = await tenantGrain.ListSequencersAsync(new SequencerQuery(SequencerStatus.Queued, "", 1, 1));
+Console.WriteLine($"The index lists {queued.Total} queued (expected {(count + 2) / 3}).");
+if (seedOnly)
+{
+    await app.StopAsync();
+    return;
+}
 
 var baseUrl = $"http://127.0.0.1:{port}/api/v1/tenants/{tenant}/sequencers";
 string[] runs =
 [
     $"{baseUrl}?page=1&pageSize=50",
     $"{baseUrl}?page=100&pageSize=50",
-    $"{baseUrl}?status=active&page=20&pageSize=50",
+    $"{baseUrl}?status=queued&page=20&pageSize=50",
     $"{baseUrl}?search=0xab&pageSize=50",
     $"{baseUrl}/{key.Address}",
 ];
@@ -75,6 +95,9 @@ static async Task RunWrkAsync(string url, int seconds, string token, int connect
         Console.WriteLine(output.Trim());
     }
 }
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static int FreePort()
 {

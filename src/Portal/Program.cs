@@ -11,6 +11,15 @@ public static class PortalProgram
 {
     public static async Task Main(string[] args)
     {
+        await Build(args).RunAsync();
+    }
+
+    /// <summary>
+    /// The standalone portal, built but not started (it joins the cluster when started). Throws naming the setting
+    /// when one is missing or wrong: the cluster's database, the admin token, or the L1 settings (<see cref="Chain.PortalL1Settings"/>).
+    /// </summary>
+    public static WebApplication Build(string[] args)
+    {
         var builder = WebApplication.CreateBuilder(args);
         var connectionString = builder.Configuration["Hosting:Postgres:ConnectionString"]
             ?? throw new InvalidOperationException("Hosting:Postgres:ConnectionString is required: the standalone portal finds the cluster through PostgreSQL.");
@@ -32,6 +41,8 @@ public static class PortalProgram
         {
             throw new InvalidOperationException("Hosting:Portal:AdminToken is required (at least 32 characters): the platform admin's bearer token.");
         }
+        // The delegator pages read the same L1 as the silos: Hosting:L1:RpcUrls and Hosting:L1:DeploymentFile.
+        builder.Services.AddSingleton(Chain.PortalL1Settings.Load(builder.Configuration));
         builder.Services.AddPortal(portal);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("hosting-portal"))
@@ -61,6 +72,6 @@ public static class PortalProgram
         app.MapGet("/healthz", () => Results.Text("alive"));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapPortal();
-        await app.RunAsync();
+        return app;
     }
 }

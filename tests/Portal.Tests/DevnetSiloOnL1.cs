@@ -3,6 +3,7 @@ using System.Numerics;
 using Hosting.Contracts.Domain;
 using Hosting.Grains.L1;
 using Hosting.TestKit;
+using Hosting.L1.Contracts;
 
 namespace Hosting.Portal.Tests;
 

@@ -22,7 +22,8 @@ namespace Hosting.Benchmarks.Core;
 /// Orleans' in-memory storage, in this process. Imports <c>count</c> sequencers over <c>tenants</c> tenants,
 /// then measures the process's working set and managed heap with every sequencer grain active, after forcing
 /// all idle ones to deactivate, and with them all active again.
-/// dotnet run -c Release --project bench/Benchmarks -- core-memory [count] [tenants]
+/// dotnet run -c Release --project bench/Benchmarks -- core-memory [count] [tenants] [import-only]
+/// "import-only" stops after timing the imports (each 10% of them timed, to show how the cost grows).
 /// </summary>
 public static class CoreMemoryRun
 {
@@ -30,7 +31,8 @@ public static class CoreMemoryRun
     {
         var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000;
         var tenants = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100;
-        Console.WriteLine($"# core-memory {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}; {count} sequencers over {tenants} tenants");
+        var importOnly = args.Length > 3 && args[3] == "import-only";
+        Console.WriteLine($"# core-memory {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, server GC {System.Runtime.GCSettings.IsServerGC}; {count} sequencers over {tenants} tenants; load average {LoadAverage()}");
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -67,9 +69,23 @@ public static class CoreMemoryRun
             await grains.GetGrain<ITenantGrain>(TenantId(t)).SaveAsync($"Tenant {t}");
         }
         var clock = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
-            await grains.GetGrain<ISequencerGrain>(addresses[i].ToString()).ImportAsync(TenantId(i % tenants)));
+        var tenth = Math.Max(1, count / 10);
+        for (var start = 0; start < count; start += tenth)
+        {
+            var lap = Stopwatch.StartNew();
+            var end = Math.Min(count, start + tenth);
+            await Parallel.ForEachAsync(Enumerable.Range(start, end - start), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, _) =>
+                await grains.GetGrain<ISequencerGrain>(addresses[i].ToString()).ImportAsync(TenantId(i % tenants)));
+            Console.WriteLine($"  imports {start}-{end}: {lap.Elapsed.TotalSeconds:0.0} s ({(end - start) / lap.Elapsed.TotalSeconds:0}/s), load average {LoadAverage()}");
+        }
         Console.WriteLine($"imported {count} in {clock.Elapsed.TotalSeconds:0.0} s");
+        if (importOnly)
+        {
+            var listed = await grains.GetGrain<ITenantGrain>(TenantId(0)).ListSequencersAsync(new SequencerQuery(null, "", 1, 1));
+            Console.WriteLine($"tenant {TenantId(0)} lists {listed.Total} sequencers (expected {(count + tenants - 1) / tenants})");
+            await host.StopAsync();
+            return;
+        }
         var active = Measure($"{count} imported, every sequencer grain active", await management.GetTotalActivationCount());
 
         await management.ForceActivationCollection(TimeSpan.Zero);
@@ -128,6 +144,9 @@ public static class CoreMemoryRun
 
     private static void Row(string what, long workingSet, long heap, int per) =>
         Console.WriteLine($"| {what} | {(per == 0 ? "n/a" : $"{workingSet / per:N0} B / {heap / per:N0} B")} |");
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static string Mib(long bytes) => $"{bytes / 1048576.0:0.0} MiB";
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.L1;
+using Orleans.Concurrency;
 
 namespace Hosting.Contracts.Sequencers;
 
@@ -27,6 +28,14 @@ public interface ISequencerGrain : IL1EventConsumer
     /// <summary>The sequencer as L1 confirmed it, or null when no tenant imported it.</summary>
     [Alias("get")]
     Task<SequencerView?> GetAsync();
+
+    /// <summary>
+    /// The status the tenant's index should show, or null when <paramref name="tenant"/> does not host this
+    /// sequencer; asked by a tenant rebuilding its index, answered from memory even while the sequencer waits on
+    /// that tenant.
+    /// </summary>
+    [Alias("indexed-status"), AlwaysInterleave]
+    Task<SequencerStatus?> GetIndexedStatusAsync(string tenant);
 }
 
 /// <summary>How to register: who pays and sends (<see cref="Publisher"/>), who may exit and gets the stake back, how much.</summary>

@@ -23,9 +23,17 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("add-publisher")]
     Task AddPublisherAsync(Address publisher);
 
-    /// <summary>Keeps the tenant's index of sequencer statuses current (called by the sequencer when its status moves).</summary>
+    /// <summary>
+    /// Keeps the tenant's index of sequencer statuses current (called by the sequencer when its status moves).
+    /// A move of a known sequencer is answered from memory and written within a second (see
+    /// <see cref="FlushSequencerIndexAsync"/>); a sequencer new to the index is written before the answer.
+    /// </summary>
     [Alias("record-sequencer-status")]
     Task RecordSequencerStatusAsync(Address sequencer, SequencerStatus status);
+
+    /// <summary>Writes the index changes held in memory now, for a caller that needs them stored before it goes on.</summary>
+    [Alias("flush-sequencer-index")]
+    Task FlushSequencerIndexAsync();
 
     /// <summary>Records a sequencer's total of rewards L1 credited to it (RewardCredited), called by the sequencer when it moves.</summary>
     [Alias("record-sequencer-rewards")]

@@ -1,4 +1,5 @@
 using Hosting.L1.Rpc;
+using Hosting.L1.Contracts;
 
 namespace Hosting.Grains.L1;
 

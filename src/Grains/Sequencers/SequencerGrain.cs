@@ -123,10 +123,20 @@ public sealed class SequencerGrain(
     public Task<SequencerView?> GetAsync() =>
         Task.FromResult(state.State.Tenant is { Length: > 0 } ? state.State.ToView(Self) : null);
 
+    public Task<SequencerStatus?> GetIndexedStatusAsync(string tenant) =>
+        Task.FromResult(state.State.Tenant == tenant && tenant.Length > 0 ? state.State.ToView(Self).Status : (SequencerStatus?)null);
+
     public async Task<L1Reaction> ApplyAsync(L1Event l1Event)
     {
-        if (state.State.Tenant is not { Length: > 0 } || IndexOf(l1Event) >= 0)
+        if (state.State.Tenant is not { Length: > 0 } tenant)
         {
+            return Reaction();
+        }
+        if (IndexOf(l1Event) >= 0)
+        {
+            // Delivered again: the first delivery may have stored the fact and then lost its silo before telling
+            // the tenant. Telling it again costs the tenant nothing when its index already agrees.
+            await GrainFactory.GetGrain<ITenantGrain>(tenant).RecordSequencerStatusAsync(Self, state.State.ToView(Self).Status);
             return Reaction();
         }
         state.State = state.State with { Facts = [.. state.State.Facts, StoredEvent.From(l1Event)] };

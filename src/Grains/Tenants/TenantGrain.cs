@@ -1,16 +1,78 @@
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Tenants;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace Hosting.Grains.Tenants;
 
 public sealed class TenantGrain(
     [PersistentState("tenant", GrainStorage.Name)] IPersistentState<TenantState> state,
-    TimeProvider clock) : Grain, ITenantGrain
+    TimeProvider clock,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
-    // Tenants created before the directory existed join it when they next wake.
-    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
-        state.RecordExists ? Directory.AddTenantAsync(this.GetPrimaryKeyString()) : Task.CompletedTask;
+    private TenantSequencerIndex _index = null!;
+    private readonly GrainState<TenantIndexHead> _head = new(new TenantIndexHead());
+    private IGrainTimer? _flushTimer;
+    private IGrainTimer? _reconcileTimer;
+    private int _reconcileNext = -1;
+
+    private TenantIndexOptions Options => ServiceProvider.GetService<TenantIndexOptions>() ?? new TenantIndexOptions();
+    private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _index = new TenantSequencerIndex(Storage, this.GetGrainId(), Options.PageSize);
+        if (!state.RecordExists)
+        {
+            return;
+        }
+        await LoadIndexAsync();
+        // Tenants created before the directory existed join it when they next wake.
+        await Directory.AddTenantAsync(this.GetPrimaryKeyString());
+    }
+
+    // A graceful deactivation (idle collection, silo shutdown) writes what is only in memory; a crash does not,
+    // which the head's mark tells the next activation.
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_index.IsDirty)
+        {
+            try
+            {
+                await FlushIndexAsync();
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogWarning(exception, "Tenant {Tenant}: {Pages} index pages not written at deactivation; the next activation asks the sequencers again",
+                    this.GetPrimaryKeyString(), _index.DirtyPages);
+            }
+        }
+    }
+
+    private async Task LoadIndexAsync()
+    {
+        _index = await TenantSequencerIndex.LoadAsync(Storage, this.GetGrainId(), Options.PageSize);
+        await Storage.ReadStateAsync(TenantIndexHead.StateName, this.GetGrainId(), _head);
+        _head.State ??= new TenantIndexHead();
+        if (state.State.Sequencers.Count > 0)
+        {
+            // Stored before the index had pages: move the list into pages, then drop it from the tenant's state.
+            _index.ReplaceWithLegacy(state.State.Sequencers, state.State.SequencerStatuses);
+            await _index.FlushAsync();
+            state.State = state.State with { Sequencers = [], SequencerStatuses = [] };
+            await state.WriteStateAsync();
+            // Sequencers imported before statuses were indexed show None until asked once.
+            await MarkUnflushedAsync();
+        }
+        if (_head.State!.UnflushedSince is { } since)
+        {
+            logger.LogWarning("Tenant {Tenant}: index changes since {Since} may not have been written (the silo stopped without flushing); asking its {Count} sequencers for their status",
+                this.GetPrimaryKeyString(), since, _index.Rows.Count);
+            StartReconcile();
+        }
+    }
 
     private IFleetDirectoryGrain Directory => GrainFactory.GetGrain<IFleetDirectoryGrain>(IFleetDirectoryGrain.Key);
 
@@ -30,15 +92,20 @@ public sealed class TenantGrain(
     public Task<TenantProfile?> GetAsync() =>
         Task.FromResult(state.RecordExists ? ToProfile(state.State) : null);
 
+    // An import is acknowledged once its page is written: the index is the only list of a tenant's sequencers,
+    // so a lost row could not be found again from the sequencers.
     public async Task AddSequencerAsync(Address sequencer)
     {
         RequireExists();
         var text = sequencer.ToString();
-        if (!Index.ByAddress.ContainsKey(text))
+        if (!_index.ByAddress.ContainsKey(text))
         {
-            state.State.Sequencers.Add(text);
-            Index.Add(text, SequencerStatus.None);
-            await state.WriteStateAsync();
+            _index.Add(text, SequencerStatus.None);
+        }
+        // Also when the row is known: a retry after a failed write must not be answered before the row is stored.
+        if (_index.IsDirty)
+        {
+            await FlushIndexAsync();
         }
     }
 
@@ -53,25 +120,116 @@ public sealed class TenantGrain(
         }
     }
 
+    // A status change is acknowledged from memory and written within FlushDelay: the sequencer holds the truth,
+    // and the head's mark (written before the first such change) makes a tenant that lost changes in a crash ask
+    // its sequencers again. A sequencer the index does not know yet is a new row, written before the answer.
     public async Task RecordSequencerStatusAsync(Address sequencer, SequencerStatus status)
     {
         RequireExists();
         var text = sequencer.ToString();
-        if (!Index.ByAddress.TryGetValue(text, out var row))
+        if (!_index.ByAddress.TryGetValue(text, out var row))
         {
-            state.State.Sequencers.Add(text);
-            Index.Add(text, status);
+            _index.Add(text, status);
+            await FlushIndexAsync();
+            return;
         }
-        else if (row.Status == status)
+        if (!_index.SetStatus(row, status))
         {
             return;
         }
-        else
+        await MarkUnflushedAsync();
+        ScheduleFlush();
+    }
+
+    public async Task FlushSequencerIndexAsync()
+    {
+        RequireExists();
+        await FlushIndexAsync();
+    }
+
+    private async Task MarkUnflushedAsync()
+    {
+        if (_head.State!.UnflushedSince is null)
         {
-            row.Status = status;
+            _head.State = new TenantIndexHead { UnflushedSince = clock.GetUtcNow() };
+            await Storage.WriteStateAsync(TenantIndexHead.StateName, this.GetGrainId(), _head);
         }
-        state.State.SequencerStatuses[text] = (int)status;
-        await state.WriteStateAsync();
+    }
+
+    private void ScheduleFlush() => _flushTimer ??= this.RegisterGrainTimer(FlushTickAsync, new GrainTimerCreationOptions
+    {
+        DueTime = Options.FlushDelay,
+        Period = Timeout.InfiniteTimeSpan,
+        Interleave = false,
+        KeepAlive = true,
+    });
+
+    private async Task FlushTickAsync(CancellationToken cancellationToken)
+    {
+        _flushTimer?.Dispose();
+        _flushTimer = null;
+        try
+        {
+            await FlushIndexAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Tenant {Tenant}: writing {Pages} index pages failed; trying again in {Delay}",
+                this.GetPrimaryKeyString(), _index.DirtyPages, Options.FlushDelay);
+            ScheduleFlush();
+        }
+    }
+
+    // Pages first, then the head's mark cleared: a crash in between leaves the mark, never a cleared mark over
+    // unwritten pages. The mark stays while a rebuild is under way, so a crash during it starts it again.
+    private async Task FlushIndexAsync()
+    {
+        await _index.FlushAsync();
+        if (_head.State!.UnflushedSince is not null && _reconcileNext < 0)
+        {
+            _head.State = new TenantIndexHead();
+            await Storage.WriteStateAsync(TenantIndexHead.StateName, this.GetGrainId(), _head);
+        }
+    }
+
+    private void StartReconcile()
+    {
+        _reconcileNext = 0;
+        _reconcileTimer ??= this.RegisterGrainTimer(ReconcileTickAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = TimeSpan.FromMilliseconds(10),
+            Interleave = false,
+            KeepAlive = true,
+        });
+    }
+
+    // One batch a turn, so status reports and pages keep being served between batches. The sequencers answer
+    // from memory and interleave (a sequencer waiting on this tenant for its own report still answers), so
+    // asking them cannot deadlock with their reports; a report arriving later is newer and simply applies.
+    private async Task ReconcileTickAsync(CancellationToken cancellationToken)
+    {
+        var tenant = this.GetPrimaryKeyString();
+        var batch = _index.Rows.Skip(_reconcileNext).Take(Options.ReconcileBatch).ToList();
+        var statuses = await Task.WhenAll(batch.Select(row =>
+            GrainFactory.GetGrain<ISequencerGrain>(row.Text).GetIndexedStatusAsync(tenant)));
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (statuses[i] is { } status)
+            {
+                _index.SetStatus(batch[i], status);
+            }
+        }
+        _reconcileNext += batch.Count;
+        if (_reconcileNext < _index.Rows.Count)
+        {
+            return;
+        }
+        _reconcileTimer?.Dispose();
+        _reconcileTimer = null;
+        _reconcileNext = -1;
+        logger.LogInformation("Tenant {Tenant}: index rebuilt from its {Count} sequencers", tenant, _index.Rows.Count);
+        await FlushIndexAsync();
     }
 
     public async Task RecordSequencerRewardsAsync(Address sequencer, System.Numerics.BigInteger total)
@@ -106,7 +264,7 @@ public sealed class TenantGrain(
     // One pass over the in-memory index, allocating only the page; without a filter it is a slice.
     public Task<SequencerPage> ListSequencersAsync(SequencerQuery query)
     {
-        var rows = Index.Rows;
+        var rows = _index.Rows;
         var skip = (query.Page - 1) * query.PageSize;
         if (query.Status is null && query.AddressPrefix.Length == 0)
         {
@@ -131,15 +289,10 @@ public sealed class TenantGrain(
         return Task.FromResult(new SequencerPage(items, total, query.Page, query.PageSize));
     }
 
-    private SequencerIndex? _index;
-
-    // Built from the stored list and statuses on first use, then kept in step with every change.
-    private SequencerIndex Index => _index ??= SequencerIndex.From(state.State);
-
     public Task<TenantFleet> GetFleetAsync()
     {
         var counts = new Dictionary<SequencerStatus, int>();
-        foreach (var row in Index.Rows)
+        foreach (var row in _index.Rows)
         {
             counts[row.Status] = counts.GetValueOrDefault(row.Status) + 1;
         }
@@ -147,7 +300,7 @@ public sealed class TenantGrain(
     }
 
     public Task<TenantHoldings> GetHoldingsAsync() => Task.FromResult(new TenantHoldings(
-        [.. state.State.Sequencers.Select(Address.Parse)],
+        [.. _index.Rows.Select(r => Address.Parse(r.Text))],
         [.. state.State.Publishers.Select(Address.Parse)]));
 
     private void RequireExists()
@@ -163,51 +316,20 @@ public sealed class TenantGrain(
         new(this.GetPrimaryKeyString(), s.DisplayName, s.CreatedAt ?? default);
 }
 
-/// <summary>The tenant's sequencers in import order with their statuses, held in memory for paging.</summary>
-internal sealed class SequencerIndex
-{
-    public List<Row> Rows { get; } = [];
-    public Dictionary<string, Row> ByAddress { get; } = new(StringComparer.Ordinal);
-
-    public static SequencerIndex From(TenantState state)
-    {
-        var index = new SequencerIndex();
-        foreach (var text in state.Sequencers)
-        {
-            if (!index.ByAddress.ContainsKey(text))
-            {
-                index.Add(text, state.SequencerStatuses.TryGetValue(text, out var stored) ? (SequencerStatus)stored : SequencerStatus.None);
-            }
-        }
-        return index;
-    }
-
-    public void Add(string text, SequencerStatus status)
-    {
-        var row = new Row(text) { Status = status };
-        Rows.Add(row);
-        ByAddress[text] = row;
-    }
-
-    internal sealed class Row(string text)
-    {
-        public string Text { get; } = text;
-        public SequencerStatus Status { get; set; }
-        public SequencerSummary ToSummary() => new(Address.Parse(Text), Status);
-    }
-}
-
 [GenerateSerializer, Alias("hosting.tenant-state.v1")]
 public sealed record TenantState
 {
     [Id(0)] public string DisplayName { get; init; } = "";
     [Id(1)] public DateTimeOffset? CreatedAt { get; init; }
 
-    /// <summary>Addresses as text: stored state is JSON, and text survives any serializer.</summary>
+    /// <summary>
+    /// Only in tenants stored before the index had pages (<see cref="TenantSequencerIndex"/>): moved into pages
+    /// and emptied when such a tenant wakes.
+    /// </summary>
     [Id(2)] public List<string> Sequencers { get; init; } = [];
     [Id(3)] public List<string> Publishers { get; init; } = [];
 
-    /// <summary>Each sequencer's last reported status (a <see cref="SequencerStatus"/> number), for paging without grain calls.</summary>
+    /// <summary>Only in tenants stored before the index had pages, as <see cref="Sequencers"/>.</summary>
     [Id(4)] public Dictionary<string, int> SequencerStatuses { get; init; } = [];
 
     /// <summary>Each sequencer's total of RewardCredited amounts (wei, decimal text), as the sequencer last reported it.</summary>

@@ -6,6 +6,7 @@ using Hosting.L1.Rpc;
 using Hosting.Silo.Configuration;
 using Hosting.Silo.Keys;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Hosting.L1.Contracts;
 
 namespace Hosting.Silo.L1;
 

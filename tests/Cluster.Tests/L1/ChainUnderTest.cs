@@ -10,6 +10,7 @@ using Hosting.Silo.L1;
 using Hosting.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
+using Hosting.L1.Contracts;
 
 namespace Hosting.Cluster.Tests.L1;
 

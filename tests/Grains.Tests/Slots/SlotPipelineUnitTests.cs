@@ -5,6 +5,7 @@ using Hosting.Grains.L1;
 using Hosting.Grains.Slots;
 using Hosting.L1.Crypto;
 using Hosting.L1.Eip712;
+using Hosting.L1.Contracts;
 
 namespace Hosting.Grains.Tests.Slots;
 

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Text.Json;
 using Hosting.Contracts.Domain;
 
-namespace Hosting.Grains.L1;
+namespace Hosting.L1.Contracts;
 
 /// <summary>The contracts and parameters of one infra/l1 deployment, as script/Deploy.s.sol writes them.</summary>
 public sealed record L1Deployment(
