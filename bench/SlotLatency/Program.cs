@@ -16,6 +16,7 @@ using Hosting.Contracts.Tenants;
 using Hosting.Grains.L1;
 using Hosting.L1;
 using Hosting.L1.Abi;
+using Hosting.L1.Contracts;
 using Hosting.L1.Signing;
 using Hosting.Signing;
 using Hosting.Signing.Keystore;

@@ -3,6 +3,7 @@ using Hosting.Cluster.Tests.L1;
 using Hosting.Cluster.Tests.Postgres;
 using Hosting.Contracts.Domain;
 using Hosting.Grains.L1;
+using Hosting.L1.Contracts;
 using Hosting.L1.Crypto;
 using Hosting.L1.Signing;
 using Hosting.Signing;
