@@ -35,7 +35,12 @@ public static class SiloApplication
             throw new HostingConfigurationException(errors);
         }
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(LoadAccountKeys(options));
+        if (options.Keys.PublisherKeystoreDirectory is { Length: > 0 })
+        {
+            // Only then: without publisher keystores the key store stays the one a host or test registered (or an
+            // empty one, from AddL1Follower), as before.
+            builder.Services.AddSingleton(LoadAccountKeys(options));
+        }
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddSingleton(TimeProvider.System);
         // One per silo: the L1 follower feeds it, slot grains on this silo rank against it.

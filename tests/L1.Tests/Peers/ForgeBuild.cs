@@ -3,16 +3,20 @@ using Hosting.TestKit;
 
 namespace Hosting.L1.Tests.Peers;
 
-/// <summary>infra/l1 compiled by forge into a temporary folder once per test class: the real ABIs and bytecode.</summary>
+/// <summary>
+/// infra/l1 as forge builds it, once per test class: the real ABIs and bytecode. Built in place (infra/l1/out, the
+/// artifacts `./hosting test` builds before the .NET tests), so forge's cache answers at once instead of compiling
+/// everything again with solcjs into a fresh folder, which took minutes on a loaded machine.
+/// </summary>
 public sealed class ForgeBuild : IAsyncLifetime
 {
-    private readonly string _out = Directory.CreateTempSubdirectory("l1-forge-out-").FullName;
+    private readonly string _out = RepositoryRoot.Combine("infra", "l1", "out");
 
     public async Task InitializeAsync()
     {
         // foundry.toml names solc by a path relative to infra/l1, so forge must run from there.
-        var script = $"cd '{RepositoryRoot.Combine("infra", "l1")}' && '{Tools.Forge}' build --out '{_out}'";
-        var result = await ProcessRunner.RunAsync("bash", ["-c", script], timeout: TimeSpan.FromMinutes(3));
+        var script = $"cd '{RepositoryRoot.Combine("infra", "l1")}' && '{Tools.Forge}' build";
+        var result = await ProcessRunner.RunAsync("bash", ["-c", script], timeout: TimeSpan.FromMinutes(6));
         result.EnsureSuccess("forge build");
     }
 
@@ -25,9 +29,5 @@ public sealed class ForgeBuild : IAsyncLifetime
 
     private string ArtifactPath(string contract) => Path.Combine(_out, $"{contract}.sol", $"{contract}.json");
 
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_out, recursive: true);
-        return Task.CompletedTask;
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 }
