@@ -37,9 +37,10 @@ internal static class GateBench
         }
         var database = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(database);
-        foreach (var script in new[] { "010_signing_gate.sql", "020_signing_gate_decide.sql", "030_signing_gate_per_prover.sql" })
+        // Every migration of the gate, in the order the silo applies them (010, 020, 030, 050...).
+        foreach (var script in Directory.GetFiles(Path.Combine(FindRoot(), "infra", "postgres"), "*_signing_gate*.sql").Order(StringComparer.Ordinal))
         {
-            await dataSource.CreateCommand(await File.ReadAllTextAsync(Path.Combine(FindRoot(), "infra", "postgres", script))).ExecuteNonQueryAsync();
+            await dataSource.CreateCommand(await File.ReadAllTextAsync(script)).ExecuteNonQueryAsync();
         }
 
         await CommitFloorAsync(dataSource, seconds);
