@@ -24,7 +24,7 @@ using Hosting.Silo;
 using Hosting.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 
-// dotnet run -c Release --project bench/SlotLatency -- [hosted sequencers] [measured slots] [follower poll ms]
+// dotnet run -c Release --project bench/SlotLatency -- [hosted sequencers] [measured slots] [follower poll ms or 'default'] [warm-up slots]
 // Needs HOSTING_TEST_POSTGRES (a server where databases may be created), anvil and forge from node_modules.
 // A real anvil with infra/l1 deployed by its forge script, one production-mode silo in this process on PostgreSQL
 // (signing-safety gate, key custody), the hosted keys registered as keystores, the sequencers registered on L1.
@@ -32,8 +32,10 @@ using Microsoft.Extensions.DependencyInjection;
 // our proposal transaction is in anvil's pool (anvil's own newPendingTransactions notification).
 var hostedCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000;
 var measured = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
-var pollMs = args.Length > 2 ? args[2] : null;
-const int WarmUpSlots = 2;
+var pollMs = args.Length > 2 && args[2] != "default" ? args[2] : null;
+// Warm-up: the first slots after a bulk registration still share the machine with its aftermath (tenant index
+// writes, grain activations, JIT); 10 keeps them out of a steady-state figure. Pass 2 to see them.
+var WarmUpSlots = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 10;
 Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
 Console.WriteLine($"{hostedCount} hosted sequencers, {measured} measured slots after {WarmUpSlots} warm-up, follower poll {pollMs ?? "default"} ms; load average {LoadAverage()}");
 
@@ -195,7 +197,7 @@ for (var slot = first; slot < first + (ulong)(measured + WarmUpSlots); slot++)
         continue;
     }
     var t0 = heads.TryGetValue(start, out var headAt) && headAt < mined ? headAt : mined;
-    if (slot >= first + WarmUpSlots)
+    if (slot >= first + (ulong)WarmUpSlots)
     {
         samples.Add(Breakdown(slot, start, t0, inPool.Value));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"<!-- slot {slot}: {samples[^1]} -->"));
