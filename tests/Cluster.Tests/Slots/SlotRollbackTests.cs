@@ -87,7 +87,11 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         authorisation = await QuoteAndAuthoriseAsync(chain, b, prover);
         await rollup.CommitProverAsync(prover, b, authorisation.Bond, authorisation.Signature);
         await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(b));
-        await WaitAsync($"slot {b}: revealed", async () => await rollup.SlotStatusAsync(b) == SlotStatus.Revealed);
+        if (!await Eventually.WaitAsync(async () => await rollup.SlotStatusAsync(b) == SlotStatus.Revealed, Patience))
+        {
+            var stuck = await Slot(b).GetAsync();
+            Assert.Fail($"waited {Patience.TotalSeconds} s for slot {b}: revealed; L1 says {await rollup.SlotStatusAsync(b)}, head {await chain.HeadAsync()}, the slot grain {stuck.Outcome}, committed prover {stuck.CommittedProver}, last error: {stuck.LastError}");
+        }
         await SlotPipelineTests.MineToAsync(chain, schedule.ProvingStart(b));
         var beforeProof = await SnapshotAsync(chain);
         var escrowed = await token.BalanceOfAsync(prover.Address);
