@@ -100,6 +100,9 @@ public sealed class PublisherGrain(
         return await SendOneAsync(client, signer, call);
     }
 
+    /// <summary>Every custom error of the infra/l1 contracts a publisher sends to, so a refused simulation is named, not shown as bytes.</summary>
+    private static readonly AbiError[] KnownErrors = [.. Hosting.L1.Contracts.EmbeddedAbi.Names.SelectMany(name => Hosting.L1.Contracts.EmbeddedAbi.Load(name).Errors).DistinctBy(error => error.Selector)];
+
     private async Task<Hash32> SendOneAsync(EthereumClient client, IEthSigner signer, L1Call call)
     {
         var (priority, maxFee) = await SuggestFeesAsync(client);
@@ -115,7 +118,7 @@ public sealed class PublisherGrain(
         }
         catch (RpcException exception) when (exception.ErrorDataBytes is { } revert)
         {
-            var reason = RegistryAbi.Contract.DecodeRevert(revert);
+            var reason = RevertReason.Decode(revert, KnownErrors);
             throw new L1RevertException(call.To, call.Purpose, reason switch
             {
                 RevertReason.CustomError custom => custom.Name,

@@ -33,7 +33,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
     // Skipped until fixed: in 3 of the last 4 full runs (and once alone) slot b never revealed. The slot grain's reveal at
     // Reveal's first block was refused by the rollup (custom error 0x911f2499(slot, 3)) and the next block was already
     // past Reveal (NoReveal): the schedule and the rollup disagree by a block after the reorg of slot a. See issue 7.
-    [Fact(Skip = "Known bug: after a reorg the slot grain's reveal is refused by the rollup at the phase boundary (issue 7 note, 2026-11-25)")]
+    [Fact]
     public async Task A_reorged_commitment_or_proof_moves_slot_and_bond_back_and_the_slot_falls_back_or_finalises_again()
     {
         var clock = Stopwatch.StartNew();
@@ -89,11 +89,13 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         // prover proves again on the new branch and the slot finalises once, paying one reward.
         authorisation = await QuoteAndAuthoriseAsync(chain, b, prover);
         await rollup.CommitProverAsync(prover, b, authorisation.Bond, authorisation.Signature);
+        output.WriteLine($"slot {b}: committed at head {await chain.HeadAsync()}; Reveal is blocks {schedule.RevealStart(b)}-{schedule.ProvingStart(b) - 1}");
         await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(b));
+        output.WriteLine($"slot {b}: mined to head {await chain.HeadAsync()}");
         if (!await Eventually.WaitAsync(async () => await rollup.SlotStatusAsync(b) == SlotStatus.Revealed, Patience))
         {
             var stuck = await Slot(b).GetAsync();
-            Assert.Fail($"waited {Patience.TotalSeconds} s for slot {b}: revealed; L1 says {await rollup.SlotStatusAsync(b)}, head {await chain.HeadAsync()}, the slot grain {stuck.Outcome}, committed prover {stuck.CommittedProver}, last error: {stuck.LastError}");
+            Assert.Fail($"waited {Patience.TotalSeconds} s for slot {b}: revealed; L1 says {await rollup.SlotStatusAsync(b)}, head {await chain.HeadAsync()}, Reveal {schedule.RevealStart(b)}-{schedule.ProvingStart(b) - 1}, the slot grain {stuck.Outcome}, committed prover {stuck.CommittedProver}, last error: {stuck.LastError}");
         }
         await SlotPipelineTests.MineToAsync(chain, schedule.ProvingStart(b));
         var beforeProof = await SnapshotAsync(chain);
