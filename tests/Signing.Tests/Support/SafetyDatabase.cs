@@ -13,11 +13,11 @@ public sealed class SafetyDatabase : IAsyncLifetime
 
     /// <summary>
     /// The gate's scripts in the order the migrator applies them: tables, the function that holds the rule, the
-    /// per-prover rule that replaces it.
+    /// per-prover rule that replaces it, its generic plan.
     /// </summary>
     public static IReadOnlyList<string> SchemaPaths =>
         [RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql"), RepositoryRoot.Combine("infra", "postgres", "020_signing_gate_decide.sql"),
-         RepositoryRoot.Combine("infra", "postgres", "030_signing_gate_per_prover.sql")];
+         RepositoryRoot.Combine("infra", "postgres", "030_signing_gate_per_prover.sql"), RepositoryRoot.Combine("infra", "postgres", "050_signing_gate_generic_plan.sql")];
 
     public async Task InitializeAsync()
     {
