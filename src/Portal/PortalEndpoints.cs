@@ -54,7 +54,7 @@ public static class PortalEndpoints
     private static async Task<IResult> GetTenantAsync(string tenantId, IGrainFactory grains)
     {
         var tenant = await grains.GetGrain<ITenantGrain>(tenantId).GetAsync();
-        return tenant is null ? UnknownTenant(tenantId) : Results.Ok(tenant);
+        return tenant is null ? TenantProblems.Unknown(tenantId) : Results.Ok(tenant);
     }
 
     private static async Task<IResult> SaveTenantAsync(string tenantId, SaveTenantRequest? request, IGrainFactory grains)
@@ -93,7 +93,7 @@ public static class PortalEndpoints
         }
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
-            return UnknownTenant(tenantId);
+            return TenantProblems.Unknown(tenantId);
         }
         var (token, secretHash) = TenantCredential.Create(tenantId);
         var issued = await grains.GetGrain<ITenantAccessGrain>(tenantId).IssueAsync(request.Label, secretHash);
@@ -104,9 +104,6 @@ public static class PortalEndpoints
         await grains.GetGrain<ITenantAccessGrain>(tenantId).RevokeAsync(tokenId)
             ? Results.NoContent()
             : Results.Problem(title: "Unknown token", detail: $"Tenant '{tenantId}' has no token with the id '{tokenId}'.", statusCode: StatusCodes.Status404NotFound);
-
-    private static IResult UnknownTenant(string tenantId) =>
-        Results.Problem(title: "Unknown tenant", detail: $"No tenant has the id '{tenantId}'.", statusCode: StatusCodes.Status404NotFound);
 
     // The browsable reference: the OpenAPI document rendered as a table, no front-end build step.
     private const string ReferencePage = """

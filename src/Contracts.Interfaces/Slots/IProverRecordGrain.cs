@@ -23,6 +23,14 @@ public interface IProverRecordGrain : IGrainWithStringKey
     [Alias("slashed")]
     Task SlashedAsync(ulong slot);
 
+    /// <summary>
+    /// A reorg took away the commitment (<paramref name="fact"/> "committed") or the proof ("proved") counted for
+    /// <paramref name="slot"/>: the count goes back down, so the record follows the surviving branch and a commitment
+    /// or proof sent again on it is counted once. A fact not counted (or too old to be remembered) changes nothing.
+    /// </summary>
+    [Alias("withdrawn")]
+    Task WithdrawnAsync(string fact, ulong slot);
+
     [Alias("get")]
     Task<ProverRecord> GetAsync();
 }

@@ -80,11 +80,12 @@ public sealed class ProverBondGrain(
         {
             return;
         }
-        // The contract never held this bond on the surviving branch; the prover's record keeps the commitment it
-        // counted (one per slot), so a commitment sent again on the new branch is not counted twice.
+        // The contract never held this bond on the surviving branch, and the prover's record no longer counts the
+        // commitment: a commitment sent again on the new branch is counted then, once.
         state.State = new ProverBondState();
         await state.WriteStateAsync();
         await Fleet.CloseBondAsync(this.GetPrimaryKeyString());
+        await Record().WithdrawnAsync("committed", Key.Slot);
     }
 
     public async Task ProofRemovedAsync()
@@ -99,6 +100,7 @@ public sealed class ProverBondGrain(
         {
             await Fleet.OpenBondAsync(new OpenBond(this.GetPrimaryKeyString(), state.State.Tenant, schedule.ProvingStart(Key.Slot), state.State.DeadlineBlock));
         }
+        await Record().WithdrawnAsync("proved", Key.Slot);
     }
 
     public async Task<BondStatus> CheckDeadlineAsync(ulong block)

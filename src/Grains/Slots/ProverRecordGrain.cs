@@ -20,6 +20,23 @@ public sealed class ProverRecordGrain(
 
     public Task SlashedAsync(ulong slot) => CountAsync("slashed", slot, s => s with { Slashed = s.Slashed + 1, LastSlashedSlot = slot });
 
+    public async Task WithdrawnAsync(string fact, ulong slot)
+    {
+        var key = $"{fact}/{slot}";
+        if (!state.State.Seen.Contains(key))
+        {
+            return;
+        }
+        var rest = state.State with { Seen = [.. state.State.Seen.Where(seen => seen != key)] };
+        state.State = fact switch
+        {
+            "committed" => rest with { Committed = Math.Max(0, rest.Committed - 1) },
+            "proved" => rest with { Proved = Math.Max(0, rest.Proved - 1) },
+            _ => throw new ArgumentException($"Only a commitment (\"committed\") or a proof (\"proved\") can be taken back by a reorg, not \"{fact}\".", nameof(fact)),
+        };
+        await state.WriteStateAsync();
+    }
+
     public Task<ProverRecord> GetAsync() => Task.FromResult(new ProverRecord(Address.Parse(this.GetPrimaryKeyString()),
         state.State.Lapsed, state.State.Committed, state.State.Proved, state.State.Slashed, state.State.LastSlashedSlot));
 

@@ -184,7 +184,8 @@ public sealed partial class SlotGrain(
                 state.State = state.State with { Outcome = (int)SlotOutcome.Revealed };
                 break;
             case L1EventKind.BlockFinalized when Outcome is SlotOutcome.Committed or SlotOutcome.Revealed:
-                state.State = state.State with { Outcome = (int)SlotOutcome.Finalised, L2BlockNumber = (ulong)l1Event.Amount };
+                // Finalised ends the slot well: an error met on the way (a failed retry, a reorg undone since) is history now.
+                state.State = state.State with { Outcome = (int)SlotOutcome.Finalised, L2BlockNumber = (ulong)l1Event.Amount, LastError = "" };
                 PlatformMetrics.BlockFinalised(state.State.Tenant);
                 if (state.State.CommittedProver.Length > 0)
                 {

@@ -5,6 +5,7 @@ using Hosting.Contracts.Telemetry;
 using RefusalReason = Hosting.Contracts.Sequencers.RefusalReason;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Tenants;
+using Hosting.Portal.Tenants;
 using Hosting.Portal.Access;
 using Hosting.Signing;
 using Hosting.Signing.Keystore;
@@ -87,7 +88,7 @@ public static class KeyManagerEndpoints
         }
         if (await grains.GetGrain<ITenantGrain>(owner!).GetAsync() is null)
         {
-            return UnknownTenant(owner!);
+            return TenantProblems.Unknown(owner!);
         }
         if (request.SlashingProtection is { Length: > 0 } interchange)
         {
@@ -197,7 +198,7 @@ public static class KeyManagerEndpoints
         }
         if (await grains.GetGrain<ITenantGrain>(owner!).GetAsync() is null)
         {
-            return UnknownTenant(owner!);
+            return TenantProblems.Unknown(owner!);
         }
         var held = (await custody!.ListKeysAsync(owner, http.RequestAborted)).Where(k => k.Status != KeyStatus.Deleted).Select(k => k.Address).ToHashSet();
         var statuses = new List<KeyStatusEntry>();
@@ -332,8 +333,6 @@ public static class KeyManagerEndpoints
 
     private static string Who(HttpContext http) => http.User.FindFirst(ClaimTypes.Name)?.Value ?? "unknown";
 
-    private static IResult UnknownTenant(string tenant) =>
-        Results.Problem(title: "Unknown tenant", detail: $"No tenant has the id '{tenant}'.", statusCode: StatusCodes.Status404NotFound);
 }
 
 public sealed record ImportKeystoresRequest(

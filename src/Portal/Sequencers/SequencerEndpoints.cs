@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Tenants;
+using Hosting.Portal.Tenants;
 using Hosting.Portal.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -82,7 +83,7 @@ public static class SequencerEndpoints
         // Only an empty answer can mean an unknown tenant: the usual page costs one grain call.
         if (found.Total == 0 && await tenant.GetAsync() is null)
         {
-            return UnknownTenant(tenantId);
+            return TenantProblems.Unknown(tenantId);
         }
         return Results.Ok(new SequencerList(
             [.. found.Items.Select(s => new SequencerListItem(s.Sequencer.ToString(), SequencerStatusNames.Of(s.Status)))],
@@ -181,8 +182,6 @@ public static class SequencerEndpoints
     private static IResult UnknownSequencer(string tenantId, Address sequencer) =>
         Results.Problem(title: "Unknown sequencer", detail: $"Tenant '{tenantId}' hosts no sequencer {sequencer}.", statusCode: StatusCodes.Status404NotFound);
 
-    private static IResult UnknownTenant(string tenantId) =>
-        Results.Problem(title: "Unknown tenant", detail: $"No tenant has the id '{tenantId}'.", statusCode: StatusCodes.Status404NotFound);
 }
 
 /// <summary>The API's names for <see cref="SequencerStatus"/>, as PROTOCOL.md speaks of them.</summary>

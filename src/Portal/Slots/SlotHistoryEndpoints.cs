@@ -1,5 +1,6 @@
 using Hosting.Contracts.Slots;
 using Hosting.Contracts.Tenants;
+using Hosting.Portal.Tenants;
 using Hosting.Portal.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -30,7 +31,7 @@ public static class SlotHistoryEndpoints
         }
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
-            return Results.Problem(title: "Unknown tenant", detail: $"No tenant '{tenantId}'.", statusCode: StatusCodes.Status404NotFound);
+            return TenantProblems.Unknown(tenantId);
         }
         var entries = await grains.GetGrain<ISlotHistoryGrain>(tenantId).RecentAsync(limit);
         return Results.Ok(new SlotHistoryResponse([.. entries.Select(SlotHistoryItem.From)]));

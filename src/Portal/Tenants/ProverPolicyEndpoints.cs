@@ -37,7 +37,7 @@ public static class ProverPolicyEndpoints
     {
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
-            return UnknownTenant(tenantId);
+            return TenantProblems.Unknown(tenantId);
         }
         return Results.Ok(ProverPolicyResponse.From(await grains.GetGrain<IProverPolicyGrain>(tenantId).GetAsync()));
     }
@@ -56,7 +56,7 @@ public static class ProverPolicyEndpoints
         }
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
-            return UnknownTenant(tenantId);
+            return TenantProblems.Unknown(tenantId);
         }
         var saved = await grains.GetGrain<IProverPolicyGrain>(tenantId).SetAsync(parsed.Policy!);
         return Results.Ok(ProverPolicyResponse.From(saved));
@@ -131,8 +131,6 @@ public static class ProverPolicyEndpoints
     private static bool IsWei(string text) =>
         text.Length is > 0 and <= 78 && text.All(char.IsAsciiDigit);
 
-    private static IResult UnknownTenant(string tenantId) =>
-        Results.Problem(title: "Unknown tenant", detail: $"No tenant '{tenantId}'.", statusCode: StatusCodes.Status404NotFound);
 }
 
 /// <summary>A whole policy; each field left out takes the protocol default's value.</summary>

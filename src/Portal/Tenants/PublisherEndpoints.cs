@@ -27,7 +27,7 @@ public static class PublisherEndpoints
     {
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
-            return Results.Problem(title: "Unknown tenant", detail: $"No tenant '{tenantId}'.", statusCode: StatusCodes.Status404NotFound);
+            return TenantProblems.Unknown(tenantId);
         }
         return Results.Ok(new PublisherAccountsResponse([.. (await ReadAsync(grains, tenantId)).Select(PublisherAccount.From)]));
     }

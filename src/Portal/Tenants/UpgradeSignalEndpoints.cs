@@ -28,7 +28,7 @@ public static class UpgradeSignalEndpoints
     {
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
-            return UnknownTenant(tenantId);
+            return TenantProblems.Unknown(tenantId);
         }
         return Results.Ok(UpgradeSignalResponse.From(await grains.GetGrain<IUpgradeSignalGrain>(tenantId).GetAsync()));
     }
@@ -47,7 +47,7 @@ public static class UpgradeSignalEndpoints
         }
         if (await grains.GetGrain<ITenantGrain>(tenantId).GetAsync() is null)
         {
-            return UnknownTenant(tenantId);
+            return TenantProblems.Unknown(tenantId);
         }
         if (await NotHostedAsync(grains, tenantId, sequencer) is { } notHosted)
         {
@@ -78,8 +78,6 @@ public static class UpgradeSignalEndpoints
             ? $"Sequencer {one} is not hosted by tenant '{tenantId}'."
             : null;
 
-    private static IResult UnknownTenant(string tenantId) =>
-        Results.Problem(title: "Unknown tenant", detail: $"No tenant '{tenantId}'.", statusCode: StatusCodes.Status404NotFound);
 }
 
 public sealed record SetUpgradeSignalRequest(string? Payload, string? Sequencer);

@@ -27,6 +27,11 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(2);
     private volatile HostedKeysState _state = new(false, 0, [], null, null);
     private volatile IReadOnlySet<Address> _keystoreKeys = new HashSet<Address>();
+    // What this silo last wrote to key_holders in full, and when: a reload that changed nothing writes nothing,
+    // except every RepublishAfter, which puts back rows the table lost (a restored database).
+    private HashSet<Address> _published = [];
+    private DateTime _publishedAt;
+    private static readonly TimeSpan RepublishAfter = TimeSpan.FromMinutes(10);
 
     public HostedKeysState State => _state;
 
@@ -82,7 +87,12 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             var locked = keystoreKeys.Where(a => !custody.IsUnlocked(a)).ToList();
             if (holders is not null)
             {
-                await holders.PublishAsync(keystoreKeys.Where(custody.IsUnlocked).ToList(), cancellationToken);
+                var unlocked = keystoreKeys.Where(custody.IsUnlocked).ToHashSet();
+                if (!unlocked.SetEquals(_published) || DateTime.UtcNow - _publishedAt > RepublishAfter)
+                {
+                    await holders.PublishAsync(unlocked, cancellationToken);
+                    (_published, _publishedAt) = (unlocked, DateTime.UtcNow);
+                }
             }
             var first = !_state.Loaded;
             _state = new HostedKeysState(true, live.Count, locked, null, DateTimeOffset.UtcNow);
@@ -117,12 +127,13 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             {
                 _keystoreKeys = keystoreKeys;
             }
-            // A key imported here is unlocked here: say so now, so other silos route its duties here at once.
-            _ = PublishHoldersAsync(keystoreKeys);
+            // A key imported here is unlocked here: say so now, so other silos route its duties here at once. One row
+            // per key: a bulk import of 10,000 keys must not rewrite the whole list 10,000 times.
+            _ = PublishHolderAsync(key.Address, key.Status != KeyStatus.Deleted && custody.IsUnlocked(key.Address));
         }
     }
 
-    private async Task PublishHoldersAsync(IReadOnlySet<Address> keystoreKeys)
+    private async Task PublishHolderAsync(Address address, bool unlocked)
     {
         if (holders is null)
         {
@@ -130,7 +141,14 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         }
         try
         {
-            await holders.PublishAsync(keystoreKeys.Where(custody.IsUnlocked).ToList());
+            if (unlocked)
+            {
+                await holders.HoldAsync(address);
+            }
+            else
+            {
+                await holders.ReleaseAsync(address);
+            }
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {

@@ -16,7 +16,10 @@ public sealed class KeyHolderDirectory([FromKeyedServices(SigningServiceCollecti
     /// <summary>This silo's name in the table: its parsable silo address (what placement compares with).</summary>
     public string Silo => silo.SiloAddress.ToParsableString();
 
-    /// <summary>Makes <paramref name="unlocked"/> exactly the keys listed for this silo, in one transaction.</summary>
+    /// <summary>
+    /// Makes <paramref name="unlocked"/> exactly the keys listed for this silo, in one transaction. Rows already there
+    /// are left alone, so a reload that changed nothing writes nothing.
+    /// </summary>
     public async Task PublishAsync(IReadOnlyCollection<Address> unlocked, CancellationToken cancellationToken = default)
     {
         var addresses = unlocked.Select(a => a.ToArray()).ToArray();
@@ -25,13 +28,13 @@ public sealed class KeyHolderDirectory([FromKeyedServices(SigningServiceCollecti
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("delete from key_holders where silo = $1 and not (address = any($2))")
+                // "not in (select ...)" runs as one hashed anti-join; "<> all($2)" would compare every row with the whole array.
+                new NpgsqlBatchCommand("delete from key_holders where silo = $1 and address not in (select unnest($2::bytea[]))")
                 {
                     Parameters = { new() { Value = Silo }, new() { Value = addresses } },
                 },
                 new NpgsqlBatchCommand(
-                    "insert into key_holders (address, silo) select a, $2 from unnest($1::bytea[]) a " +
-                    "on conflict (address, silo) do update set seen_at = now()")
+                    "insert into key_holders (address, silo) select a, $2 from unnest($1::bytea[]) a on conflict (address, silo) do nothing")
                 {
                     Parameters = { new() { Value = addresses }, new() { Value = Silo } },
                 },
@@ -41,6 +44,25 @@ public sealed class KeyHolderDirectory([FromKeyedServices(SigningServiceCollecti
         batch.Transaction = transaction;
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Lists one key as unlocked here (it was just imported through this silo): one row, not the whole list.</summary>
+    public async Task HoldAsync(Address address, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "insert into key_holders (address, silo) values ($1, $2) on conflict (address, silo) do update set seen_at = now()");
+        command.Parameters.Add(new NpgsqlParameter { Value = address.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = Silo });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Takes one key off this silo's list (it was deleted from custody).</summary>
+    public async Task ReleaseAsync(Address address, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("delete from key_holders where address = $1 and silo = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = address.ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = Silo });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Removes this silo's rows (it stops: its keys go with its memory).</summary>

@@ -60,6 +60,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {a}: commitment reorged away, slot {b}: proof reorged away");
         var proverStart = await token.BalanceOfAsync(prover.Address);
         ISlotGrain Slot(ulong slot) => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+        IProverRecordGrain Record() => chain.Grains.GetGrain<IProverRecordGrain>(prover.Address.ToString());
         IProverBondGrain Bond(ulong slot) => chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address));
 
         // Slot a: the commitment lands in the Commitment phase's last block and a reorg takes it away. The new
@@ -82,6 +83,8 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         Assert.Contains("NoCommitment", view.LastError, StringComparison.Ordinal);
         Assert.Equal(BondStatus.None, (await Bond(a).GetAsync()).Status);
         Assert.Equal(proverStart, await token.BalanceOfAsync(prover.Address));
+        // The prover's record follows the surviving branch: the commitment it no longer holds is not counted.
+        Assert.Equal(0, (await Record().GetAsync()).Committed);
         await SlotPipelineTests.MineToAsync(chain, schedule.EndOf(a) - 1);
         Assert.Equal(BondStatus.None, (await Bond(a).GetAsync()).Status);
 
@@ -112,11 +115,13 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         Assert.Null(view.L2BlockNumber);
         Assert.Equal(BondStatus.Escrowed, (await Bond(b).GetAsync()).Status);
         Assert.Equal(escrowed, await token.BalanceOfAsync(prover.Address));
+        Assert.Equal((1, 0), ((await Record().GetAsync()).Committed, (await Record().GetAsync()).Proved));
         await ProveAsync(rollup, b, prover);
         await SlotPipelineTests.FollowedAsync(chain);
         await WaitAsync($"slot {b}: finalised again", async () => (await Slot(b).GetAsync()).Outcome == SlotOutcome.Finalised);
         Assert.Equal(BondStatus.Released, (await Bond(b).GetAsync()).Status);
         Assert.Equal(SlotStatus.Finalised, await rollup.SlotStatusAsync(b));
+        Assert.Null((await Slot(b).GetAsync()).LastError);
         await SlotPipelineTests.MineToAsync(chain, schedule.EndOf(b) - 1);
         Assert.Equal(BondStatus.Released, (await Bond(b).GetAsync()).Status);
 
@@ -132,6 +137,9 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         }
         // One proof paid: the bond of b came back with the prover's 3 000 bps of the 10-token block reward; a's was never taken.
         Assert.Equal(proverStart + (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover.Address));
+        // One commitment and one proof on the surviving chain, nothing slashed: that is the prover's record.
+        var record = await Record().GetAsync();
+        Assert.Equal((1, 1, 0), (record.Committed, record.Proved, record.Slashed));
         output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
