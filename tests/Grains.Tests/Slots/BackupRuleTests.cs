@@ -43,7 +43,9 @@ public sealed class BackupRuleTests
     public void A_slot_another_sequencer_won_or_leads_is_not_hosted_whatever_the_tenant_says(SlotOutcome outcome, string canonical, int rank)
     {
         var state = Slot(outcome, canonical, rank);
-        Assert.Equal((null, BackupVerdict.NotHosted), BackupRule.WinningTenant(state));
+        var (tenant, otherwise) = BackupRule.WinningTenant(state);
+        Assert.Null(tenant);
+        Assert.Equal(BackupVerdict.NotHosted, otherwise);
         Assert.Equal(BackupVerdict.NotHosted, BackupRule.Answer(9, state, BackupPolicy.Never).Verdict);
     }
 
