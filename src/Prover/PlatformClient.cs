@@ -8,7 +8,7 @@ using Hosting.Contracts.Slots;
 
 namespace Hosting.Prover;
 
-/// <summary>The platform's proof-boost endpoints (docs/slot-pipeline.md): POST a quote, GET the authorisation.</summary>
+/// <summary>The platform's proof-boost endpoints (docs/slot-pipeline.md): POST a quote, GET the authorisation, ask about backup.</summary>
 public sealed class PlatformClient(HttpClient http)
 {
     public enum QuoteResult
@@ -59,6 +59,21 @@ public sealed class PlatformClient(HttpClient http)
             Hash32.Parse(root.GetProperty("blockHash").GetString()!),
             BigInteger.Parse(root.GetProperty("bond").GetString()!, CultureInfo.InvariantCulture),
             Signature.Parse(root.GetProperty("signature").GetString()!));
+    }
+
+    /// <summary>
+    /// The platform's answer to "may I submit a backup block for this slot" (its verdict: submit, skip, not-hosted,
+    /// not-known-yet, and why). Throws when the platform does not answer: the caller must then not submit.
+    /// </summary>
+    public async Task<(string Verdict, string Reason)> BackupAnswerAsync(ulong slot, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri($"api/v1/slots/{slot}/backup", UriKind.Relative), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"the platform answered {(int)response.StatusCode}: {await ProblemAsync(response, cancellationToken)}");
+        }
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return (body.RootElement.GetProperty("verdict").GetString() ?? "", body.RootElement.GetProperty("reason").GetString() ?? "");
     }
 
     /// <summary>The problem's detail and field errors, as one line.</summary>

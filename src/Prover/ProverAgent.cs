@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Text.Json;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Slots;
 using Hosting.Grains.L1;
@@ -32,6 +33,9 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
         public bool? Committed { get; set; }
         public Hash32? ProofTransaction { get; set; }
         public Hash32? BackupTransaction { get; set; }
+        public ulong? BackupAskedAt { get; set; }
+        public (string Verdict, string Reason) BackupAnswer { get; set; }
+        public string? BackupLogged { get; set; }
         public bool Finished { get; set; }
     }
 
@@ -117,7 +121,7 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
         }
         if (options.Backup)
         {
-            await BackupAsync(slot, work, phase, cancellationToken);
+            await BackupAsync(slot, work, head, phase, cancellationToken);
         }
         if (!options.Backup && (work.Committed == false || (work.Quote is not null && work.Quote != PlatformClient.QuoteResult.Kept)))
         {
@@ -170,9 +174,10 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
 
     /// <summary>
     /// Backup mode: once the rollup says backup is open on the slot (nobody proposed, committed, revealed or proved
-    /// in time), builds the block from the current tip, proves it as its own submitter and sends submitBackupBlock.
+    /// in time) and the platform says it may (<see cref="MayBackUpAsync"/>), builds the block from the current tip,
+    /// proves it as its own submitter and sends submitBackupBlock.
     /// </summary>
-    private async Task BackupAsync(ulong slot, SlotWork work, SlotPhase phase, CancellationToken cancellationToken)
+    private async Task BackupAsync(ulong slot, SlotWork work, ulong head, SlotPhase phase, CancellationToken cancellationToken)
     {
         if (work.BackupTransaction is { } sent)
         {
@@ -183,7 +188,8 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
             }
             return;
         }
-        if (phase < SlotPhase.Commitment || !await _rollup.CallAsync<bool>("isBackupOpen", new BigInteger(slot)))
+        if (phase < SlotPhase.Commitment || !await _rollup.CallAsync<bool>("isBackupOpen", new BigInteger(slot))
+            || !await MayBackUpAsync(slot, work, head, cancellationToken))
         {
             return;
         }
@@ -201,6 +207,46 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
             work.Finished = true;
             log($"error: slot {slot}: submitBackupBlock reverted: {reverted.Reason}");
         }
+    }
+
+    /// <summary>
+    /// Asks the platform once per L1 block whether to submit (a tenant may change its policy while backup is open):
+    /// a hosted tenant's slot goes by its policy, another slot by <see cref="ProverOptions.BackupOtherSlots"/>. No
+    /// answer (the platform or its silo is down) means no submission until one comes. Each new reason is logged once.
+    /// </summary>
+    private async Task<bool> MayBackUpAsync(ulong slot, SlotWork work, ulong head, CancellationToken cancellationToken)
+    {
+        var unanswered = (string?)null;
+        if (work.BackupAskedAt != head)
+        {
+            try
+            {
+                work.BackupAnswer = await platform.BackupAnswerAsync(slot, cancellationToken);
+                work.BackupAskedAt = head;
+            }
+            catch (Exception exception) when (exception is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException
+                || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                unanswered = $"could not ask the platform at {options.PlatformUrl} ({exception.Message}); asking again";
+            }
+        }
+        var (verdict, reason) = work.BackupAnswer;
+        var (submit, line) = unanswered is not null ? (false, $"slot {slot}: backup open; not submitting: {unanswered}")
+            : verdict switch
+            {
+                "submit" => (true, $"slot {slot}: backup open; the platform says submit: {reason}"),
+                "skip" => (false, $"slot {slot}: backup open; not submitting: {reason}"),
+                "not-hosted" when options.BackupOtherSlots => (true, $"slot {slot}: backup open; {reason}, and --backup-other-slots is true: submitting"),
+                "not-hosted" => (false, $"slot {slot}: backup open; not submitting: {reason}, and --backup-other-slots is false"),
+                "not-known-yet" => (false, $"slot {slot}: backup open; not submitting yet: {reason}"),
+                _ => (false, $"slot {slot}: backup open; not submitting: the platform's answer '{verdict}' is not one this agent knows ({reason})"),
+            };
+        if (line != work.BackupLogged)
+        {
+            log(line);
+            work.BackupLogged = line;
+        }
+        return submit;
     }
 
     private async Task ProveAsync(ulong slot, SlotWork work, CancellationToken cancellationToken)

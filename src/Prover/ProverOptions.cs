@@ -36,8 +36,14 @@ public sealed record ProverOptions
     public ulong ProveAfterBlocks { get; init; } = 1;
     public ProverFault Fault { get; init; }
 
-    /// <summary>Also submit a backup block (block + proof, PROTOCOL.md step 7) whenever backup opens on a slot.</summary>
+    /// <summary>
+    /// Also submit a backup block (block + proof, PROTOCOL.md step 7) when backup opens on a slot and the platform
+    /// says so (<c>GET /api/v1/slots/{slot}/backup</c>): for a hosted tenant's slot its policy decides.
+    /// </summary>
     public bool Backup { get; init; }
+
+    /// <summary>With <see cref="Backup"/>: also for slots no hosted sequencer won (the platform has no say there).</summary>
+    public bool BackupOtherSlots { get; init; } = true;
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Reads the settings; every problem found is listed, none of them echoes a secret.</summary>
@@ -63,7 +69,7 @@ public sealed record ProverOptions
                 errors.Add($"--{secret} is not read from the command line (other users see it in the process list): set {(secret == "dev-key" ? DevKeyVariable : PasswordVariable)} instead.");
             }
         }
-        var known = new HashSet<string>(StringComparer.Ordinal) { "rpc-url", "deployment", "platform", "keystore", "fee", "bond", "prove-after-blocks", "fault", "poll-ms", "backup", "keystore-password", "dev-key" };
+        var known = new HashSet<string>(StringComparer.Ordinal) { "rpc-url", "deployment", "platform", "keystore", "fee", "bond", "prove-after-blocks", "fault", "poll-ms", "backup", "backup-other-slots", "keystore-password", "dev-key" };
         errors.AddRange(given.Keys.Where(k => !known.Contains(k)).Select(k => $"--{k} is not a setting; known: {string.Join(", ", known.Order().Select(n => "--" + n))}."));
 
         var rpc = Url("rpc-url", Get("rpc-url"), errors);
@@ -106,6 +112,9 @@ public sealed record ProverOptions
         var backup = Get("backup") is { } backupText
             ? bool.TryParse(backupText, out var yes) ? yes : Error<bool>(errors, $"--backup: '{backupText}' is not true or false.")
             : false;
+        var backupOtherSlots = Get("backup-other-slots") is { } otherText
+            ? bool.TryParse(otherText, out var other) ? other : Error<bool>(errors, $"--backup-other-slots: '{otherText}' is not true or false.")
+            : true;
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -121,6 +130,7 @@ public sealed record ProverOptions
             ProveAfterBlocks = proveAfter,
             Fault = fault,
             Backup = backup,
+            BackupOtherSlots = backupOtherSlots,
             PollInterval = TimeSpan.FromMilliseconds(poll),
         }, errors);
     }

@@ -27,7 +27,21 @@ public enum ProverPreference
 }
 
 /// <summary>
-/// Which quotes a tenant accepts and in what order. Amounts are in wei, as decimal text.
+/// Whether the platform's own prover agents may submit a backup block (PROTOCOL.md, Block production step 7) for a
+/// slot one of the tenant's sequencers won or was due to produce, once backup opens on it.
+/// </summary>
+public enum BackupPolicy
+{
+    /// <summary>They may (the default): the backup block carries the slot, whoever submits it takes the sequencer's share.</summary>
+    Submit = 0,
+
+    /// <summary>They never do; anyone else still may.</summary>
+    Never = 1,
+}
+
+/// <summary>
+/// Which quotes a tenant accepts and in what order, and whether the platform's agents submit backup blocks for its
+/// failed slots. Amounts are in wei, as decimal text.
 /// </summary>
 /// <param name="MinimumBond">At least this bond; the rollup's own minimum applies whatever this says.</param>
 /// <param name="MaximumFee">Quotes asking more are refused; null for no limit.</param>
@@ -35,6 +49,7 @@ public enum ProverPreference
 /// <param name="AllowedProvers">Only these provers, when not empty.</param>
 /// <param name="BlockedProvers">Never these provers.</param>
 /// <param name="Preference">The order among acceptable quotes.</param>
+/// <param name="Backup">Whether the platform's agents submit a backup block when backup opens on the tenant's slot.</param>
 [GenerateSerializer, Immutable, Alias("hosting.prover-policy-view")]
 public sealed record ProverPolicy(
     [property: Id(0)] string MinimumBond,
@@ -42,8 +57,12 @@ public sealed record ProverPolicy(
     [property: Id(2)] bool RequireCleanRecord,
     [property: Id(3)] IReadOnlyList<Address> AllowedProvers,
     [property: Id(4)] IReadOnlyList<Address> BlockedProvers,
-    [property: Id(5)] ProverPreference Preference)
+    [property: Id(5)] ProverPreference Preference,
+    [property: Id(6)] BackupPolicy Backup = BackupPolicy.Submit)
 {
-    /// <summary>The protocol's default: any prover with a clean record and the rollup's minimum bond, lowest fee.</summary>
+    /// <summary>
+    /// The protocol's default: any prover with a clean record and the rollup's minimum bond, lowest fee; backup blocks
+    /// submitted by the platform's agents (docs/slot-pipeline.md, "Backup blocks", says why).
+    /// </summary>
     public static readonly ProverPolicy Default = new("0", null, true, [], [], ProverPreference.LowestFee);
 }

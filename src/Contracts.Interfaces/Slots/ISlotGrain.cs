@@ -23,6 +23,13 @@ public interface ISlotGrain : IL1EventConsumer
     [Alias("authorisation")]
     Task<CommitmentAuthorisation?> AuthorisationForAsync(Hosting.Contracts.Domain.Address prover);
 
+    /// <summary>
+    /// Whether the platform's own agents may submit a backup block for this slot: the winning tenant's
+    /// <see cref="BackupPolicy"/>, read now; counted once per slot and answer.
+    /// </summary>
+    [Alias("backup")]
+    Task<BackupAnswer> BackupAnswerAsync();
+
     [Alias("get")]
     Task<SlotView> GetAsync();
 }

@@ -85,6 +85,16 @@ public enum BackupReason
     NoProof,
 }
 
+/// <summary>What the platform told its own prover agents for a tenant's slot once backup opened on it.</summary>
+public enum BackupDecision
+{
+    /// <summary>The tenant's policy lets the platform's agents submit the backup block.</summary>
+    Submit,
+
+    /// <summary>The tenant's policy says never: the platform's agents did not submit.</summary>
+    SkippedByPolicy,
+}
+
 /// <summary>What went wrong with a key vault or HSM call.</summary>
 public enum VaultError
 {

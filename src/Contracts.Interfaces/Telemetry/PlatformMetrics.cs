@@ -42,6 +42,8 @@ public static class PlatformMetrics
         "hosting.proofboost.bonds_slashed", "{bond}", "Prover bonds slashed on the tenant's slots because no proof came in time.");
     private static readonly Counter<long> BackupBlocks = Meter.CreateCounter<long>(
         "hosting.proofboost.backup_blocks", "{block}", "Backup blocks the platform finalised for a slot the tenant's sequencer was due to produce, by why Backup opened.");
+    private static readonly Counter<long> BackupDecisions = Meter.CreateCounter<long>(
+        "hosting.proofboost.backup_decisions", "{slot}", "The tenant's slots on which backup opened and the platform's agents asked whether to submit, by the tenant's answer.");
 
     // Signing: every request through the safety gate.
     private static readonly Counter<long> SigningRequests = Meter.CreateCounter<long>(
@@ -129,6 +131,8 @@ public static class PlatformMetrics
     public static void BondSlashed(string tenant) => BondsSlashed.Add(1, Tenant(tenant));
 
     public static void BackupBlockFinalised(string tenant, BackupReason reason) => BackupBlocks.Add(1, Tenant(tenant), Label("reason", reason));
+
+    public static void BackupDecided(string tenant, BackupDecision decision) => BackupDecisions.Add(1, Tenant(tenant), Label("decision", decision));
 
     // ---- Signing ----
 
@@ -233,6 +237,10 @@ public static class PlatformMetrics
         foreach (var reason in Enum.GetValues<BackupReason>())
         {
             BackupBlocks.Add(0, t, Label("reason", reason));
+        }
+        foreach (var decision in Enum.GetValues<BackupDecision>())
+        {
+            BackupDecisions.Add(0, t, Label("decision", decision));
         }
         foreach (var duty in Enum.GetValues<Duty>())
         {

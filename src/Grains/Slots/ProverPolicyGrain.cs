@@ -19,6 +19,7 @@ public sealed class ProverPolicyGrain(
             AllowedProvers = [.. policy.AllowedProvers.Select(a => a.ToString())],
             BlockedProvers = [.. policy.BlockedProvers.Select(a => a.ToString())],
             Preference = policy.Preference,
+            Backup = policy.Backup,
         };
         await state.WriteStateAsync();
         return await GetAsync();
@@ -27,7 +28,7 @@ public sealed class ProverPolicyGrain(
     public Task<ProverPolicy> GetAsync() => Task.FromResult(!state.State.IsSet
         ? ProverPolicy.Default
         : new ProverPolicy(state.State.MinimumBond, state.State.MaximumFee, state.State.RequireCleanRecord,
-            [.. state.State.AllowedProvers.Select(Address.Parse)], [.. state.State.BlockedProvers.Select(Address.Parse)], state.State.Preference));
+            [.. state.State.AllowedProvers.Select(Address.Parse)], [.. state.State.BlockedProvers.Select(Address.Parse)], state.State.Preference, state.State.Backup));
 }
 
 [GenerateSerializer, Alias("hosting.prover-policy-state.v1")]
@@ -40,4 +41,7 @@ public sealed record ProverPolicyState
     [Id(4)] public List<string> AllowedProvers { get; init; } = [];
     [Id(5)] public List<string> BlockedProvers { get; init; } = [];
     [Id(6)] public ProverPreference Preference { get; init; }
+
+    /// <summary>Rows stored before the field existed read as <see cref="BackupPolicy.Submit"/>, the default.</summary>
+    [Id(7)] public BackupPolicy Backup { get; init; }
 }

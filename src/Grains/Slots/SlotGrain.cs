@@ -243,6 +243,28 @@ public sealed partial class SlotGrain(
 
     public Task<CommitmentAuthorisation?> AuthorisationForAsync(Address prover) => Task.FromResult(Authoriser.For(prover));
 
+    public async Task<BackupAnswer> BackupAnswerAsync()
+    {
+        var (tenant, _) = BackupRule.WinningTenant(state.State);
+        // Read at each question, so a tenant who changes its policy while backup is open is obeyed from the next one.
+        var policy = tenant is null ? (BackupPolicy?)null : (await GrainFactory.GetGrain<IProverPolicyGrain>(tenant).GetAsync()).Backup;
+        var answer = BackupRule.Answer(Slot, state.State, policy);
+        if (tenant is not null && answer.Verdict is BackupVerdict.Submit or BackupVerdict.Skip)
+        {
+            var decision = answer.Verdict == BackupVerdict.Submit ? BackupDecision.Submit : BackupDecision.SkippedByPolicy;
+            var bit = 1 << (int)decision;
+            if ((state.State.BackupDecisionsCounted & bit) == 0)
+            {
+                // Recorded before counting: a failed write leaves the decision uncounted rather than counted twice.
+                state.State = state.State with { BackupDecisionsCounted = state.State.BackupDecisionsCounted | bit };
+                await state.WriteStateAsync();
+                PlatformMetrics.BackupDecided(tenant, decision);
+                logger.LogInformation("Slot {Slot}: backup decision for tenant {Tenant}: {Decision}", Slot, tenant, decision);
+            }
+        }
+        return answer;
+    }
+
     public Task<SlotView> GetAsync()
     {
         var s = state.State;
@@ -359,8 +381,8 @@ public sealed partial class SlotGrain(
     }
 
     /// <summary>
-    /// Backup opened on our slot. The platform does not submit backup blocks yet (hosting.proofboost.backup_blocks
-    /// counts those), so the reason stays in the view.
+    /// Backup opened on our slot; the reason stays in the view. The grain sends nothing for it: the platform's prover
+    /// agents submit the backup block when the tenant's policy lets them (<see cref="BackupAnswerAsync"/>).
     /// </summary>
     private async Task SettleAsync(SlotOutcome outcome, BackupReason reason)
     {

@@ -56,6 +56,9 @@ public sealed record SlotState
 
     /// <summary>A slot forecast as not ours was ranked once more at Proposal start.</summary>
     [Id(34)] public bool Rechecked { get; init; }
+
+    /// <summary>The backup decisions already counted for this slot, one bit per <see cref="Hosting.Contracts.Telemetry.BackupDecision"/>.</summary>
+    [Id(35)] public int BackupDecisionsCounted { get; init; }
 }
 
 [GenerateSerializer, Alias("hosting.seen-proposal.v1")]

@@ -66,6 +66,10 @@ public static class TenantSettingsPages
             .Append("<p><label for=\"preference\">Preference</label><br><select id=\"preference\" name=\"preference\">")
             .Append($"<option value=\"lowest-fee\"{(policy.Preference == "lowest-fee" ? " selected" : "")}>lowest fee</option>")
             .Append($"<option value=\"highest-bond\"{(policy.Preference == "highest-bond" ? " selected" : "")}>highest bond</option></select></p>")
+            .Append("<p><label for=\"backup\">Backup blocks</label><br><select id=\"backup\" name=\"backup\" aria-describedby=\"backup-help\">")
+            .Append($"<option value=\"submit\"{(policy.Backup == "submit" ? " selected" : "")}>the platform's provers submit them</option>")
+            .Append($"<option value=\"never\"{(policy.Backup == "never" ? " selected" : "")}>never from the platform</option></select></p>")
+            .Append("<p id=\"backup-help\">When one of your slots fails (no proposal, commitment, reveal or proof), anyone may submit a backup block and takes the whole reward; your sequencer side is paid nothing either way. With \"never\" the platform's own provers leave it to others.</p>")
             .Append("<p><button type=\"submit\">Save the prover policy</button></p></fieldset></form></section>");
         return Html(http, "Settings", body.ToString(), tenant);
     }
@@ -108,7 +112,8 @@ public static class TenantSettingsPages
             form["requireCleanRecord"].ToString() == "true",
             Lines(form["allowedProvers"].ToString()),
             Lines(form["blockedProvers"].ToString()),
-            form["preference"].ToString());
+            form["preference"].ToString(),
+            form["backup"].ToString());
         var (policy, field, message) = ProverPolicyEndpoints.Parse(request);
         if (policy is null)
         {
@@ -128,6 +133,7 @@ public static class TenantSettingsPages
         "allowedProvers" => "Allowed provers",
         "blockedProvers" => "Blocked provers",
         "preference" => "Preference",
+        "backup" => "Backup blocks",
         _ => field ?? "",
     };
 

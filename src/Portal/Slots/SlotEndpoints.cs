@@ -26,6 +26,9 @@ public static class SlotEndpoints
         slots.MapGet("/authorisations/{prover}", AuthorisationAsync)
             .WithSummary("The canonical sequencer's commitment authorisation for the prover, once it was chosen")
             .Produces<AuthorisationResponse>().ProducesValidationProblem().ProducesProblem(404);
+        slots.MapGet("/backup", BackupAsync)
+            .WithSummary("Whether the platform's own prover agents may submit a backup block for the slot, by the winning tenant's policy")
+            .Produces<BackupAnswerResponse>().ProducesValidationProblem();
         return routes;
     }
 
@@ -109,6 +112,24 @@ public static class SlotEndpoints
                 authorisation.BlockHash.ToString(), authorisation.Bond.ToString(CultureInfo.InvariantCulture), authorisation.Signature.ToString()));
     }
 
+    private static async Task<IResult> BackupAsync(string slot, IGrainFactory grains)
+    {
+        if (!TryParseSlot(slot, out var number))
+        {
+            return InvalidSlot(slot);
+        }
+        var answer = await grains.GetGrain<ISlotGrain>(SlotKeys.Slot(number)).BackupAnswerAsync();
+        return Results.Ok(new BackupAnswerResponse(answer.Slot, VerdictName(answer.Verdict), answer.Reason));
+    }
+
+    public static string VerdictName(BackupVerdict verdict) => verdict switch
+    {
+        BackupVerdict.Submit => "submit",
+        BackupVerdict.Skip => "skip",
+        BackupVerdict.NotHosted => "not-hosted",
+        _ => "not-known-yet",
+    };
+
     private static bool TryParseSlot(string text, out ulong slot) =>
         ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out slot);
 
@@ -125,6 +146,12 @@ public sealed record QuoteRequest(string? Prover, string? Fee, string? Bond, ulo
 
 /// <summary>The quote was kept; poll <c>Location</c> for the authorisation.</summary>
 public sealed record QuoteReceipt(ulong Slot, string Prover, string Status);
+
+/// <summary>
+/// <c>verdict</c>: <c>submit</c> (a hosted sequencer won and its tenant allows it), <c>skip</c> (its tenant says
+/// never), <c>not-hosted</c> (the agent's own setting decides), <c>not-known-yet</c> (ask again; do not submit).
+/// </summary>
+public sealed record BackupAnswerResponse(ulong Slot, string Verdict, string Reason);
 
 /// <summary>What the prover passes to commitProver(slot, prover, bond, signature).</summary>
 public sealed record AuthorisationResponse(ulong Slot, string Sequencer, string Prover, string BlockHash, string Bond, string Signature);

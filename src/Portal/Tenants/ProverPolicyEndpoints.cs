@@ -12,8 +12,8 @@ namespace Hosting.Portal.Tenants;
 
 /// <summary>
 /// The tenant's proof-boost policy: which provers' quotes its slots accept (bond floor, fee ceiling, allow and
-/// block lists, clean record) and in what order. Read by the slot grain at each choice, so a change applies to
-/// the next authorisation.
+/// block lists, clean record) and in what order, and whether the platform's agents submit backup blocks for its
+/// failed slots. Read by the slot grain at each choice and each backup question, so a change applies to the next one.
 /// </summary>
 public static class ProverPolicyEndpoints
 {
@@ -98,9 +98,19 @@ public static class ProverPolicyEndpoints
         {
             return (null, "blockedProvers", $"{both} is both allowed and blocked; name it in one list only.");
         }
+        var backup = request.Backup switch
+        {
+            null or "submit" => BackupPolicy.Submit,
+            "never" => BackupPolicy.Never,
+            _ => (BackupPolicy?)null,
+        };
+        if (backup is null)
+        {
+            return (null, "backup", $"'{request.Backup}' is not a backup policy: expected 'submit' (the platform's prover agents submit a backup block for your failed slots) or 'never'.");
+        }
         return (new ProverPolicy(BigInteger.Parse(minimumBond, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
             request.MaximumFee is { } max ? BigInteger.Parse(max, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) : null,
-            request.RequireCleanRecord ?? true, allowed!, blocked!, preference.Value), null, null);
+            request.RequireCleanRecord ?? true, allowed!, blocked!, preference.Value, backup.Value), null, null);
     }
 
     private static (List<Address>? Provers, string? Problem) Provers(IReadOnlyList<string>? texts)
@@ -140,7 +150,8 @@ public sealed record SetProverPolicyRequest(
     bool? RequireCleanRecord,
     IReadOnlyList<string>? AllowedProvers,
     IReadOnlyList<string>? BlockedProvers,
-    string? Preference);
+    string? Preference,
+    string? Backup = null);
 
 public sealed record ProverPolicyResponse(
     string MinimumBond,
@@ -148,10 +159,12 @@ public sealed record ProverPolicyResponse(
     bool RequireCleanRecord,
     IReadOnlyList<string> AllowedProvers,
     IReadOnlyList<string> BlockedProvers,
-    string Preference)
+    string Preference,
+    string Backup)
 {
     public static ProverPolicyResponse From(ProverPolicy policy) => new(
         policy.MinimumBond, policy.MaximumFee, policy.RequireCleanRecord,
         [.. policy.AllowedProvers.Select(a => a.ToString())], [.. policy.BlockedProvers.Select(a => a.ToString())],
-        policy.Preference == ProverPreference.HighestBond ? "highest-bond" : "lowest-fee");
+        policy.Preference == ProverPreference.HighestBond ? "highest-bond" : "lowest-fee",
+        policy.Backup == BackupPolicy.Never ? "never" : "submit");
 }

@@ -134,11 +134,15 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             output.WriteLine($"slot {slot}: late proof done after {clock.Elapsed.TotalSeconds:0.0} s");
 
             // 5. Both quoting provers have a slash on record: nobody is authorised, nobody commits, backup opens at
-            // Reveal, and the platform's own agent (C, backup mode) submits the backup block and takes the whole reward.
+            // Reveal. The tenant's backup policy is the default, submit: the platform's own agent (C, backup mode) asks,
+            // is told yes, submits the backup block and takes the whole reward.
             slot++;
+            var policy = chain.Grains.GetGrain<IProverPolicyGrain>(Tenant);
+            Assert.Equal(BackupPolicy.Submit, (await policy.GetAsync()).Backup);
             await RestartAsync((2, "1", "none"), (3, "2", "none"), (0, "0", "backup"));
             var cBefore = await token.BalanceOfAsync(c);
             using var backupBlocks = new CounterWatch("hosting.proofboost.backup_blocks");
+            using var decisions = new CounterWatch("hosting.proofboost.backup_decisions");
             await RunSlotAsync(output, chain, slot, quotes: 2, committed: false, proven: false, slashed: null, backup: true);
             view = await Slot().GetAsync();
             // The SRE's view of it: one backup block on the tenant's slot, because nobody committed.
@@ -150,7 +154,54 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             Assert.Contains("NoCommitment", view.LastError, StringComparison.Ordinal);
             Assert.Equal(cBefore + reward, await token.BalanceOfAsync(c));
             Assert.True(agents[2].Printed($"slot {slot}: backup block finalised"), string.Join("\n", agents[2].Lines));
-            output.WriteLine($"slot {slot}: no commitment done after {clock.Elapsed.TotalSeconds:0.0} s");
+            Assert.True(agents[2].Printed($"slot {slot}: backup open; the platform says submit"), string.Join("\n", agents[2].Lines));
+            Assert.Equal(1, decisions.Total(("tenant", Tenant), ("decision", "submit")));
+            Assert.Equal(0, decisions.Total(("tenant", Tenant), ("decision", "skipped_by_policy")));
+            output.WriteLine($"slot {slot}: no commitment, backup by our agent done after {clock.Elapsed.TotalSeconds:0.0} s");
+
+            // 5b. The same failure after the tenant set its backup policy to never: our agent is told no and says so,
+            // sends nothing; someone else (here B, from the test) submits the backup block and takes the reward.
+            slot++;
+            await policy.SetAsync((await policy.GetAsync()) with { Backup = BackupPolicy.Never });
+            await RestartAsync((2, "1", "none"), (3, "2", "none"), (0, "0", "backup"));
+            cBefore = await token.BalanceOfAsync(c);
+            using var skips = new CounterWatch("hosting.proofboost.backup_decisions");
+            await MineToAsync(chain, schedule.StartOf(slot));
+            await WaitAsync($"slot {slot}: 2 quotes", async () => (await Slot().GetAsync()).Quotes >= 2);
+            await MineToAsync(chain, schedule.CommitmentStart(slot));
+            // Nobody qualifies (both slashed), so nobody is authorised: no grace to wait out here.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
+            await MineToAsync(chain, schedule.RevealStart(slot));
+            Assert.True(await rollup.CallAsync<bool>("isBackupOpen", new BigInteger(slot)));
+            var skipped = $"slot {slot}: backup open; not submitting: the tenant whose sequencer won slot {slot} set its backup policy to never";
+            Assert.True(await agents[2].WaitForAsync(skipped, Patience), string.Join("\n", agents[2].Lines));
+            // A block later (the agent asks again at every block) it still sends nothing.
+            await MineToAsync(chain, schedule.RevealStart(slot) + 1);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
+            Assert.False(agents[2].Printed($"slot {slot}: backup open; the platform says submit"), string.Join("\n", agents[2].Lines));
+            Assert.False(agents[2].Printed("submitBackupBlock sent"), string.Join("\n", agents[2].Lines));
+            Assert.Equal(1, skips.Total(("tenant", Tenant), ("decision", "skipped_by_policy")));
+            Assert.Equal(0, skips.Total(("tenant", Tenant), ("decision", "submit")));
+
+            var someoneElse = DevAccounts.Store.Find(b)!;
+            var bBeforeBackup = await token.BalanceOfAsync(b);
+            var tip = await rollup.TipAsync();
+            var block = BlockBuilder.Build(slot, tip.Archive, Hash32.Zero);
+            var proposal = new FernetRollupContract.Proposal(block.Archive, block.BlockHash, block.TxsEffectsHash, block.UpgradeSignal);
+            await rollup.SendAsync(someoneElse, "submitBackupBlock",
+                [new BigInteger(slot), proposal.ToAbi(), block.Data, SlotPipelineTests.DevnetProof(slot, tip.Archive, proposal, b)]);
+            await WaitAsync($"slot {slot}: someone else's backup block", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.BackupFinalised);
+            await MineToAsync(chain, schedule.EndOf(slot) - 1);
+            view = await Slot().GetAsync();
+            Assert.Equal(SlotOutcome.Backup, view.Outcome);
+            Assert.Contains("NoCommitment", view.LastError, StringComparison.Ordinal);
+            Assert.Equal(bBeforeBackup + reward, await token.BalanceOfAsync(b));
+            Assert.Equal(cBefore, await token.BalanceOfAsync(c));
+            Assert.False(agents[2].Printed("submitBackupBlock sent"), string.Join("\n", agents[2].Lines));
+            output.WriteLine($"slot {slot}: backup left to others by policy done after {clock.Elapsed.TotalSeconds:0.0} s");
+            await policy.SetAsync((await policy.GetAsync()) with { Backup = BackupPolicy.Submit });
 
             // 6. A new prover with a clean record: the slot finalises again.
             slot++;

@@ -20,6 +20,7 @@ public sealed class ProverPolicyTests(DevnetSilo silo) : IClassFixture<DevnetSil
         Assert.Equal(JsonValueKind.Null, before.GetProperty("maximumFee").ValueKind);
         Assert.True(before.GetProperty("requireCleanRecord").GetBoolean());
         Assert.Equal("lowest-fee", before.GetProperty("preference").GetString());
+        Assert.Equal("submit", before.GetProperty("backup").GetString());
 
         var set = await client.PutAsJsonAsync($"/api/v1/tenants/{tenant}/prover-policy", new
         {
@@ -29,6 +30,7 @@ public sealed class ProverPolicyTests(DevnetSilo silo) : IClassFixture<DevnetSil
             allowedProvers = new[] { Prover.ToUpperInvariant().Replace("0X", "0x"), Prover },
             blockedProvers = new[] { Other },
             preference = "highest-bond",
+            backup = "never",
         });
         Assert.Equal(HttpStatusCode.OK, set.StatusCode);
         var after = await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy");
@@ -38,20 +40,38 @@ public sealed class ProverPolicyTests(DevnetSilo silo) : IClassFixture<DevnetSil
         Assert.Equal([Prover], after.GetProperty("allowedProvers").EnumerateArray().Select(e => e.GetString()!.ToLowerInvariant()));
         Assert.Equal([Other], after.GetProperty("blockedProvers").EnumerateArray().Select(e => e.GetString()!.ToLowerInvariant()));
         Assert.Equal("highest-bond", after.GetProperty("preference").GetString());
+        Assert.Equal("never", after.GetProperty("backup").GetString());
 
         // Another tenant's token neither reads nor changes it.
         var (_, otherToken) = await PortalTenants.CreateAsync(silo);
         var foreign = silo.WithToken(otherToken);
         Assert.Equal(HttpStatusCode.Forbidden, (await foreign.GetAsync($"/api/v1/tenants/{tenant}/prover-policy")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await foreign.PutAsJsonAsync($"/api/v1/tenants/{tenant}/prover-policy", new { minimumBond = "0" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await foreign.PutAsJsonAsync($"/api/v1/tenants/{tenant}/prover-policy", new { backup = "submit" })).StatusCode);
         var unchanged = await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy");
         Assert.Equal("500", unchanged.GetProperty("maximumFee").GetString());
+        Assert.Equal("never", unchanged.GetProperty("backup").GetString());
+
+        // A bad backup value next to good fields: 400 naming backup, and the stored policy is untouched.
+        var refused = await client.PutAsJsonAsync($"/api/v1/tenants/{tenant}/prover-policy", new { maximumFee = "1", backup = "sometimes" });
+        var problem = await TransactionIngressTests.ProblemAsync(refused, HttpStatusCode.BadRequest);
+        Assert.Contains("'sometimes'", problem.GetProperty("errors").GetProperty("backup")[0].GetString());
+        var kept = await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy");
+        Assert.Equal("500", kept.GetProperty("maximumFee").GetString());
+        Assert.Equal("never", kept.GetProperty("backup").GetString());
+
+        // backup alone, the rest left out: the rest go back to their defaults, backup is what was sent.
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/api/v1/tenants/{tenant}/prover-policy", new { backup = "never" })).StatusCode);
+        var onlyBackup = await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy");
+        Assert.Equal("never", onlyBackup.GetProperty("backup").GetString());
+        Assert.Equal(JsonValueKind.Null, onlyBackup.GetProperty("maximumFee").ValueKind);
 
         // Putting an empty policy goes back to the default.
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/api/v1/tenants/{tenant}/prover-policy", new { })).StatusCode);
         var reset = await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy");
         Assert.Equal(JsonValueKind.Null, reset.GetProperty("maximumFee").ValueKind);
         Assert.Empty(reset.GetProperty("allowedProvers").EnumerateArray());
+        Assert.Equal("submit", reset.GetProperty("backup").GetString());
     }
 
     [Theory]
@@ -63,6 +83,9 @@ public sealed class ProverPolicyTests(DevnetSilo silo) : IClassFixture<DevnetSil
     [InlineData("{\"allowedProvers\": [\"" + Prover + "\"], \"blockedProvers\": [\"" + Prover + "\"]}", "blockedProvers")]
     [InlineData("{\"minimumBond\": 7}", "$.minimumBond")]
     [InlineData("{\"requireCleanRecord\": \"yes\"}", "$.requireCleanRecord")]
+    [InlineData("{\"backup\": \"sometimes\"}", "backup")]
+    [InlineData("{\"backup\": \"Never\"}", "backup")]
+    [InlineData("{\"backup\": true}", "$.backup")]
     public async Task A_bad_policy_is_a_400_naming_the_field_and_changes_nothing(string json, string field)
     {
         var (tenant, token) = await PortalTenants.CreateAsync(silo);
@@ -73,5 +96,6 @@ public sealed class ProverPolicyTests(DevnetSilo silo) : IClassFixture<DevnetSil
         var policy = await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy");
         Assert.Equal("0", policy.GetProperty("minimumBond").GetString());
         Assert.Equal("lowest-fee", policy.GetProperty("preference").GetString());
+        Assert.Equal("submit", policy.GetProperty("backup").GetString());
     }
 }

@@ -39,6 +39,10 @@ public static class PlatformSamples
             {
                 PlatformMetrics.BackupBlockFinalised(tenant, reason);
             }
+            foreach (var decision in Enum.GetValues<BackupDecision>())
+            {
+                PlatformMetrics.BackupDecided(tenant, decision);
+            }
             foreach (var duty in Enum.GetValues<Duty>())
             {
                 foreach (var backend in Enum.GetValues<SigningBackend>())

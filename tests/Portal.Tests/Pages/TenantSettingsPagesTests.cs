@@ -60,10 +60,13 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
         await page.GetByLabel("Allowed provers (one address a line; empty allows any)").FillAsync(Prover);
         await page.GetByLabel("Blocked provers (one address a line)").FillAsync("");
         await page.GetByLabel("Preference").SelectOptionAsync("highest-bond");
+        await Assertions.Expect(page.GetByLabel("Backup blocks")).ToHaveValueAsync("submit");
+        await page.GetByLabel("Backup blocks").SelectOptionAsync("never");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save the prover policy" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Prover policy saved");
         await Assertions.Expect(page.GetByLabel("Minimum bond (wei)")).ToHaveValueAsync("5000");
         await Assertions.Expect(page.GetByLabel("Only provers with a clean record")).Not.ToBeCheckedAsync();
+        await Assertions.Expect(page.GetByLabel("Backup blocks")).ToHaveValueAsync("never");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "3-settings-saved.png"), FullPage = true });
 
         using var api = silo.WithToken(token);
@@ -75,6 +78,7 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
         Assert.False(policy.GetProperty("requireCleanRecord").GetBoolean());
         Assert.Equal(Prover, policy.GetProperty("allowedProvers")[0].GetString());
         Assert.Equal("highest-bond", policy.GetProperty("preference").GetString());
+        Assert.Equal("never", policy.GetProperty("backup").GetString());
 
         // Another tenant signed in sees its own defaults, not these.
         var (_, otherToken) = await PortalTenants.CreateAsync(silo);
@@ -82,6 +86,7 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
         await other.GotoAsync("/operator/settings");
         await Assertions.Expect(other.Locator("main")).ToContainTextAsync("(zero: they abstain)");
         await Assertions.Expect(other.GetByLabel("Minimum bond (wei)")).ToHaveValueAsync("0");
+        await Assertions.Expect(other.GetByLabel("Backup blocks")).ToHaveValueAsync("submit");
     }
 
     [Fact]

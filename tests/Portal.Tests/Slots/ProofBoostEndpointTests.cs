@@ -71,11 +71,27 @@ public sealed class ProofBoostEndpointTests(DevnetSilo silo) : IClassFixture<Dev
     }
 
     [Fact]
+    public async Task the_backup_question_for_a_slot_not_forecast_says_not_yet_and_a_bad_slot_is_named()
+    {
+        var answer = await silo.Anonymous.GetAsync("/api/v1/slots/7/backup");
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var body = await answer.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(7UL, body.GetProperty("slot").GetUInt64());
+        Assert.Equal("not-known-yet", body.GetProperty("verdict").GetString());
+        Assert.Contains("not forecast slot 7", body.GetProperty("reason").GetString());
+
+        var bad = await silo.Anonymous.GetAsync("/api/v1/slots/seven/backup");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("'seven'", (await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("slot")[0].GetString());
+    }
+
+    [Fact]
     public async Task the_openapi_document_describes_both_endpoints()
     {
         var paths = (await silo.Anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");
         Assert.True(paths.GetProperty("/api/v1/slots/{slot}/quotes").TryGetProperty("post", out var post));
         Assert.True(post.GetProperty("responses").TryGetProperty("202", out _));
         Assert.True(paths.GetProperty("/api/v1/slots/{slot}/authorisations/{prover}").TryGetProperty("get", out _));
+        Assert.True(paths.GetProperty("/api/v1/slots/{slot}/backup").TryGetProperty("get", out _));
     }
 }
