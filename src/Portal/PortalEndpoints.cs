@@ -46,6 +46,7 @@ public static class PortalEndpoints
         routes.MapPublishers();
         routes.MapSlotHistory();
         routes.MapKeyManager();
+        routes.MapKeyGeneration();
         routes.MapOperatorPages();
         routes.MapDelegatorPages();
         return routes;

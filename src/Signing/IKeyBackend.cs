@@ -31,4 +31,19 @@ public interface IKeyBackend
     /// </summary>
     /// <exception cref="KeyBackendException">The key is missing or locked, or the backend failed or refused.</exception>
     Task<Signature> SignDigestAsync(SigningKey key, Hash32 digest, CancellationToken cancellationToken = default);
+
+    /// <summary>True when this backend can make a key inside itself (<see cref="GenerateKeyAsync"/>): an HSM can, a keystore cannot.</summary>
+    bool GeneratesKeys => false;
+
+    /// <summary>
+    /// Makes a new secp256k1 key labelled <paramref name="label"/> (its name in the backend) inside the backend, where it stays (never extractable),
+    /// and returns the reference to register and its address.
+    /// </summary>
+    /// <exception cref="KeyBackendException">The backend cannot be reached, or already holds a key of that name.</exception>
+    Task<(string KeyReference, Address Address)> GenerateKeyAsync(string label, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"The {Backend} backend does not generate keys.");
+
+    /// <summary>Destroys a key this backend generated and that was never registered (its registration failed); nothing else calls it.</summary>
+    Task DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"The {Backend} backend does not generate keys.");
 }

@@ -45,6 +45,53 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
         return await SaveAsync(tenant, address, backend, keyReference, null, requestedBy, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Whether a backend of that kind is configured in this process.</summary>
+    public bool HasBackend(SigningBackend backend) => _backends.ContainsKey(backend);
+
+    /// <summary>Whether the configured backend of that kind can make keys inside itself (<see cref="GenerateKeyAsync"/>).</summary>
+    public bool CanGenerate(SigningBackend backend) => _backends.TryGetValue(backend, out var found) && found.GeneratesKeys;
+
+    /// <summary>
+    /// Makes a new key inside <paramref name="backend"/> (an HSM: secp256k1, sensitive, never extractable) labelled
+    /// <paramref name="label"/> and registers it for <paramref name="tenant"/>. Audited either way. When the backend
+    /// fails nothing is recorded; when the registration fails the new key is destroyed in the backend again.
+    /// </summary>
+    /// <exception cref="KeyBackendException">The backend could not make the key (token missing, login refused, label taken).</exception>
+    /// <exception cref="InvalidOperationException">No such backend is configured, or it does not generate keys.</exception>
+    public async Task<SigningKey> GenerateKeyAsync(string tenant, SigningBackend backend, string label, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
+        var found = Backend(backend);
+        if (!found.GeneratesKeys)
+        {
+            throw new InvalidOperationException($"The {KeyNames.Of(backend)} backend does not generate keys; import them instead.");
+        }
+        string reference;
+        Address address;
+        try
+        {
+            (reference, address) = await found.GenerateKeyAsync(label, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeyBackendException failure)
+        {
+            await AuditAsync(new AuditEntry("generate_key", "failed", "backend_failed", tenant, requestedBy, Detail: $"{KeyNames.Of(backend)} key '{label}': {failure.Message}"), cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+        try
+        {
+            await AuditAsync(new AuditEntry("generate_key", "done", null, tenant, requestedBy, address, Detail: $"{KeyNames.Of(backend)} key '{reference}' made inside the backend"), cancellationToken).ConfigureAwait(false);
+            return await SaveAsync(tenant, address, backend, reference, null, requestedBy, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A key nobody holds must not stay behind in the HSM; CancellationToken.None: the caller may be gone.
+            await found.DestroyGeneratedKeyAsync(reference, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>
     /// Registers a Web3 Secret Storage v3 keystore for <paramref name="tenant"/>: decrypts it (proving the password),
     /// keeps the key unlocked in the <see cref="KeystoreBackend"/> and stores the ciphertext (never the password).

@@ -60,6 +60,16 @@ public static class SiloApplication
                 o.NodeName = options.SiloName is { Length: > 0 } name ? name : Environment.MachineName;
                 o.MaxCommitmentAuthorisationsPerSlot = options.Keys.MaxCommitmentAuthorisationsPerSlot;
             });
+            if (options.Keys.Pkcs11.Enabled)
+            {
+                // Validated above; the PIN is read here and goes only into the backend.
+                builder.Services.AddPkcs11Keys(options.Keys.Pkcs11.ToBackendOptions());
+            }
+            if (options.Keys.KeyVault.Enabled)
+            {
+                builder.Services.AddAzureKeyVaultKeys(options.Keys.KeyVault.CreateCredential(),
+                    new Hosting.Signing.AzureKeyVault.KeyVaultOptions { VaultUri = options.Keys.KeyVault.VaultUri, GeneratedKeyType = options.Keys.KeyVault.KeyType });
+            }
             builder.Services.AddHostedKeys(options.Keys);
         }
         builder.UseOrleans(silo => ConfigureSilo(silo, options));

@@ -49,6 +49,8 @@ public static class OperatorPages
         signedIn.MapGet("", DashboardAsync);
         signedIn.MapGet("/keys/import", (HttpContext http) => Html(http, "Import a keystore", ImportForm, Tenant(http)));
         signedIn.MapPost("/keys/import", ImportAsync);
+        signedIn.MapGet("/keys/generate", (HttpContext http) => Html(http, "Generate a key in the HSM", GenerateForm(http), Tenant(http)));
+        signedIn.MapPost("/keys/generate", GenerateAsync);
         signedIn.MapGet("/sequencers/{address}", DetailAsync);
         signedIn.MapPost("/sequencers/{address}/register", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: true));
         signedIn.MapPost("/sequencers/{address}/exit", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: false));
@@ -83,7 +85,7 @@ public static class OperatorPages
         var tenant = Tenant(http);
         var (query, problem) = SequencerEndpoints.ParseQuery(status, search, page, 50);
         var body = new StringBuilder();
-        body.Append("<p><a href=\"/operator/keys/import\">Import a keystore</a></p>");
+        body.Append("<p><a href=\"/operator/keys/import\">Import a keystore</a> · <a href=\"/operator/keys/generate\">Generate a key in the HSM</a></p>");
         body.Append("<form method=\"get\" action=\"/operator\" role=\"search\"><label for=\"search\">Address starts with</label> ")
             .Append($"<input id=\"search\" name=\"search\" value=\"{E(search)}\" placeholder=\"0x12ab\"> ")
             .Append("<label for=\"status\">Status</label> <select id=\"status\" name=\"status\"><option value=\"\">any</option>");
@@ -158,6 +160,21 @@ public static class OperatorPages
             return FormOutcome.RedirectWith(http, "/operator/keys/import", $"The key is in custody but not hosted: {refused}", failed: true);
         }
         return FormOutcome.RedirectWith(http, $"/operator/sequencers/{key.Address}", $"Imported sequencer {key.Address}.");
+    }
+
+    private static async Task<IResult> GenerateAsync(HttpContext http, IGrainFactory grains)
+    {
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
+        var tenant = Tenant(http);
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var outcome = await KeyGenerationEndpoints.GenerateAsync(http.RequestServices, grains, tenant, form["backend"].ToString(), form["label"].ToString(),
+            http.User.FindFirst(ClaimTypes.Name)?.Value ?? tenant, http.RequestAborted);
+        return outcome.Key is { } key
+            ? FormOutcome.RedirectWith(http, $"/operator/sequencers/{key.Address}", $"Generated sequencer {key.Address} inside the {(key.Backend == "pkcs11" ? "HSM" : "vault")} as {key.Url}; it is one of your sequencers now.")
+            : FormOutcome.RedirectWith(http, "/operator/keys/generate", $"No key generated: {outcome.Message}", failed: true);
     }
 
     private static async Task<IResult> ActAsync(HttpContext http, string address, IGrainFactory grains, bool register)
@@ -300,6 +317,23 @@ public static class OperatorPages
         + "<p><label for=\"keystore\">Keystore file (JSON)</label><br><input id=\"keystore\" name=\"keystore\" type=\"file\" accept=\".json,application/json\" required></p>"
         + "<p><label for=\"password\">Keystore password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"off\"></p>"
         + "<p><button type=\"submit\">Import</button></p></form><p><a href=\"/operator\">Back to the sequencers</a></p>";
+
+    private static string GenerateForm(HttpContext http)
+    {
+        var backends = KeyGenerationEndpoints.GeneratingBackends(http.RequestServices);
+        if (backends.Count == 0)
+        {
+            return "<p class=\"empty\">No HSM is configured on this server, so keys cannot be generated here. The platform admin enables one with the "
+                + "<code>Hosting:Keys:Pkcs11</code> (or <code>Hosting:Keys:KeyVault</code>) settings; until then, <a href=\"/operator/keys/import\">import a keystore</a>.</p><p><a href=\"/operator\">Back to the sequencers</a></p>";
+        }
+        var options = string.Concat(backends.Select(b => $"<option value=\"{E(b)}\">{(b == "pkcs11" ? "PKCS#11 HSM" : "Azure Key Vault")}</option>"));
+        return "<p>The key is made inside the HSM and never leaves it: the platform signs your duties with it through the signing-safety gate.</p>"
+            + "<form method=\"post\" action=\"/operator/keys/generate\"><!--csrf--><fieldset><legend>New sequencer key</legend>"
+            + $"<p><label for=\"backend\">Where</label><br><select id=\"backend\" name=\"backend\">{options}</select></p>"
+            + "<p><label for=\"label\">Key label (optional)</label><br><input id=\"label\" name=\"label\" maxlength=\"64\" pattern=\"[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}\" aria-describedby=\"label-help\"></p>"
+            + "<p id=\"label-help\">How the key is named in the HSM, after your tenant's id; letters, digits, dots, dashes and underscores. Empty picks a random one.</p>"
+            + "<p><button type=\"submit\">Generate the key</button></p></fieldset></form><p><a href=\"/operator\">Back to the sequencers</a></p>";
+    }
 
     internal const string Style = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}[role=alert]{color:#a00}.empty{padding:1rem;background:#f4f4f4}header form{display:inline}";
 

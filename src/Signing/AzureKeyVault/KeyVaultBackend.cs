@@ -52,6 +52,53 @@ public sealed class KeyVaultBackend : IKeyBackend
     public async Task<Address> ResolveAddressAsync(string keyReference, CancellationToken cancellationToken = default) =>
         (await FindKeyAsync(keyReference, cancellationToken).ConfigureAwait(false)).Address;
 
+    /// <summary>True when <see cref="KeyVaultOptions.VaultUri"/> names the vault to generate keys in.</summary>
+    public bool GeneratesKeys => _options.VaultUri is not null;
+
+    /// <summary>
+    /// Creates a P-256K key (<see cref="KeyVaultOptions.GeneratedKeyType"/>, sign and verify only) in the configured
+    /// vault: <c>POST {vault}/keys/{name}/create</c>. The name is the label with every character a vault name cannot
+    /// hold (anything but letters, digits and '-') made '-'. A name the vault already holds is refused (a create would
+    /// add a version to that key). Returns the versioned key identifier, so the key registered is exactly this one.
+    /// </summary>
+    public async Task<(string KeyReference, Address Address)> GenerateKeyAsync(string label, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        var vault = _options.VaultUri ?? throw new NotSupportedException("No vault to generate keys in: set KeyVaultOptions.VaultUri.");
+        var name = string.Concat(label.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '-'));
+        var key = new Uri(vault, $"keys/{name}").AbsoluteUri;
+        try
+        {
+            using var existing = await SendAsync(RequestMethod.Get, new Uri(key), null, key, cancellationToken, expectNotFound: true).ConfigureAwait(false);
+            throw new KeyVaultException(VaultError.Other, 409, KeyExists, $"Vault {vault.Host} already holds a key named '{name}'; labels name keys, so pick another.");
+        }
+        catch (KeyVaultException missing) when (missing.Error == VaultError.KeyNotFound)
+        {
+            // The name is free.
+        }
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["kty"] = _options.GeneratedKeyType, ["crv"] = "P-256K", ["key_ops"] = new[] { "sign", "verify" },
+        });
+        using var document = await SendAsync(RequestMethod.Post, new Uri(key + "/create"), body, key, cancellationToken).ConfigureAwait(false);
+        var (kid, address) = ReadKey(document.RootElement, key, new Uri(key));
+        _keys[kid.AbsoluteUri] = (kid, address);
+        return (kid.AbsoluteUri, address);
+    }
+
+    /// <summary>Deletes a key this backend generated whose registration failed (<c>DELETE {vault}/keys/{name}</c>; a soft-deleting vault keeps it recoverable).</summary>
+    public async Task DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default)
+    {
+        var uri = new Uri(keyReference);
+        var segments = uri.AbsolutePath.Trim('/').Split('/');
+        var key = new Uri(uri, $"/keys/{segments[1]}");
+        using var deleted = await SendAsync(RequestMethod.Delete, key, null, keyReference, cancellationToken).ConfigureAwait(false);
+        _keys.TryRemove(keyReference, out _);
+    }
+
+    /// <summary>The error code of a refused generation whose name the vault already holds.</summary>
+    public const string KeyExists = "KeyExists";
+
     /// <inheritdoc />
     public async Task<Signature> SignDigestAsync(SigningKey key, Hash32 digest, CancellationToken cancellationToken = default)
     {
@@ -85,7 +132,13 @@ public sealed class KeyVaultBackend : IKeyBackend
             throw new KeyVaultException(VaultError.KeyNotFound, 0, null, $"'{keyReference}' is not a Key Vault key identifier; expected https://<vault>/keys/<name>[/<version>].");
         }
         using var document = await SendAsync(RequestMethod.Get, uri, null, keyReference, cancellationToken).ConfigureAwait(false);
-        var jwk = document.RootElement.TryGetProperty("key", out var k) ? k : throw Malformed(keyReference, "no 'key'");
+        return _keys[keyReference] = ReadKey(document.RootElement, keyReference, uri);
+    }
+
+    /// <summary>The kid and the address of the JWK in a get-key or create-key answer.</summary>
+    private static (Uri Kid, Address Address) ReadKey(JsonElement root, string keyReference, Uri uri)
+    {
+        var jwk = root.TryGetProperty("key", out var k) ? k : throw Malformed(keyReference, "no 'key'");
         var curve = jwk.TryGetProperty("crv", out var crv) ? crv.GetString() : null;
         if (curve != "P-256K")
         {
@@ -109,11 +162,11 @@ public sealed class KeyVaultBackend : IKeyBackend
         {
             throw new KeyVaultException(VaultError.Other, 200, null, $"Vault key {keyReference} is not a point on secp256k1: {failure.Message}", failure);
         }
-        var kid = new Uri(Property(jwk, "kid", uri));
-        return _keys[keyReference] = (kid, address);
+        return (new Uri(Property(jwk, "kid", uri)), address);
     }
 
-    private async Task<JsonDocument> SendAsync(RequestMethod method, Uri uri, byte[]? body, string keyReference, CancellationToken cancellationToken)
+    /// <param name="expectNotFound">A 404 is an expected answer (a name checked before it is created): not counted as a vault failure.</param>
+    private async Task<JsonDocument> SendAsync(RequestMethod method, Uri uri, byte[]? body, string keyReference, CancellationToken cancellationToken, bool expectNotFound = false)
     {
         using var message = _pipeline.CreateMessage();
         var request = message.Request;
@@ -161,7 +214,10 @@ public sealed class KeyVaultBackend : IKeyBackend
         {
             PlatformMetrics.VaultThrottled(Backend);
         }
-        PlatformMetrics.VaultFailed(Backend, error);
+        if (!(expectNotFound && error == VaultError.KeyNotFound))
+        {
+            PlatformMetrics.VaultFailed(Backend, error);
+        }
         var retried = response.Status is 408 or 429 or >= 500 ? $" (after {_options.MaxRetries} retries)" : "";
         throw new KeyVaultException(error, response.Status, code,
             $"Vault {uri.Host} answered {response.Status} {response.ReasonPhrase}{retried} to {method} for key {keyReference}: {code ?? "no error code"}: {text ?? "no message"}.");

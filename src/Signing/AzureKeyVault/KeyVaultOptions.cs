@@ -29,6 +29,15 @@ public sealed class KeyVaultOptions
     /// </summary>
     public bool VerifyChallengeResource { get; set; } = true;
 
+    /// <summary>
+    /// The vault (or Managed HSM) new keys are generated in, e.g. https://acme.vault.azure.net/; null: the backend
+    /// only signs with keys registered by their URL and generates none.
+    /// </summary>
+    public Uri? VaultUri { get; set; }
+
+    /// <summary>The key type of generated keys: EC-HSM (HSM-protected; a premium vault or Managed HSM) or EC (software-protected).</summary>
+    public string GeneratedKeyType { get; set; } = "EC-HSM";
+
     /// <summary>The HTTP transport; null uses Azure.Core's default. Tests pass one that trusts their certificate.</summary>
     public HttpPipelineTransport? Transport { get; set; }
 }

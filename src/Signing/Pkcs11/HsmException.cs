@@ -17,6 +17,9 @@ public enum HsmProblem
     /// <summary>The token has no key with that label.</summary>
     KeyNotFound,
 
+    /// <summary>The token already holds a key with the label a new key was to have.</summary>
+    LabelTaken,
+
     /// <summary>Any other PKCS#11 failure; the message carries the return value.</summary>
     Failed,
 }

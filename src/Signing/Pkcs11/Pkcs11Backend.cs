@@ -65,7 +65,7 @@ public sealed class Pkcs11Backend : IKeyBackend, IDisposable
         {
             if (FindObjects(session, CKO.CKO_PRIVATE_KEY, label).Count > 0)
             {
-                throw new HsmException(HsmProblem.Failed, $"Token '{_options.TokenLabel}' already holds a key labelled '{label}'; labels name keys, so pick another.");
+                throw new HsmException(HsmProblem.LabelTaken, $"Token '{_options.TokenLabel}' already holds a key labelled '{label}'; labels name keys, so pick another.");
             }
             var id = Encoding.UTF8.GetBytes(label);
             var attributes = _factories.ObjectAttributeFactory;
@@ -96,6 +96,22 @@ public sealed class Pkcs11Backend : IKeyBackend, IDisposable
             return ($"pkcs11:object={label}", address);
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public bool GeneratesKeys => true;
+
+    /// <summary>Destroys the private and public key labelled as <paramref name="keyReference"/> names (a key whose registration failed).</summary>
+    public Task DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>
+        WithSessionAsync($"destroying key '{keyReference}'", session =>
+        {
+            var label = LabelOf(keyReference);
+            foreach (var handle in FindObjects(session, CKO.CKO_PRIVATE_KEY, label).Concat(FindObjects(session, CKO.CKO_PUBLIC_KEY, label)))
+            {
+                session.DestroyObject(handle);
+            }
+            _keys.TryRemove(label, out _);
+            return true;
+        }, cancellationToken);
 
     /// <summary>The private key's CKA_SENSITIVE, CKA_EXTRACTABLE and CKA_NEVER_EXTRACTABLE, as the token reports them.</summary>
     public Task<(bool Sensitive, bool Extractable, bool NeverExtractable)> DescribeKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>

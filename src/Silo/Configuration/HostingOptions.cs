@@ -115,6 +115,8 @@ public sealed class HostingOptions
         {
             errors.Add($"Hosting:Keys:PublisherKeystoreDirectory '{publishers}' is not a directory.");
         }
+        errors.AddRange(Keys.Pkcs11.Validate(custodyConfigured: !string.IsNullOrWhiteSpace(Postgres.ConnectionString)));
+        errors.AddRange(Keys.KeyVault.Validate(custodyConfigured: !string.IsNullOrWhiteSpace(Postgres.ConnectionString)));
         if (L1.ReorgDepth < 1)
         {
             errors.Add($"Hosting:L1:ReorgDepth must be at least 1, got {L1.ReorgDepth}.");
@@ -159,6 +161,12 @@ public sealed class KeysOptions
     /// password file of that address in <see cref="PasswordDirectory"/>; every silo loads the same set.
     /// </summary>
     public string? PublisherKeystoreDirectory { get; set; }
+
+    /// <summary>The PKCS#11 HSM for tenant keys (off unless its token label is set).</summary>
+    public Pkcs11KeysOptions Pkcs11 { get; set; } = new();
+
+    /// <summary>Azure Key Vault or Managed HSM for tenant keys (off unless its vault URL is set).</summary>
+    public KeyVaultKeysOptions KeyVault { get; set; } = new();
 }
 
 /// <summary>The L1 the silo follows. Without RPC URLs or a deployment file with contracts the follower stays idle.</summary>

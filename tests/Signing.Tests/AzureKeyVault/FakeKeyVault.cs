@@ -131,6 +131,10 @@ public sealed class FakeKeyVault : IAsyncDisposable
             return await ErrorAsync(response, fault.Status, fault.Code, $"injected {fault.Status}");
         }
         var segments = request.Path.Value!.Trim('/').Split('/');
+        if (request.Method == "POST" && segments.Length == 3 && segments[0] == "keys" && segments[2] == "create")
+        {
+            return await CreateAsync(request, response, segments[1]);
+        }
         if (segments.Length < 2 || segments[0] != "keys" || !_keys.TryGetValue(segments[1], out var stored))
         {
             return await ErrorAsync(response, 404, "KeyNotFound", $"A key with (name/id) {(segments.Length > 1 ? segments[1] : "")} was not found in this key vault.");
@@ -138,16 +142,14 @@ public sealed class FakeKeyVault : IAsyncDisposable
         var kid = new Uri(Uri, $"keys/{segments[1]}/{stored.Version}").AbsoluteUri;
         if (request.Method == "GET" && segments.Length <= 3)
         {
-            var publicKey = stored.Key.PublicKey;
-            await response.WriteAsJsonAsync(new JsonObject
-            {
-                ["key"] = new JsonObject
-                {
-                    ["kid"] = kid, ["kty"] = "EC-HSM", ["key_ops"] = new JsonArray("sign", "verify"), ["crv"] = "P-256K",
-                    ["x"] = Base64Url(publicKey.X.ToArray()), ["y"] = Base64Url(publicKey.Y.ToArray()),
-                },
-                ["attributes"] = new JsonObject { ["enabled"] = true, ["exportable"] = false },
-            });
+            await response.WriteAsJsonAsync(KeyBundle(kid, stored.Key));
+            return 200;
+        }
+        if (request.Method == "DELETE" && segments.Length == 2)
+        {
+            _keys.TryRemove(segments[1], out _);
+            Deleted.Enqueue(segments[1]);
+            await response.WriteAsJsonAsync(KeyBundle(kid, stored.Key));
             return 200;
         }
         if (request.Method == "POST" && segments.Length == 4 && segments[2] == stored.Version && segments[3] == "sign")
@@ -173,6 +175,43 @@ public sealed class FakeKeyVault : IAsyncDisposable
         }
         return await ErrorAsync(response, 405, "MethodNotAllowed", $"{request.Method} {request.Path} is not part of this fake");
     }
+
+    /// <summary>POST keys/{name}/create as the vault answers it: a new key (or a new version of an existing one) of kty EC or EC-HSM on P-256K.</summary>
+    private async Task<int> CreateAsync(HttpRequest request, HttpResponse response, string name)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body);
+        var kty = body.RootElement.TryGetProperty("kty", out var t) ? t.GetString() : null;
+        var crv = body.RootElement.TryGetProperty("crv", out var c) ? c.GetString() : null;
+        if (kty is not ("EC" or "EC-HSM") || crv != "P-256K")
+        {
+            return await ErrorAsync(response, 400, "BadParameter", $"kty '{kty}' / crv '{crv}': this fake makes EC or EC-HSM keys on P-256K");
+        }
+        var key = PrivateKey.Generate();
+        var version = Guid.NewGuid().ToString("N");
+        _keys[name] = (version, key);
+        Created.Enqueue((name, kty!));
+        await response.WriteAsJsonAsync(KeyBundle(new Uri(Uri, $"keys/{name}/{version}").AbsoluteUri, key));
+        return 200;
+    }
+
+    /// <summary>Keys made by POST keys/{name}/create: name and kty.</summary>
+    public ConcurrentQueue<(string Name, string Kty)> Created { get; } = new();
+
+    /// <summary>Keys deleted by DELETE keys/{name}.</summary>
+    public ConcurrentQueue<string> Deleted { get; } = new();
+
+    /// <summary>Whether the vault holds a key of that name now.</summary>
+    public bool Holds(string name) => _keys.ContainsKey(name);
+
+    private static JsonObject KeyBundle(string kid, PrivateKey key) => new()
+    {
+        ["key"] = new JsonObject
+        {
+            ["kid"] = kid, ["kty"] = "EC-HSM", ["key_ops"] = new JsonArray("sign", "verify"), ["crv"] = "P-256K",
+            ["x"] = Base64Url(key.PublicKey.X.ToArray()), ["y"] = Base64Url(key.PublicKey.Y.ToArray()),
+        },
+        ["attributes"] = new JsonObject { ["enabled"] = true, ["exportable"] = false },
+    };
 
     private static readonly BigInteger Order = new(Secp256k1.Order, isUnsigned: true, isBigEndian: true);
 

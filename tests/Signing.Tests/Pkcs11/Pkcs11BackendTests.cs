@@ -122,6 +122,26 @@ public sealed class Pkcs11BackendTests(SoftHsmToken token) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task test_generateThroughCustody_registersTheTenantsKey_labelTakenIsTyped_andAFailedRegistrationDestroysTheKey()
+    {
+        using var hsm = new Pkcs11Backend(token.Options);
+        await using var scope = new GateScope(_database, extraBackends: [hsm]);
+
+        var key = await scope.Custody.GenerateKeyAsync("acme", Contracts.Telemetry.SigningBackend.Pkcs11, "acme.gen-1", "test");
+        Assert.Equal(("acme", "pkcs11:object=acme.gen-1"), (key.Tenant, key.KeyReference));
+        Assert.Equal(key.Address, await hsm.ResolveAddressAsync("acme.gen-1"));
+        var taken = await Assert.ThrowsAsync<HsmException>(() => scope.Custody.GenerateKeyAsync("acme", Contracts.Telemetry.SigningBackend.Pkcs11, "acme.gen-1", "test"));
+        Assert.Equal(HsmProblem.LabelTaken, taken.Problem);
+        Assert.Single(await scope.Custody.ListKeysAsync("acme"));
+
+        // Custody whose database cannot be reached: the token makes the key, recording it fails, the key is destroyed again.
+        await using var unreachable = Npgsql.NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=nobody;Timeout=2");
+        var broken = new KeyCustody(unreachable, [hsm]);
+        await Assert.ThrowsAnyAsync<Exception>(() => broken.GenerateKeyAsync("acme", Contracts.Telemetry.SigningBackend.Pkcs11, "acme.lost", "test"));
+        Assert.Equal(HsmProblem.KeyNotFound, (await Assert.ThrowsAsync<HsmException>(() => hsm.ResolveAddressAsync("acme.lost"))).Problem);
+    }
+
+    [Fact]
     public async Task test_unknownKeyLabel_and_missingLibrary_typed()
     {
         using var hsm = new Pkcs11Backend(token.Options);

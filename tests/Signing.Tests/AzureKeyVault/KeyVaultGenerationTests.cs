@@ -1,0 +1,94 @@
+using Hosting.Contracts.Telemetry;
+using Hosting.L1.Crypto;
+using Hosting.Signing.AzureKeyVault;
+using Hosting.Signing.Tests.Support;
+
+namespace Hosting.Signing.Tests.AzureKeyVault;
+
+/// <summary>Keys generated in the vault through key custody: create, register, sign through the gate; a taken name and a failed registration.</summary>
+public sealed class KeyVaultGenerationTests : IAsyncLifetime
+{
+    private readonly SafetyDatabase _database = new();
+    private readonly FakeCredential _credential = new();
+    private FakeKeyVault _vault = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        _vault = await FakeKeyVault.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _vault.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private KeyVaultBackend Backend(string keyType = "EC-HSM")
+    {
+        var options = _vault.Options();
+        options.VaultUri = _vault.Uri;
+        options.GeneratedKeyType = keyType;
+        return new KeyVaultBackend(_credential, options);
+    }
+
+    [Fact]
+    public async Task test_generate_createsAnHsmKeyInTheVault_registersItsVersion_andSignsThroughTheGate()
+    {
+        var backend = Backend();
+        await using var scope = new GateScope(_database, extraBackends: [backend]);
+
+        var key = await scope.Custody.GenerateKeyAsync("acme", SigningBackend.AzureKeyVault, "acme.seq_1", "test");
+
+        Assert.Equal(("acme-seq-1", "EC-HSM"), Assert.Single(_vault.Created));
+        Assert.StartsWith(new Uri(_vault.Uri, "keys/acme-seq-1/").AbsoluteUri, key.KeyReference, StringComparison.Ordinal);
+        Assert.Equal(("acme", SigningBackend.AzureKeyVault, KeyStatus.Active), (key.Tenant, key.Backend, key.Status));
+        var signed = await scope.SignAsync("acme", key.Address, 3, 1);
+        Assert.Equal(key.Address, Secp256k1.Default.RecoverAddress(signed.PayloadHash, signed.Signature));
+        Assert.Contains(await scope.Custody.ReadAuditAsync(key.Address), line => line.Entry.Action == "generate_key" && line.Entry.Outcome == "done");
+    }
+
+    [Fact]
+    public async Task test_generate_nameTheVaultHolds_refusedKeyExists_noNewVersion_nothingRecorded()
+    {
+        var (_, existing) = _vault.CreateKey("acme-taken");
+        var backend = Backend();
+        await using var scope = new GateScope(_database, extraBackends: [backend]);
+
+        var refused = await Assert.ThrowsAsync<KeyVaultException>(() => scope.Custody.GenerateKeyAsync("acme", SigningBackend.AzureKeyVault, "acme.taken", "test"));
+
+        Assert.Equal(KeyVaultBackend.KeyExists, refused.ErrorCode);
+        Assert.Contains("'acme-taken'", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(_vault.Created);
+        Assert.Equal(existing, await backend.ResolveAddressAsync(new Uri(_vault.Uri, "keys/acme-taken").AbsoluteUri));
+        Assert.Empty(await scope.Custody.ListKeysAsync("acme"));
+        Assert.Contains(await scope.Custody.ReadAuditAsync(), line => line.Entry.Action == "generate_key" && line.Entry.Outcome == "failed");
+    }
+
+    [Fact]
+    public async Task test_generate_registrationFails_theNewKeyIsDeletedFromTheVaultAgain()
+    {
+        var backend = Backend("EC");
+        // Custody whose database cannot be reached: the key is made, then recording it fails.
+        await using var unreachable = Npgsql.NpgsqlDataSource.Create("Host=127.0.0.1;Port=1;Username=nobody;Timeout=2");
+        var custody = new KeyCustody(unreachable, [backend]);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => custody.GenerateKeyAsync("acme", SigningBackend.AzureKeyVault, "acme.lost", "test"));
+
+        Assert.Equal(("acme-lost", "EC"), Assert.Single(_vault.Created));
+        Assert.Equal("acme-lost", Assert.Single(_vault.Deleted));
+        Assert.False(_vault.Holds("acme-lost"));
+    }
+
+    [Fact]
+    public async Task test_withoutVaultUri_generatesNothing()
+    {
+        var backend = new KeyVaultBackend(_credential, _vault.Options());
+        await using var scope = new GateScope(_database, extraBackends: [backend]);
+
+        Assert.False(scope.Custody.CanGenerate(SigningBackend.AzureKeyVault));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => scope.Custody.GenerateKeyAsync("acme", SigningBackend.AzureKeyVault, "acme.x", "test"));
+        Assert.Contains("does not generate keys", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(_vault.Created);
+    }
+}
