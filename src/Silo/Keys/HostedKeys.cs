@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Telemetry;
 using Hosting.Grains.L1;
@@ -26,7 +27,8 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(2);
     private volatile HostedKeysState _state = new(false, 0, [], null, null);
-    private volatile IReadOnlySet<Address> _keystoreKeys = new HashSet<Address>();
+    // The backend of every live key in custody: which keys this process can sign depends on it.
+    private volatile ConcurrentDictionary<Address, SigningBackend> _backendOf = new();
     // What this silo last wrote to key_holders in full, and when: a reload that changed nothing writes nothing,
     // except every RepublishAfter, which puts back rows the table lost (a restored database).
     private HashSet<Address> _published = [];
@@ -36,10 +38,14 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
     public HostedKeysState State => _state;
 
     /// <summary>
-    /// Whether a duty of <paramref name="address"/> can be signed in this process: any key but a keystore key
-    /// locked here (HSM and vault keys sign from every silo; a key not known here gets the gate's own answer).
+    /// Whether a duty of <paramref name="address"/> can be signed in this process: a keystore key unlocked here, or an
+    /// HSM or vault key whose backend this silo is configured for (a PKCS#11 token is local to its machine). A key
+    /// not known here gets the gate's own answer.
     /// </summary>
-    public bool CanSignHere(Address address) => !_keystoreKeys.Contains(address) || custody.IsUnlocked(address);
+    public bool CanSignHere(Address address) => !_backendOf.TryGetValue(address, out var backend) || CanSign(address, backend);
+
+    private bool CanSign(Address address, SigningBackend backend) =>
+        backend == SigningBackend.Keystore ? custody.IsUnlocked(address) : custody.HasBackend(backend);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -82,12 +88,11 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             {
                 keys.ReleaseFromCustody(gone);
             }
-            var keystoreKeys = live.Where(k => k.Backend == SigningBackend.Keystore).Select(k => k.Address).ToHashSet();
-            _keystoreKeys = keystoreKeys;
-            var locked = keystoreKeys.Where(a => !custody.IsUnlocked(a)).ToList();
+            _backendOf = new ConcurrentDictionary<Address, SigningBackend>(live.Select(k => KeyValuePair.Create(k.Address, k.Backend)));
+            var locked = live.Where(k => k.Backend == SigningBackend.Keystore && !custody.IsUnlocked(k.Address)).Select(k => k.Address).ToList();
             if (holders is not null)
             {
-                var unlocked = keystoreKeys.Where(custody.IsUnlocked).ToHashSet();
+                var unlocked = live.Where(k => CanSign(k.Address, k.Backend)).Select(k => k.Address).ToHashSet();
                 if (!unlocked.SetEquals(_published) || DateTime.UtcNow - _publishedAt > RepublishAfter)
                 {
                     await holders.PublishAsync(unlocked, cancellationToken);
@@ -120,17 +125,17 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         {
             keys.HoldInCustody(key.Address, key.Tenant);
         }
-        if (key.Backend == SigningBackend.Keystore)
+        if (key.Status == KeyStatus.Deleted)
         {
-            var keystoreKeys = new HashSet<Address>(_keystoreKeys);
-            if (key.Status == KeyStatus.Deleted ? keystoreKeys.Remove(key.Address) : keystoreKeys.Add(key.Address))
-            {
-                _keystoreKeys = keystoreKeys;
-            }
-            // A key imported here is unlocked here: say so now, so other silos route its duties here at once. One row
-            // per key: a bulk import of 10,000 keys must not rewrite the whole list 10,000 times.
-            _ = PublishHolderAsync(key.Address, key.Status != KeyStatus.Deleted && custody.IsUnlocked(key.Address));
+            _backendOf.TryRemove(key.Address, out _);
         }
+        else
+        {
+            _backendOf[key.Address] = key.Backend;
+        }
+        // A key imported here can sign here: say so now, so other silos route its duties here at once. One row per
+        // key: a bulk import of 10,000 keys must not rewrite the whole list 10,000 times.
+        _ = PublishHolderAsync(key.Address, key.Status != KeyStatus.Deleted && CanSign(key.Address, key.Backend));
     }
 
     private async Task PublishHolderAsync(Address address, bool unlocked)

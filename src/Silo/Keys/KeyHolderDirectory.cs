@@ -7,7 +7,7 @@ using Orleans.Runtime.Placement;
 namespace Hosting.Silo.Keys;
 
 /// <summary>
-/// Which silos hold which keystore keys unlocked (table <c>key_holders</c>, infra/postgres/040_key_holders.sql).
+/// Which silos can sign with which keys (table <c>key_holders</c>, infra/postgres/040_key_holders.sql): keystore keys unlocked there, HSM and vault keys whose backend is configured there.
 /// Each silo rewrites its own rows after every key load and deletes them when it stops; the placement director
 /// reads them to put a key's <see cref="KeySignerGrain"/> where the key can sign. Addresses and silo names only.
 /// </summary>

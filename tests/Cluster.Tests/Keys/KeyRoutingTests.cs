@@ -6,7 +6,10 @@ using Hosting.Grains.L1;
 using Hosting.Grains.Slots;
 using Hosting.L1.Crypto;
 using Hosting.Signing;
+using Hosting.Signing.Pkcs11;
 using Hosting.Silo.Keys;
+using Hosting.TestKit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.TestingHost;
@@ -85,6 +88,54 @@ public sealed class KeyRoutingTests
         finally
         {
             await cluster.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task An_hsm_key_signs_on_the_silo_configured_with_the_token_and_the_other_silo_routes_its_duties_there()
+    {
+        var database = await PostgresCluster.CreateMigratedDatabaseAsync();
+        await SoftHsm.PinFileAsync();
+        var cluster = await PostgresCluster.StartAsync(database, 2, configure: builder => builder.AddSiloBuilderConfigurator<SiloWithCustodyAndHsmOnFirst>());
+        try
+        {
+            var holder = Services(cluster.Silos[0]);
+            var other = Services(cluster.Silos[1]);
+            await cluster.Client.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
+            var key = await holder.GetRequiredService<KeyCustody>().GenerateKeyAsync(Tenant, SigningBackend.Pkcs11, $"{Tenant}.routing-{Guid.NewGuid():N}"[..30], "operator@acme");
+            var address = key.Address;
+            Assert.True(await Eventually.WaitAsync(() => Task.FromResult(other.GetRequiredService<AccountKeys>().HostsSequencer(address)), TimeSpan.FromSeconds(30)),
+                "the second silo never listed the key generated on the first");
+
+            // Only the silo with the token can sign with it, and the directory says so.
+            Assert.True(holder.GetRequiredService<HostedKeys>().CanSignHere(address));
+            Assert.False(other.GetRequiredService<HostedKeys>().CanSignHere(address));
+            Assert.Equal([holder.GetRequiredService<KeyHolderDirectory>().Silo], await HoldersAsync(database, address));
+
+            // The silo without the token gets a proposal signed by the key, through the token silo's gate.
+            const ulong slot = 11;
+            var proposal = CustodyKeys.Proposal(slot, "archive 10");
+            var signature = await other.GetRequiredService<IDutySigner>().SignAsync(new DutyRequest(Tenant, address, slot, Duty.Proposal, proposal, $"slot/{slot}"));
+            Assert.Equal(address, Secp256k1.Default.RecoverAddress(CustodyKeys.Digest(proposal), signature));
+            Assert.Equal([(signature.ToString(), holder.GetRequiredService<SigningGateOptions>().NodeName)], await SignedAsync(database, address, slot));
+        }
+        finally
+        {
+            await cluster.StopAsync();
+        }
+    }
+
+    /// <summary>Custody on every silo; the PKCS#11 backend (the process's SoftHSM2 token) on the first silo only.</summary>
+    public sealed class SiloWithCustodyAndHsmOnFirst : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            new CustodyKeySigningTests.SiloWithCustody().Configure(siloBuilder);
+            // TestCluster names the first silo "Primary", or "Secondary_0" when membership is in PostgreSQL as here.
+            if (siloBuilder.Configuration["Orleans:Name"] is "Primary" or "Secondary_0")
+            {
+                siloBuilder.Services.AddPkcs11Keys(new Pkcs11Options { LibraryPath = SoftHsm.Library, TokenLabel = SoftHsm.Label, UserPin = SoftHsm.Pin });
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using Hosting.TestKit;
 using Hosting.Contracts.Telemetry;
 using Hosting.Signing;
 using Hosting.Signing.AzureKeyVault;
