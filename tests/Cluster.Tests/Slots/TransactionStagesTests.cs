@@ -100,6 +100,10 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         // Sent again as it was signed, signal included, though the policy changed since.
         await chain.Grains.GetGrain<IUpgradeSignalGrain>(Tenant).SetAsync(null, Keccak256.Hash("upgrade payload 2"));
         Assert.Equal(payload, (await rollup.ProposalOfAsync(s2)).Proposal.UpgradeSignal);
+        // The prover quotes now: passing the old head below may already reach the Proposal phase's last block, where
+        // the platform authorises.
+        Assert.True((await slot2.QuoteAsync(await SlotPipelineTests.SignedAsync(
+            new ProverQuote(s2, prover.Address, Token, deployment.MinBond, schedule.RevealStart(s2)), deployment.Rollup))).Accepted);
         // Past the old head, so the follower sees the other branch.
         while (await chain.HeadAsync() <= headBeforeReorg)
         {
@@ -118,9 +122,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.True(schedule.PhaseAt(s2, afterReorg[^1].L1Block!.Value) == SlotPhase.Proposal);
         output.WriteLine($"slot {s2}: proposal {orphaned} reorganised away, included again by {afterReorg[^1].L1Transaction} at block {afterReorg[^1].L1Block}");
 
-        // The rest of the happy path: quote, commitment (4), reveal (5), proof (6), FINALITY_DEPTH blocks (7).
-        Assert.True((await slot2.QuoteAsync(await SlotPipelineTests.SignedAsync(
-            new ProverQuote(s2, prover.Address, Token, deployment.MinBond, schedule.RevealStart(s2)), deployment.Rollup))).Accepted);
+        // The rest of the happy path: commitment (4), reveal (5), proof (6), FINALITY_DEPTH blocks (7).
         // The prover is authorised once the Proposal phase's last block is followed; its commitment lands in Commitment's first.
         await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(s2) - 1);
         Assert.Equal(TransactionStage.Proposed, (await StageAsync(chain, cheap)).Stage);
