@@ -102,7 +102,9 @@ public sealed class ProverAgent(ProverOptions options, L1Deployment deployment, 
         {
             await QuoteAsync(slot, work, cancellationToken);
         }
-        if (phase == SlotPhase.Commitment && work.Quote == PlatformClient.QuoteResult.Kept && work.CommitTransaction is null && options.Fault != ProverFault.QuoteNeverCommit)
+        // The commitment is mined in the next block at the earliest: it is sent while that block is in Commitment, which
+        // includes the Proposal phase's last block (the platform authorises once that block is final for the proposal).
+        if (_schedule.PhaseAt(slot, head + 1) == SlotPhase.Commitment && work.Quote == PlatformClient.QuoteResult.Kept && work.CommitTransaction is null && options.Fault != ProverFault.QuoteNeverCommit)
         {
             await CommitAsync(slot, work, cancellationToken);
         }

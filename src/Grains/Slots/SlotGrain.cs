@@ -88,11 +88,15 @@ public sealed partial class SlotGrain(
     public async Task<L1Reaction> OnBlockAsync(ulong number, Hash32 hash)
     {
         var phase = Schedule.PhaseAt(Slot, number);
+        // A transaction sent now is mined in the next block at the earliest, so the duties that race a phase act on
+        // the phase of that block: with two-block Commitment and Reveal phases, a prover authorised or a reveal sent
+        // only once the phase's first block is the head lands in its last block or misses it.
+        var landing = Schedule.PhaseAt(Slot, number + 1);
         try
         {
             switch (Outcome, phase)
             {
-                case (SlotOutcome.Forecast, SlotPhase.Proposal):
+                case (SlotOutcome.Forecast, SlotPhase.Proposal) when landing == SlotPhase.Proposal:
                     await ProposeAsync();
                     break;
                 case (SlotOutcome.NotOurs, SlotPhase.Proposal) when !state.State.Rechecked:
@@ -100,30 +104,33 @@ public sealed partial class SlotGrain(
                     // (or a leader that exited) may make the slot ours now. Ranked once more, at Proposal start.
                     state.State = state.State with { Rechecked = true, Outcome = (int)SlotOutcome.Unknown };
                     await RankAsync();
-                    if (Outcome == SlotOutcome.Forecast)
+                    if (Outcome == SlotOutcome.Forecast && landing == SlotPhase.Proposal)
                     {
                         await ProposeAsync();
                     }
                     break;
-                case (SlotOutcome.Forecast or SlotOutcome.Proposed, >= SlotPhase.Commitment):
+                case (SlotOutcome.Forecast or SlotOutcome.Proposed, _) when landing >= SlotPhase.Commitment:
+                    // The Proposal phase's last block is followed: no proposal can land any more, the best one is
+                    // canonical, and the prover is authorised now so its commitment can land in Commitment's first block.
                     await SettleProposalAsync();
-                    if (Outcome == SlotOutcome.Canonical && phase == SlotPhase.Commitment)
+                    if (Outcome == SlotOutcome.Canonical && landing == SlotPhase.Commitment)
                     {
                         await AuthoriseProverAsync(number);
                     }
                     break;
-                case (SlotOutcome.Canonical, SlotPhase.Commitment):
+                case (SlotOutcome.Canonical, _) when landing == SlotPhase.Commitment:
                     await AuthoriseProverAsync(number);
                     break;
-                case (SlotOutcome.Canonical, >= SlotPhase.Reveal):
+                case (SlotOutcome.Canonical, _) when landing >= SlotPhase.Reveal:
+                    // Commitment's last block is followed without a commitment: none can land any more.
                     await Authoriser.LapsedAsync();
                     PlatformMetrics.CommitmentSettled(state.State.Tenant, CommitmentOutcome.Missed);
                     await SettleAsync(SlotOutcome.Backup, BackupReason.NoCommitment);
                     break;
-                case (SlotOutcome.Committed, SlotPhase.Reveal):
+                case (SlotOutcome.Committed, _) when landing == SlotPhase.Reveal:
                     await RevealAsync();
                     break;
-                case (SlotOutcome.Committed, >= SlotPhase.Proving):
+                case (SlotOutcome.Committed, _) when landing >= SlotPhase.Proving:
                     await SettleAsync(SlotOutcome.Backup, BackupReason.NoReveal);
                     break;
                 case (SlotOutcome.Revealed, >= SlotPhase.Backup):
@@ -135,11 +142,11 @@ public sealed partial class SlotGrain(
         }
         catch (Exception exception) when (exception is L1Exception or L1RevertException or RequestRefusedException or InvalidOperationException)
         {
-            // The duty is retried on the next block while its phase lasts.
+            // The duty is retried on the next block while a transaction sent then still lands in the same phase.
             logger.LogWarning(exception, "Slot {Slot}: {Outcome} at block {Block} failed", Slot, Outcome, number);
             state.State = state.State with { LastError = $"{exception.GetType().Name}: {exception.Message}" };
             await state.WriteStateAsync();
-            return Schedule.PhaseAt(Slot, number + 1) == phase ? L1Reaction.WakeAt(number + 1) : NextWake();
+            return Schedule.PhaseAt(Slot, number + 2) == landing ? L1Reaction.WakeAt(number + 1) : NextWake(number);
         }
         return NextWake(number);
     }
@@ -354,7 +361,8 @@ public sealed partial class SlotGrain(
         try
         {
             var head = await chain.RequireClient().GetBlockNumberAsync(cancellationToken);
-            if (Outcome == SlotOutcome.Canonical && Schedule.PhaseAt(Slot, head) == SlotPhase.Commitment && await Authoriser.AuthoriseAsync(head))
+            // Only while the fallback's commitment, sent in the next block at the earliest, can still land in Commitment.
+            if (Outcome == SlotOutcome.Canonical && Schedule.PhaseAt(Slot, head + 1) == SlotPhase.Commitment && await Authoriser.AuthoriseAsync(head))
             {
                 return;
             }
@@ -402,10 +410,13 @@ public sealed partial class SlotGrain(
         var wake = Outcome switch
         {
             SlotOutcome.Forecast => schedule.StartOf(Slot),
-            SlotOutcome.Proposed => schedule.CommitmentStart(Slot),
-            // Every block of Commitment (a fallback may be due), then Reveal start settles a slot nobody committed to.
-            SlotOutcome.Canonical => schedule.CommitmentStart(Slot),
-            SlotOutcome.Committed => schedule.RevealStart(Slot) + (state.State.RevealTransaction.Length > 0 ? schedule.RevealBlocks : 0),
+            // The Proposal phase's last block settles the proposal (see OnBlockAsync: duties act on the block they land in).
+            SlotOutcome.Proposed => schedule.CommitmentStart(Slot) - 1,
+            // From there every block while a commitment can still land (a fallback may be due); Commitment's last
+            // block settles a slot nobody committed to.
+            SlotOutcome.Canonical => schedule.CommitmentStart(Slot) - 1,
+            // Commitment's last block sends the reveal (it lands in Reveal's first); Reveal's last block settles one not revealed.
+            SlotOutcome.Committed => (state.State.RevealTransaction.Length > 0 ? schedule.ProvingStart(Slot) : schedule.RevealStart(Slot)) - 1,
             SlotOutcome.Revealed => schedule.BackupStart(Slot),
             SlotOutcome.Outbid when HoldsTransactions => schedule.CommitmentStart(Slot),
             SlotOutcome.Finalised => FinalityWake(),

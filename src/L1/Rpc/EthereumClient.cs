@@ -43,9 +43,13 @@ public sealed class EthereumClient(JsonRpcClient rpc)
     public Task<byte[]> CallAsync(CallRequest call, BlockTag? block = null, CancellationToken cancellationToken = default) =>
         Rpc.CallAsync("eth_call", [call.ToJson(), (block ?? BlockTag.Latest).Text], Data, cancellationToken);
 
-    /// <summary>eth_estimateGas.</summary>
+    /// <summary>
+    /// eth_estimateGas on the pending block, where a transaction sent now executes: a duty sent while the block before
+    /// its phase is the head (the slot pipeline's Commitment and Reveal) must be simulated in that phase. anvil
+    /// defaults to pending; other nodes default to latest, so the tag is always given.
+    /// </summary>
     public Task<ulong> EstimateGasAsync(CallRequest call, CancellationToken cancellationToken = default) =>
-        Rpc.CallAsync("eth_estimateGas", [call.ToJson()], Quantity64, cancellationToken);
+        Rpc.CallAsync("eth_estimateGas", [call.ToJson(), BlockTag.Pending.Text], Quantity64, cancellationToken);
 
     /// <summary>eth_maxPriorityFeePerGas: the node's suggested tip.</summary>
     public Task<BigInteger> GetMaxPriorityFeePerGasAsync(CancellationToken cancellationToken = default) =>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Hosting.Cluster.Tests.L1;
 
 namespace Hosting.Cluster.Tests.Slots;
@@ -22,15 +23,18 @@ public sealed class ProverProcess : ChildProcess
 
     /// <summary>
     /// Starts a prover agent for dev account <paramref name="account"/> against the chain and the platform's web app,
-    /// quoting <paramref name="fee"/> with fault mode <paramref name="fault"/> ("backup" stands for the platform's own
+    /// quoting <paramref name="fee"/> (and <paramref name="bond"/>, else the rollup's minimum) with fault mode <paramref name="fault"/> ("backup" stands for the platform's own
     /// agent: it never quotes and submits backup blocks), and waits for its "ready" line.
     /// </summary>
-    public static async Task<ProverProcess> StartAgentAsync(string name, int account, ChainUnderTest chain, PlatformWeb web, string fee, string fault, TimeSpan patience)
+    public static async Task<ProverProcess> StartAgentAsync(string name, int account, ChainUnderTest chain, PlatformWeb web, string fee, string fault, TimeSpan patience, BigInteger? bond = null)
     {
-        var agent = await StartAsync(name,
-            new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(account) },
+        string[] arguments =
+        [
             "--rpc-url", chain.Anvil.RpcUrl.ToString(), "--deployment", chain.DeploymentFile, "--platform", web.Address.ToString(),
-            "--fee", fee, "--fault", fault == "backup" ? "never-quote" : fault, "--backup", fault == "backup" ? "true" : "false", "--poll-ms", "100");
+            "--fee", fee, "--fault", fault == "backup" ? "never-quote" : fault, "--backup", fault == "backup" ? "true" : "false", "--poll-ms", "100",
+            .. bond is { } terms ? new[] { "--bond", terms.ToString(System.Globalization.CultureInfo.InvariantCulture) } : [],
+        ];
+        var agent = await StartAsync(name, new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(account) }, arguments);
         if (!await agent.WaitForAsync("ready", patience))
         {
             var lines = string.Join("\n", agent.Lines);

@@ -91,7 +91,8 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
                     kills.Add(await KillHostAsync(cluster, slotGrain, slot, "Proposal"));
                 }
                 await MineToAsync(cluster, schedule.CommitmentStart(slot));
-                await WaitAsync($"slot {slot}: the agent's commitment", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Committed);
+                // The platform reveals in the block after the commitment: seen as Committed or already Revealed.
+                await WaitAsync($"slot {slot}: the agent's commitment", async () => await rollup.SlotStatusAsync(slot) is SlotStatus.Committed or SlotStatus.Revealed);
                 await MineToAsync(cluster, schedule.RevealStart(slot));
                 await WaitAsync($"slot {slot}: the reveal", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
                 await MineToAsync(cluster, schedule.ProvingStart(slot));

@@ -63,11 +63,11 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         IProverRecordGrain Record() => chain.Grains.GetGrain<IProverRecordGrain>(prover.Address.ToString());
         IProverBondGrain Bond(ulong slot) => chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address));
 
-        // Slot a: the commitment lands in the Commitment phase's last block and a reorg takes it away. The new
-        // branch reaches Reveal with nobody committed: the slot falls back (Backup, NoCommitment), the bond is not
-        // escrowed (never slashed) and the prover keeps its tokens.
+        // Slot a: the commitment lands in the Commitment phase's first block and a reorg takes it away. The new
+        // branch passes Commitment's last block with nobody committed: the slot falls back (Backup, NoCommitment), the
+        // bond is not escrowed (never slashed) and the prover keeps its tokens.
         var authorisation = await QuoteAndAuthoriseAsync(chain, a, prover);
-        Assert.Equal(schedule.CommitmentStart(a), await chain.HeadAsync());
+        Assert.Equal(schedule.CommitmentStart(a) - 1, await chain.HeadAsync());
         var beforeCommit = await SnapshotAsync(chain);
         await rollup.CommitProverAsync(prover, a, authorisation.Bond, authorisation.Signature);
         await SlotPipelineTests.FollowedAsync(chain);
@@ -143,7 +143,10 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
-    /// <summary>Mines to Proposal, quotes as the prover, mines to Commitment and returns the prover's authorisation.</summary>
+    /// <summary>
+    /// Mines to Proposal, quotes as the prover, mines to the Proposal phase's last block (where the platform authorises,
+    /// so the commitment lands in Commitment's first block) and returns the prover's authorisation.
+    /// </summary>
     private static async Task<CommitmentAuthorisation> QuoteAndAuthoriseAsync(ChainUnderTest chain, ulong slot, IEthSigner prover)
     {
         var schedule = chain.Deployment.Schedule!;
@@ -152,7 +155,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         var answer = await slotGrain.QuoteAsync(await SlotPipelineTests.SignedAsync(
             new ProverQuote(slot, prover.Address, 1 * Token, chain.Deployment.MinBond, schedule.RevealStart(slot)), chain.Deployment.Rollup));
         Assert.True(answer.Accepted, answer.Reason);
-        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(slot));
+        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(slot) - 1);
         CommitmentAuthorisation? authorisation = null;
         await WaitAsync($"slot {slot}: the prover's authorisation", async () => (authorisation = await slotGrain.AuthorisationForAsync(prover.Address)) is not null);
         return authorisation!;

@@ -57,7 +57,8 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Equal(2, (await pool.GetAsync()).Pending);
         Assert.Equal(SubmitOutcome.Duplicate, (await chain.Grains.GetGrain<ITransactionGrain>(cheap.Hash).SubmitAsync(cheap.Blob, 5)).Outcome);
 
-        // Slot 1: proposed (stage 3), no prover commits, backup opens at Reveal: both back to stage 2.
+        // Slot 1: proposed (stage 3), no prover commits; once Commitment's last block passes without a commitment none
+        // can land any more and the slot goes to backup: both back to stage 2.
         var s1 = first;
         var slot1 = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(s1));
         await chain.MineAsync(1);
@@ -67,7 +68,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Equal((await slot1.GetAsync()).ProposalTransaction, proposed1.L1Transaction);
         Assert.Equal(0, (await pool.GetAsync()).Pending);
         Assert.Equal(2, (await pool.GetAsync()).ReservedBySlot[s1]);
-        await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(s1) - 1);
+        await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(s1) - 2);
         Assert.Equal(TransactionStage.Proposed, (await StageAsync(chain, cheap)).Stage);
         await chain.MineAsync(1);
         await WaitForAsync(chain, cheap, TransactionStage.InPool, s1);
@@ -99,6 +100,10 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         // Sent again as it was signed, signal included, though the policy changed since.
         await chain.Grains.GetGrain<IUpgradeSignalGrain>(Tenant).SetAsync(null, Keccak256.Hash("upgrade payload 2"));
         Assert.Equal(payload, (await rollup.ProposalOfAsync(s2)).Proposal.UpgradeSignal);
+        // The prover quotes now: passing the old head below may already reach the Proposal phase's last block, where
+        // the platform authorises.
+        Assert.True((await slot2.QuoteAsync(await SlotPipelineTests.SignedAsync(
+            new ProverQuote(s2, prover.Address, Token, deployment.MinBond, schedule.RevealStart(s2)), deployment.Rollup))).Accepted);
         // Past the old head, so the follower sees the other branch.
         while (await chain.HeadAsync() <= headBeforeReorg)
         {
@@ -117,10 +122,9 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.True(schedule.PhaseAt(s2, afterReorg[^1].L1Block!.Value) == SlotPhase.Proposal);
         output.WriteLine($"slot {s2}: proposal {orphaned} reorganised away, included again by {afterReorg[^1].L1Transaction} at block {afterReorg[^1].L1Block}");
 
-        // The rest of the happy path: quote, commitment (4), reveal (5), proof (6), FINALITY_DEPTH blocks (7).
-        Assert.True((await slot2.QuoteAsync(await SlotPipelineTests.SignedAsync(
-            new ProverQuote(s2, prover.Address, Token, deployment.MinBond, schedule.RevealStart(s2)), deployment.Rollup))).Accepted);
-        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(s2));
+        // The rest of the happy path: commitment (4), reveal (5), proof (6), FINALITY_DEPTH blocks (7).
+        // The prover is authorised once the Proposal phase's last block is followed; its commitment lands in Commitment's first.
+        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(s2) - 1);
         Assert.Equal(TransactionStage.Proposed, (await StageAsync(chain, cheap)).Stage);
         CommitmentAuthorisation? authorisation = null;
         Assert.True(await Eventually.WaitAsync(async () => (authorisation = await slot2.AuthorisationForAsync(prover.Address)) is not null, Patience));
@@ -128,10 +132,15 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         await WaitForAsync(chain, cheap, TransactionStage.Committed, s2);
         await WaitForAsync(chain, dear, TransactionStage.Committed, s2);
 
-        // The reveal, too, is taken away by a reorg (back to 4) and sent again by the publisher (5 again).
-        await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(s2) - 1);
+        // The reveal, too, is taken away by a reorg (back to 4) and sent again by the publisher (5 again). It is sent
+        // at Commitment's last block; automine is off meanwhile so the chain can be snapshotted before it is mined.
+        await chain.Anvil.RpcAsync("evm_setAutomine", false);
+        await chain.MineAsync(1);
+        Assert.Equal(schedule.RevealStart(s2) - 1, await chain.HeadAsync());
+        Assert.True(await Eventually.WaitAsync(async () => (await slot2.GetAsync()).RevealTransaction is not null, Patience), $"the reveal was not sent: {await slot2.GetAsync()}");
         var beforeReveal = (await chain.Anvil.RpcAsync("evm_snapshot")).GetString()!;
         await chain.MineAsync(1);
+        await chain.Anvil.RpcAsync("evm_setAutomine", true);
         await WaitForAsync(chain, cheap, TransactionStage.Revealed, s2);
         var firstReveal = (await StageAsync(chain, cheap)).History[^1].L1Transaction;
         Assert.Equal((await slot2.GetAsync()).RevealTransaction, firstReveal);
