@@ -109,10 +109,16 @@ public sealed class SequencerLifecycleTests(ITestOutputHelper output)
             Assert.Equal(v.ExitInitiatedBlock + ExitDelay, v.ExitUnlockBlock);
         });
         var firstUnlock = exiting.Min(v => v.ExitUnlockBlock!.Value);
+        // The 50 sequencers are active, so the platform also proposes in the slots it wins. Under automine each of its
+        // transactions is a block of its own: one sent while anvil mines the stretch below would carry the chain past
+        // the block this check is about. Automine stays off until the check is made.
+        await chain.Anvil.RpcAsync("evm_setAutomine", false);
         await chain.MineAsync((int)(firstUnlock - 1 - await chain.HeadAsync()));
         await chain.FollowedAsync();
+        Assert.Equal(firstUnlock - 1, await chain.HeadAsync());
         Assert.All(await ViewsAsync(chain, leaving.Select(s => s.Address)), v => Assert.Equal(SequencerStatus.Exiting, v.Status));
         Assert.Equal(3, await chain.RegistryStatusAsync(leaving[0].Address));
+        await chain.Anvil.RpcAsync("evm_setAutomine", true);
 
         var lastUnlock = exiting.Max(v => v.ExitUnlockBlock!.Value);
         await chain.MineAsync((int)(lastUnlock - await chain.HeadAsync()) + 1);
