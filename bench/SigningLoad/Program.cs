@@ -7,14 +7,21 @@ using Hosting.Signing;
 using Hosting.Signing.Keystore;
 using Npgsql;
 
-// dotnet run -c Release --project bench/SigningLoad -- [gate|keystore|all] [seconds per gate run]
+// dotnet run -c Release --project bench/SigningLoad -- [gate|keystore|all] [seconds per gate run] [gate variants, comma-separated]
 // Needs HOSTING_TEST_POSTGRES (a server where databases may be created) for the gate runs and python3 for the native scrypt baseline.
+// Gate variants (A/B in one run, each key count runs every variant back to back; default "gate"):
+//   gate     the gate as configured by default
+//   pooled   connections from the pool per batch, batches started through Task.Run (the gate before 2026-11-25 23:00)
+//   held     pooled, but connections held between batches with prepared statements
+//   inline   held, and batches started inline (no thread-pool hop) = the default
+//   depth2   inline, and a key's next batch sent while the current one commits (MaxBatchesPerKey = 2)
 var what = args.Length > 0 ? args[0] : "all";
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+var variants = args.Length > 2 ? args[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["gate"];
 Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, secp256k1: {Secp256k1.Default.Name}, scrypt: {Scrypt.Implementation}");
 if (what is "gate" or "all")
 {
-    await GateBench.RunAsync(seconds);
+    await GateBench.RunAsync(seconds, variants);
 }
 if (what is "keystore" or "all")
 {
@@ -23,8 +30,22 @@ if (what is "keystore" or "all")
 
 internal static class GateBench
 {
-    public static async Task RunAsync(int seconds)
+    public static SigningGateOptions Variant(string variant) => variant switch
     {
+        "gate" => new SigningGateOptions(),
+        "pooled" => new SigningGateOptions { HoldConnections = false, StartInline = false, MaxBatchesPerKey = 1 },
+        "held" => new SigningGateOptions { HoldConnections = true, StartInline = false, MaxBatchesPerKey = 1 },
+        "inline" => new SigningGateOptions { HoldConnections = true, StartInline = true, MaxBatchesPerKey = 1 },
+        "depth2" => new SigningGateOptions { HoldConnections = true, StartInline = true, MaxBatchesPerKey = 2 },
+        _ => throw new ArgumentException($"unknown gate variant '{variant}'; expected gate, pooled, held, inline or depth2"),
+    };
+
+    public static async Task RunAsync(int seconds, string[] variants)
+    {
+        foreach (var variant in variants)
+        {
+            Variant(variant);
+        }
         var admin = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("HOSTING_TEST_POSTGRES") ?? throw new InvalidOperationException("set HOSTING_TEST_POSTGRES"));
         admin.Database ??= "postgres";
         var name = $"signing_bench_{Guid.NewGuid():N}";
@@ -48,45 +69,49 @@ internal static class GateBench
         Console.WriteLine("Closed loop: a fixed number of requests in flight, each followed at once by the next (maximum throughput).");
         Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
         Console.WriteLine();
-        Console.WriteLine("| keys | load | signatures/s | p50 ms | p99 ms | max ms | signatures |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit |");
+        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var keys in new[] { 1, 16, 256 })
         {
             using var keystores = new KeystoreBackend();
             var custody = new KeyCustody(dataSource, [keystores], new SigningGateOptions { NodeName = "bench" });
             var inputs = Enumerable.Range(0, keys).Select(_ => new KeystoreInput(Web3Keystore.Encrypt(RandomSecret(), "pw", new KeystoreKdf("pbkdf2", 1)), "pw")).ToList();
             var addresses = (await custody.RegisterKeystoresAsync("bench", inputs, "bench")).Select(r => r.Key!.Address).ToArray();
-            await using var gate = new SigningGate(dataSource, [keystores], new SigningGateOptions { NodeName = "bench" });
             var next = new long[keys];
-            Task<double> SignNext(int request)
+            foreach (var variant in variants)
             {
-                var key = request % keys;
-                var slot = (ulong)Interlocked.Increment(ref next[key]);
-                return Timed(gate, addresses[key], slot);
-            }
+                var options = Variant(variant);
+                options.NodeName = "bench";
+                await using var gate = new SigningGate(dataSource, [keystores], options);
+                Task<double> SignNext(int request)
+                {
+                    var key = request % keys;
+                    var slot = (ulong)Interlocked.Increment(ref next[key]);
+                    return Timed(gate, addresses[key], slot);
+                }
 
-            var inFlight = Math.Max(keys, 64);
-            var issued = 0L;
-            Task<double> Counted(int request)
-            {
-                Interlocked.Increment(ref issued);
-                return SignNext(request);
-            }
-            async Task<string> PerCommitAsync(Func<Task<(double[], double)>> run, Action<(double[], double)> report)
-            {
-                // Signatures per transaction, from the server's own count: how well requests share a durable commit.
-                var commits = await CommitsAsync(dataSource);
-                var before = Interlocked.Read(ref issued);
-                var result = await run();
-                await Task.Delay(1500); // PostgreSQL publishes backend statistics within a second
-                var ratio = (Interlocked.Read(ref issued) - before) / (double)Math.Max(1, await CommitsAsync(dataSource) - commits - 1);
-                report(result);
-                return string.Create(CultureInfo.InvariantCulture, $"{ratio:F1}");
-            }
-            Console.WriteLine($"<!-- signatures per commit: {await PerCommitAsync(() => ClosedLoopAsync(Counted, inFlight, seconds), r => Report(keys, $"closed, {inFlight} in flight", r))} -->");
-            foreach (var rate in new[] { 1000, 2000 })
-            {
-                Console.WriteLine($"<!-- signatures per commit: {await PerCommitAsync(() => OpenLoopAsync(Counted, rate, seconds), r => Report(keys, $"open, {rate}/s offered", r))} -->");
+                var inFlight = Math.Max(keys, 64);
+                var issued = 0L;
+                Task<double> Counted(int request)
+                {
+                    Interlocked.Increment(ref issued);
+                    return SignNext(request);
+                }
+                async Task PerCommitAsync(string load, Func<Task<(double[], double)>> run)
+                {
+                    // Signatures per transaction, from the server's own count: how well requests share a durable commit.
+                    var commits = await CommitsAsync(dataSource);
+                    var before = Interlocked.Read(ref issued);
+                    var result = await run();
+                    await Task.Delay(1500); // PostgreSQL publishes backend statistics within a second
+                    var ratio = (Interlocked.Read(ref issued) - before) / (double)Math.Max(1, await CommitsAsync(dataSource) - commits - 1);
+                    Report(keys, variant, load, result, ratio);
+                }
+                await PerCommitAsync($"closed, {inFlight} in flight", () => ClosedLoopAsync(Counted, inFlight, seconds));
+                foreach (var rate in new[] { 1000, 2000 })
+                {
+                    await PerCommitAsync($"open, {rate}/s offered", () => OpenLoopAsync(Counted, rate, seconds));
+                }
             }
             Console.WriteLine($"<!-- load average after {keys} keys: {File.ReadAllText("/proc/loadavg").Trim()} -->");
         }
@@ -121,11 +146,11 @@ internal static class GateBench
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static void Report(int keys, string load, (double[] Latencies, double Seconds) run)
+    private static void Report(int keys, string variant, string load, (double[] Latencies, double Seconds) run, double perCommit)
     {
         var sorted = run.Latencies.Order().ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {keys} | {load} | {sorted.Length / run.Seconds:F0} | {Percentile(sorted, 0.50):F2} | {Percentile(sorted, 0.99):F2} | {sorted[^1]:F2} | {sorted.Length} |"));
+            $"| {keys} | {variant} | {load} | {sorted.Length / run.Seconds:F0} | {Percentile(sorted, 0.50):F2} | {Percentile(sorted, 0.99):F2} | {sorted[^1]:F2} | {sorted.Length} | {perCommit:F1} |"));
     }
 
     private static async Task<double> Timed(SigningGate gate, Address key, ulong slot)

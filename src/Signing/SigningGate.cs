@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Telemetry;
 using Hosting.L1.Crypto;
@@ -28,10 +29,18 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _dispatch = new();
     private readonly LinkedList<PendingRequest> _waiting = new();
-    private readonly HashSet<Address> _busyKeys = [];
+    // How many batches each key is in (at most MaxBatchesPerKey).
+    private readonly Dictionary<Address, int> _busyKeys = [];
+    // Connections kept open between batches (HoldConnections): newest last; each with when it went idle.
+    private readonly List<(NpgsqlConnection Connection, long IdleSince)> _idle = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Batches holding a connection (bounded by MaxConcurrentBatches), and batches not yet answered (for DisposeAsync).
     private int _running;
+    private int _unanswered;
     private bool _closed;
+
+    /// <summary>A held connection idle longer than this goes back to the pool instead of being used again.</summary>
+    private static readonly TimeSpan HeldIdleLimit = TimeSpan.FromSeconds(10);
 
     // Which backend holds each key, learned from the database's answers: decides which requests can be signed ahead.
     private readonly ConcurrentDictionary<Address, SigningKey> _knownKeys = new();
@@ -53,6 +62,11 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(options), _options.MaxCommitmentAuthorisationsPerSlot,
                 "MaxCommitmentAuthorisationsPerSlot must be at least 1 (the chosen prover); it bounds the fallback provers one sequencer authorises per slot.");
+        }
+        if (_options.MaxBatchesPerKey is < 1 or > 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxBatchesPerKey,
+                "MaxBatchesPerKey must be 1 (a key's batches one at a time) or 2 (its next batch waits in PostgreSQL for the key's lock while the current one commits).");
         }
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -85,12 +99,22 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         lock (_dispatch)
         {
             _closed = true;
-            if (_running == 0 && _waiting.Count == 0)
+            if (_unanswered == 0 && _waiting.Count == 0)
             {
                 _drained.TrySetResult();
             }
         }
         await _drained.Task.ConfigureAwait(false);
+        List<(NpgsqlConnection Connection, long IdleSince)> idle;
+        lock (_dispatch)
+        {
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+        foreach (var (connection, _) in idle)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static string? FindProblem(SigningRequest request)
@@ -124,83 +148,122 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
 
     /// <summary>
     /// Starts batches while fewer than <see cref="SigningGateOptions.MaxConcurrentBatches"/> run. A batch takes every
-    /// waiting request whose key is in no running batch, so one key's requests never wait on each other's locks
-    /// inside this gate and a busy key's requests gather into its next batch (group commit per key). A second
-    /// request for a (sequencer, slot, duty) already in the batch waits for the next one, where the first's record
-    /// is committed history: the database judges a batch set-wise, never one request against another. That holds
-    /// for commitment authorisations of different provers too, so the per-slot bound counts committed rows only.
+    /// waiting request whose key is in fewer than <see cref="SigningGateOptions.MaxBatchesPerKey"/> running batches, so
+    /// a busy key's requests gather into its next batch (group commit per key). A second request for a (sequencer,
+    /// slot, duty) already in the batch waits for the next one, where the first's record is committed history: the
+    /// database judges a batch set-wise, never one request against another. That holds for commitment
+    /// authorisations of different provers too, so the per-slot bound counts committed rows only. Two batches of
+    /// one key (MaxBatchesPerKey 2) serialise on the key's lock in PostgreSQL, the later one seeing what the
+    /// earlier committed, exactly as batches of two gates do.
     /// </summary>
     private void Dispatch()
     {
         List<List<PendingRequest>>? start = null;
         lock (_dispatch)
         {
+            var perKey = _options.MaxBatchesPerKey;
             while (_running < Math.Max(1, _options.MaxConcurrentBatches) && _waiting.Count > 0)
             {
-                var batch = new List<PendingRequest>();
-                var keys = new HashSet<Address>();
-                var duties = new HashSet<(Address, ulong, Duty)>();
-                for (var node = _waiting.First; node is not null && batch.Count < _options.MaxBatchSize;)
+                List<PendingRequest>? batch = null;
+                HashSet<(Address, ulong, Duty)>? duties = null;
+                for (var node = _waiting.First; node is not null && (batch?.Count ?? 0) < _options.MaxBatchSize;)
                 {
                     var next = node.Next;
                     var request = node.Value.Request;
-                    if (!_busyKeys.Contains(request.Sequencer) && duties.Add((request.Sequencer, request.Slot, request.Duty)))
+                    if ((!_busyKeys.TryGetValue(request.Sequencer, out var batches) || batches < perKey)
+                        && (duties ??= []).Add((request.Sequencer, request.Slot, request.Duty)))
                     {
-                        batch.Add(node.Value);
-                        keys.Add(node.Value.Request.Sequencer);
+                        (batch ??= []).Add(node.Value);
                         _waiting.Remove(node);
                     }
                     node = next;
                 }
-                if (batch.Count == 0)
+                if (batch is null)
                 {
                     break;
                 }
-                _busyKeys.UnionWith(keys);
+                var keys = new HashSet<Address>();
+                foreach (var pending in batch)
+                {
+                    if (keys.Add(pending.Request.Sequencer))
+                    {
+                        ref var count = ref CollectionsMarshal.GetValueRefOrAddDefault(_busyKeys, pending.Request.Sequencer, out _);
+                        count++;
+                    }
+                }
                 _running++;
+                _unanswered++;
                 (start ??= []).Add(batch);
             }
         }
         foreach (var batch in start ?? [])
         {
-            _ = Task.Run(() => RunBatchAsync(batch));
+            if (_options.StartInline)
+            {
+                // Runs here up to its first wait for PostgreSQL (the batch is written by then); no thread-pool hop.
+                _ = RunBatchAsync(batch);
+            }
+            else
+            {
+                _ = Task.Run(() => RunBatchAsync(batch));
+            }
         }
     }
 
     private async Task RunBatchAsync(List<PendingRequest> batch)
     {
+        List<Decision> decided = [];
         try
         {
-            await DecideAsync(batch).ConfigureAwait(false);
+            decided = await DecideAsync(batch).ConfigureAwait(false);
         }
         catch (Exception unexpected)
         {
-            // DecideAsync settles every request itself; this only guards the gate against a bug.
+            // DecideAsync settles failed requests itself; this only guards the gate against a bug.
             _logger.LogError(unexpected, "The signing gate failed a batch of {Count} requests unexpectedly; none was answered with a signature.", batch.Count);
+            decided = [];
             foreach (var pending in batch)
             {
                 pending.Outcome.TrySetException(pending.Refuse(SigningRefusal.SafetyRecordUnavailable, $"the gate failed unexpectedly ({unexpected.GetType().Name})", unexpected));
             }
         }
-        finally
+        lock (_dispatch)
         {
-            lock (_dispatch)
+            foreach (var key in batch.Select(p => p.Request.Sequencer).Distinct())
             {
-                foreach (var pending in batch)
+                if (--CollectionsMarshal.GetValueRefOrNullRef(_busyKeys, key) == 0)
                 {
-                    _busyKeys.Remove(pending.Request.Sequencer);
-                }
-                _running--;
-                if (_closed && _running == 0 && _waiting.Count == 0)
-                {
-                    _drained.TrySetResult();
+                    _busyKeys.Remove(key);
                 }
             }
-            Dispatch();
+            _running--;
+        }
+        // The batch has committed (or failed) and its connection is free: the keys' next batch goes out before
+        // this one's callers are answered, so PostgreSQL works on it while they are.
+        Dispatch();
+        foreach (var decision in decided)
+        {
+            try
+            {
+                decision.Release();
+            }
+            catch (Exception unexpected)
+            {
+                _logger.LogError(unexpected, "The signing gate could not answer a decided request unexpectedly.");
+                decision.Pending.Outcome.TrySetException(decision.Pending.Refuse(SigningRefusal.SafetyRecordUnavailable, $"the gate failed unexpectedly ({unexpected.GetType().Name})", unexpected));
+            }
+        }
+        lock (_dispatch)
+        {
+            if (--_unanswered == 0 && _closed && _waiting.Count == 0)
+            {
+                _drained.TrySetResult();
+            }
         }
     }
 
-    private async Task DecideAsync(List<PendingRequest> batch)
+    /// <summary>Decides a batch, retrying after a deadlock or a unique violation; returns the decisions to release (none when it refused the batch).</summary>
+    private async Task<List<Decision>> DecideAsync(List<PendingRequest> batch)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -211,11 +274,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
                 {
                     await afterCommit().ConfigureAwait(false);
                 }
-                foreach (var decision in decisions)
-                {
-                    decision.Release();
-                }
-                return;
+                return decisions;
             }
             catch (PostgresException retryable) when (attempt < _options.MaxBatchAttempts && retryable.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
@@ -230,9 +289,63 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
                     PlatformMetrics.SigningRefused(pending.Request.Tenant, pending.Request.Duty, RefusalReason.SafetyRecordUnavailable);
                     pending.Outcome.TrySetException(pending.Refuse(SigningRefusal.SafetyRecordUnavailable, detail, failure));
                 }
+                return [];
+            }
+        }
+    }
+
+    /// <summary>
+    /// A connection for one batch: the most recently used held one (HoldConnections), else one from the pool. Held
+    /// connections skip the pool's session reset, so PostgreSQL keeps the function's cached plans and this gate's
+    /// prepared statements between batches.
+    /// </summary>
+    private async ValueTask<(NpgsqlConnection Connection, bool Held)> TakeConnectionAsync(bool fresh)
+    {
+        if (_options.HoldConnections && !fresh)
+        {
+            List<NpgsqlConnection>? stale = null;
+            NpgsqlConnection? held = null;
+            lock (_dispatch)
+            {
+                while (held is null && _idle.Count > 0)
+                {
+                    var (connection, idleSince) = _idle[^1];
+                    _idle.RemoveAt(_idle.Count - 1);
+                    if (Stopwatch.GetElapsedTime(idleSince) < HeldIdleLimit && connection.State == System.Data.ConnectionState.Open)
+                    {
+                        held = connection;
+                    }
+                    else
+                    {
+                        (stale ??= []).Add(connection);
+                    }
+                }
+            }
+            foreach (var connection in stale ?? [])
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            if (held is not null)
+            {
+                return (held, true);
+            }
+        }
+        return (await _dataSource.OpenConnectionAsync().ConfigureAwait(false), false);
+    }
+
+    /// <summary>Keeps a connection whose transaction ended (committed) for the next batch, or gives it back to the pool.</summary>
+    private async ValueTask ReturnConnectionAsync(NpgsqlConnection connection)
+    {
+        if (_options.HoldConnections && connection.State == System.Data.ConnectionState.Open)
+        {
+            lock (_dispatch)
+            {
+                // DisposeAsync waits for this batch to be answered, then disposes every idle connection.
+                _idle.Add((connection, Stopwatch.GetTimestamp()));
                 return;
             }
         }
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -267,54 +380,96 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
     /// </summary>
     private async Task<List<Decision>> DecideOnceAsync(List<PendingRequest> batch)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-        try
+        for (var fresh = false; ; fresh = true)
         {
-            var oneTrip = batch.TrueForAll(p => p.Problem is not null || p.SignedAhead is not null);
-            var rows = await CallAsync(connection, batch, begin: true, commit: oneTrip).ConfigureAwait(false);
-            var decisions = batch.Select((p, i) => new Decision(p, rows[i])).ToList();
-            var toSign = decisions.Where(d => d.Row.Verdict == ToSign).ToList();
-            if (oneTrip)
+            var (connection, held) = await TakeConnectionAsync(fresh).ConfigureAwait(false);
+            List<Decision> decisions;
+            List<PendingRequest>? again;
+            try
             {
-                if (toSign.Count > 0)
+                (decisions, again) = await DecideOnAsync(connection, batch).ConfigureAwait(false);
+            }
+            catch (Exception failure)
+            {
+                var broken = connection.State != System.Data.ConnectionState.Open;
+                if (!broken)
                 {
-                    // Signed ahead with a key that has since moved to another backend: decide those again, checking first.
-                    foreach (var decision in toSign)
+                    // The transaction was begun with plain SQL; end it before the connection goes back to the pool.
+                    try
                     {
-                        decision.Pending.SignedAhead = null;
+                        await using var rollback = new NpgsqlCommand("rollback", connection);
+                        await rollback.ExecuteNonQueryAsync().ConfigureAwait(false);
                     }
-                    var again = await DecideOnceAsync([.. toSign.Select(d => d.Pending)]).ConfigureAwait(false);
-                    return [.. decisions.Where(d => d.Row.Verdict != ToSign), .. again];
+                    catch (NpgsqlException)
+                    {
+                        // The connection is broken; the server rolls the transaction back when it drops.
+                    }
                 }
+                await connection.DisposeAsync().ConfigureAwait(false);
+                if (held && broken && failure is NpgsqlException)
+                {
+                    // A held connection that broke while idle (server restart, idle timeout, network): decide the batch
+                    // again on a fresh one. Safe whatever the first attempt did: had it committed, the same requests now
+                    // find their records and return the stored signatures.
+                    _logger.LogWarning("A held connection to the safety database broke ({Message}); deciding the batch of {Count} again on a new connection.", failure.Message, batch.Count);
+                    continue;
+                }
+                throw;
+            }
+            await ReturnConnectionAsync(connection).ConfigureAwait(false);
+            if (again is null)
+            {
                 return decisions;
             }
+            // Signed ahead with a key that has since moved to another backend: decide those again, checking first.
+            return [.. decisions.Where(d => d.Row.Verdict != ToSign), .. await DecideOnceAsync(again).ConfigureAwait(false)];
+        }
+    }
 
+    /// <summary>The transaction of <see cref="DecideOnceAsync"/>; also returns the requests to decide again in a new one.</summary>
+    private async Task<(List<Decision> Decisions, List<PendingRequest>? Again)> DecideOnAsync(NpgsqlConnection connection, List<PendingRequest> batch)
+    {
+        var oneTrip = batch.TrueForAll(p => p.Problem is not null || p.SignedAhead is not null);
+        var rows = await CallAsync(connection, batch, begin: true, commit: oneTrip).ConfigureAwait(false);
+        var decisions = new List<Decision>(batch.Count);
+        List<Decision>? toSign = null;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var decision = new Decision(batch[i], rows[i]);
+            decisions.Add(decision);
+            if (decision.Row.Verdict == ToSign)
+            {
+                (toSign ??= []).Add(decision);
+            }
+        }
+        if (oneTrip)
+        {
+            if (toSign is null)
+            {
+                return (decisions, null);
+            }
+            // Committed without them: nothing was written for a to_sign request.
             foreach (var decision in toSign)
             {
                 decision.Pending.SignedAhead = null;
-                await SignUnderLockAsync(decision).ConfigureAwait(false);
             }
-            var recorded = await CallAsync(connection, [.. toSign.Select(d => d.Pending)], begin: false, commit: true).ConfigureAwait(false);
-            for (var i = 0; i < toSign.Count; i++)
-            {
-                toSign[i].Row = recorded[i];
-            }
-            return decisions;
+            return (decisions, [.. toSign.Select(d => d.Pending)]);
         }
-        catch when (connection.State == System.Data.ConnectionState.Open)
+
+        // Not committed yet: the keys that sign outside this process sign now, under the locks, and the second call
+        // records them and commits (with an empty list it only commits the first call's records and audit lines).
+        toSign ??= [];
+        foreach (var decision in toSign)
         {
-            // The transaction was begun with plain SQL; end it before the connection goes back to the pool.
-            try
-            {
-                await using var rollback = new NpgsqlCommand("rollback", connection);
-                await rollback.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-            catch (NpgsqlException)
-            {
-                // The connection is broken; the server rolls the transaction back when it drops.
-            }
-            throw;
+            decision.Pending.SignedAhead = null;
+            await SignUnderLockAsync(decision).ConfigureAwait(false);
         }
+        var recorded = await CallAsync(connection, [.. toSign.Select(d => d.Pending)], begin: false, commit: true).ConfigureAwait(false);
+        for (var i = 0; i < toSign.Count; i++)
+        {
+            toSign[i].Row = recorded[i];
+        }
+        return (decisions, null);
     }
 
     /// <summary>Calls signing_gate_decide for <paramref name="requests"/>, beginning and committing the transaction around it if asked.</summary>
@@ -329,6 +484,11 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         if (commit)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
+        }
+        if (_options.HoldConnections)
+        {
+            // Prepared once per held connection (a round trip the first time, nothing after): no parse per batch.
+            await batch.PrepareAsync().ConfigureAwait(false);
         }
         List<DecisionRow> rows;
         await using (var reader = await batch.ExecuteReaderAsync().ConfigureAwait(false))

@@ -15,6 +15,23 @@ public sealed class SigningGateOptions
     /// <summary>How many batches may be in flight at once (each holds one pooled connection); a key is in at most one of them.</summary>
     public int MaxConcurrentBatches { get; set; } = 4;
 
+    /// <summary>
+    /// How many batches one key may be in at once (1 or 2). With 2 the gate sends a key's next batch while the current
+    /// one is still committing: the next one waits in PostgreSQL for the key's lock and runs the moment the current
+    /// one commits, instead of after its answer has come back to this process. The lock, not this setting, keeps
+    /// the rule: the waiting batch takes a new snapshot once it holds the lock and sees what the first committed.
+    /// </summary>
+    public int MaxBatchesPerKey { get; set; } = 1;
+
+    /// <summary>
+    /// Bench seam (A/B in one run): keep the gate's connections open between batches (no pool round trip and no
+    /// session reset, so PostgreSQL keeps the function's cached plans) and prepare its statements. On by default.
+    /// </summary>
+    internal bool HoldConnections { get; set; } = true;
+
+    /// <summary>Bench seam: start a batch on the thread that made it possible instead of queueing it to the thread pool. On by default.</summary>
+    internal bool StartInline { get; set; } = true;
+
     /// <summary>How often a batch is retried after a deadlock or a unique violation before its requests are refused.</summary>
     public int MaxBatchAttempts { get; set; } = 3;
 

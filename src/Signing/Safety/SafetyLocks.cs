@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Text;
 using Hosting.Contracts.Domain;
 using Hosting.L1.Crypto;
@@ -18,9 +19,13 @@ internal static class SafetyLocks
 {
     public const string AllTenants = "*";
 
-    public static long KeyLock(Address key) => Id($"signing-key:{key}");
+    // Every batch names its keys' and tenants' locks: derived once per process, not per batch.
+    private static readonly ConcurrentDictionary<Address, long> KeyLocks = new();
+    private static readonly ConcurrentDictionary<string, long> StopLocks = new(StringComparer.Ordinal);
 
-    public static long StopLock(string? tenant) => Id($"signing-stop:{tenant ?? AllTenants}");
+    public static long KeyLock(Address key) => KeyLocks.GetOrAdd(key, static k => Id($"signing-key:{k}"));
+
+    public static long StopLock(string? tenant) => StopLocks.GetOrAdd(tenant ?? AllTenants, static t => Id($"signing-stop:{t}"));
 
     /// <summary>A key's own lock, for custody actions (register, stop, delete, watermark, history import).</summary>
     public static async Task LockKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Address key, CancellationToken cancellationToken)

@@ -46,25 +46,62 @@ internal static class SigningDecisions
     /// </summary>
     public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node, int maxProvers)
     {
-        var valid = inputs.Where(i => i.Problem is null).ToList();
+        // One pass into the arrays the function takes (this runs for every batch, on the path every signature waits on).
+        var n = inputs.Count;
+        var stopLocks = new HashSet<long> { SafetyLocks.StopLock(SafetyLocks.AllTenants) };
+        var keyLocks = new HashSet<long>();
+        var tenants = new string?[n];
+        var requestedBy = new string?[n];
+        var sequencers = new byte[]?[n];
+        var slots = new long?[n];
+        var duties = new string?[n];
+        var provers = new byte[]?[n];
+        var hashes = new byte[]?[n];
+        var payloads = new byte[]?[n];
+        var problems = new string?[n];
+        var signatures = new byte[]?[n];
+        var signedBy = new string?[n];
+        var failures = new string?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var input = inputs[i];
+            var valid = input.Problem is null;
+            if (valid)
+            {
+                stopLocks.Add(SafetyLocks.StopLock(input.Tenant));
+                keyLocks.Add(SafetyLocks.KeyLock(input.Sequencer));
+            }
+            tenants[i] = input.Tenant;
+            requestedBy[i] = input.RequestedBy;
+            sequencers[i] = input.Sequencer.ToArray();
+            slots[i] = input.Slot <= long.MaxValue ? (long)input.Slot : null;
+            duties[i] = DutyNames.IsDefined(input.Duty) ? DutyNames.Of(input.Duty) : null;
+            provers[i] = input.Prover?.ToArray() ?? [];
+            hashes[i] = valid ? input.PayloadHash.ToArray() : null;
+            payloads[i] = valid ? input.Payload.ToArray() : null;
+            problems[i] = input.Problem;
+            signatures[i] = input.Signature?.ToArray();
+            signedBy[i] = input.SignedBy is { } backend ? KeyNames.Of(backend) : null;
+            failures[i] = input.Failure;
+        }
         return Sql.Command(
             "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference " +
             "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             Sql.Text(node),
-            Sql.LongArray(valid.Select(i => i.Tenant).Append(SafetyLocks.AllTenants).Distinct().Select(SafetyLocks.StopLock)),
-            Sql.LongArray(valid.Select(i => i.Sequencer).Distinct().Select(SafetyLocks.KeyLock)),
-            Sql.TextArray(inputs.Select(i => i.Tenant)),
-            Sql.TextArray(inputs.Select(i => i.RequestedBy)),
-            Sql.BytesArray(inputs.Select(i => i.Sequencer.ToArray())),
-            Sql.SlotArray(inputs.Select(i => i.Slot <= long.MaxValue ? i.Slot : (ulong?)null)),
-            Sql.TextArray(inputs.Select(i => DutyNames.IsDefined(i.Duty) ? DutyNames.Of(i.Duty) : null)),
-            Sql.BytesArray(inputs.Select(i => i.Prover?.ToArray() ?? [])),
-            Sql.BytesArray(inputs.Select(i => i.Problem is null ? i.PayloadHash.ToArray() : null)),
-            Sql.BytesArray(inputs.Select(i => i.Problem is null ? i.Payload.ToArray() : null)),
-            Sql.TextArray(inputs.Select(i => i.Problem)),
-            Sql.BytesArray(inputs.Select(i => i.Signature?.ToArray())),
-            Sql.TextArray(inputs.Select(i => i.SignedBy is { } backend ? KeyNames.Of(backend) : null)),
-            Sql.TextArray(inputs.Select(i => i.Failure)),
+            Sql.LongArray(stopLocks),
+            Sql.LongArray(keyLocks),
+            Sql.TextArray(tenants),
+            Sql.TextArray(requestedBy),
+            Sql.BytesArray(sequencers),
+            Sql.SlotArray(slots),
+            Sql.TextArray(duties),
+            Sql.BytesArray(provers),
+            Sql.BytesArray(hashes),
+            Sql.BytesArray(payloads),
+            Sql.TextArray(problems),
+            Sql.BytesArray(signatures),
+            Sql.TextArray(signedBy),
+            Sql.TextArray(failures),
             new NpgsqlParameter<int> { TypedValue = maxProvers, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
     }
 

@@ -32,6 +32,15 @@ internal static class Sql
     public static NpgsqlParameter<long?[]> SlotArray(IEnumerable<ulong?> values) =>
         new() { TypedValue = values.Select(v => v is { } slot ? checked((long)slot) : (long?)null).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
 
+    public static NpgsqlParameter<byte[]?[]> BytesArray(byte[]?[] values) =>
+        new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea };
+
+    public static NpgsqlParameter<long?[]> SlotArray(long?[] values) =>
+        new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+
+    public static NpgsqlParameter<string?[]> TextArray(string?[] values) =>
+        new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
     public static NpgsqlParameter<long?[]> SlotArray(IEnumerable<ulong> values) => SlotArray(values.Select(v => (ulong?)v));
 
     public static NpgsqlParameter<long[]> LongArray(IEnumerable<long> values) =>

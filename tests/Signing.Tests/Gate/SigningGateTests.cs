@@ -194,12 +194,14 @@ public sealed class SigningGateTests : IAsyncLifetime
         await scope.SignAsync("acme", key, 1, 1);
     }
 
-    [Fact]
-    public async Task test_stopKey_duringBatches_noSignatureCommitsAfterTheStopReturns()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task test_stopKey_duringBatches_noSignatureCommitsAfterTheStopReturns(int batchesPerKey)
     {
         // A stop takes the key's lock, which every batch of the key holds, so once it returns nothing of that key is
-        // still in flight and nothing new is recorded.
-        await using var scope = new GateScope(_database);
+        // still in flight and nothing new is recorded (also when the key's next batch already waits for the lock).
+        await using var scope = new GateScope(_database, maxBatchesPerKey: batchesPerKey);
         var key = await scope.RegisterKeystoreAsync("acme");
         await scope.SignAsync("acme", key, 1, 1); // the gate now signs this key's requests ahead
         // A steady stream of new slots while the stop is asked for, so batches are in flight when it arrives.
@@ -266,10 +268,12 @@ public sealed class SigningGateTests : IAsyncLifetime
         Assert.Equal(0, await _database.CountAsync("select count(*) from signed_duties"));
     }
 
-    [Fact]
-    public async Task test_batch_sameDutyTwiceInOneTransaction_oneSignature()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task test_batch_sameDutyTwiceInOneTransaction_oneSignature(int batchesPerKey)
     {
-        await using var scope = new GateScope(_database);
+        await using var scope = new GateScope(_database, maxBatchesPerKey: batchesPerKey);
         var key = await scope.RegisterKeystoreAsync("acme");
 
         var attempts = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Outcome(scope.SignAsync("acme", key, 77, i % 2 == 0 ? 1 : 2))));
@@ -280,6 +284,59 @@ public sealed class SigningGateTests : IAsyncLifetime
         Assert.All(attempts.OfType<SigningRefusedException>(), r => Assert.Equal(SigningRefusal.ConflictingPayload, r.Refusal));
         Assert.Equal(64, granted.Count + attempts.OfType<SigningRefusedException>().Count());
         Assert.Equal(1, await _database.CountAsync("select count(*) from signed_duties"));
+    }
+
+    [Fact]
+    public async Task test_twoBatchesPerKey_manyDutiesRaced_oneSignatureEach_everyAnswerAgrees()
+    {
+        // A key's next batch goes out while its current one commits; the lock makes it wait and then see that commit.
+        await using var scope = new GateScope(_database, maxBatchesPerKey: 2);
+        var key = await scope.RegisterKeystoreAsync("acme");
+        var requests = Enumerable.Range(0, 1200).Select(i => (Slot: (ulong)(i % 300), Variant: i / 300 % 2 + 1)).ToArray();
+        new Random(5).Shuffle(requests);
+
+        var outcomes = await Task.WhenAll(requests.Select(async r => (r.Slot, Outcome: await Outcome(scope.SignAsync("acme", key, r.Slot, r.Variant)))));
+
+        Assert.Equal(300, await _database.CountAsync("select count(*) from signed_duties where sequencer = $1", key.ToArray()));
+        var history = (await scope.Custody.HistoryAsync(key)).ToDictionary(r => r.Slot);
+        foreach (var (slot, outcome) in outcomes)
+        {
+            switch (outcome)
+            {
+                case SignedDuty signed:
+                    Assert.Equal(history[slot].Signature, signed.Signature);
+                    break;
+                case SigningRefusedException refused:
+                    Assert.Equal(SigningRefusal.ConflictingPayload, refused.Refusal);
+                    Assert.Equal((Hash32?)history[slot].PayloadHash, refused.SignedPayloadHash);
+                    break;
+                default:
+                    Assert.Fail($"slot {slot}: unexpected outcome {outcome}");
+                    break;
+            }
+        }
+        // Each slot was asked twice per payload: the first of each payload pair was granted or refused, so at least
+        // one repeat per slot came back as the stored signature.
+        Assert.All(outcomes.GroupBy(o => o.Slot), slot => Assert.Contains(slot, o => o.Outcome is SignedDuty { Repeated: true }));
+    }
+
+    [Fact]
+    public async Task test_heldConnectionsTerminated_nextSignatureStillSigned()
+    {
+        // The gate keeps its connections open between batches; when the server drops them (restart, idle timeout)
+        // the next batch is decided again on a new connection instead of being refused.
+        var gateConnections = new NpgsqlConnectionStringBuilder(_database.ConnectionString) { ApplicationName = "gate-under-test" }.ConnectionString;
+        await using var scope = new GateScope(_database, dataSource: NpgsqlDataSource.Create(gateConnections));
+        var key = await scope.RegisterKeystoreAsync("acme");
+        await Task.WhenAll(Enumerable.Range(1, 32).Select(slot => scope.SignAsync("acme", key, (ulong)slot, 1)));
+
+        var terminated = await _database.CountAsync(
+            "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'gate-under-test' and datname = current_database()) t");
+        Assert.True(terminated > 0, "the gate held no connection to terminate");
+
+        var signed = await scope.SignAsync("acme", key, 100, 1);
+        Assert.False(signed.Repeated);
+        Assert.Equal(signed.Signature, (await scope.Custody.HistoryAsync(key)).Single(r => r.Slot == 100).Signature);
     }
 
     [Fact]

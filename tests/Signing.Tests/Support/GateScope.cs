@@ -6,11 +6,11 @@ namespace Hosting.Signing.Tests.Support;
 /// <summary>A gate, its custody and a keystore backend on one database, as one silo would wire them.</summary>
 public sealed class GateScope : IAsyncDisposable
 {
-    public GateScope(SafetyDatabase database, string node = "node-a", IKeyBackend[]? extraBackends = null, Npgsql.NpgsqlDataSource? dataSource = null, int maxProvers = 4)
+    public GateScope(SafetyDatabase database, string node = "node-a", IKeyBackend[]? extraBackends = null, Npgsql.NpgsqlDataSource? dataSource = null, int maxProvers = 4, int maxBatchesPerKey = 1)
     {
         Keystores = new KeystoreBackend();
         IKeyBackend[] backends = [Keystores, .. extraBackends ?? []];
-        var options = new SigningGateOptions { NodeName = node, MaxCommitmentAuthorisationsPerSlot = maxProvers };
+        var options = new SigningGateOptions { NodeName = node, MaxCommitmentAuthorisationsPerSlot = maxProvers, MaxBatchesPerKey = maxBatchesPerKey };
         DataSource = dataSource ?? database.NewDataSource();
         Gate = new SigningGate(DataSource, backends, options);
         Custody = new KeyCustody(DataSource, backends, options);
