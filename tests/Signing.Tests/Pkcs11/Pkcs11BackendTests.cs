@@ -6,48 +6,21 @@ using Hosting.TestKit;
 namespace Hosting.Signing.Tests.Pkcs11;
 
 /// <summary>
-/// A SoftHSM2 token of the fixture's own: a private SOFTHSM2_CONF pointing at a temporary token directory,
-/// initialised with softhsm2-util, so no manual set-up is needed (./hosting test installs softhsm2).
+/// The process's SoftHSM2 token from the test kit (<see cref="SoftHsm"/>: a private SOFTHSM2_CONF pointing at a
+/// temporary token directory, initialised with softhsm2-util), so no manual set-up is needed (./hosting test
+/// installs softhsm2).
 /// </summary>
 public sealed class SoftHsmToken : IAsyncLifetime
 {
-    public const string Library = "/usr/lib/softhsm/libsofthsm2.so";
-    public const string Label = "hosting-test";
-    public const string Pin = "71829";
-    private readonly string _directory = Directory.CreateTempSubdirectory("signing_softhsm_").FullName;
+    public const string Library = SoftHsm.Library;
+    public const string Label = SoftHsm.Label;
+    public const string Pin = SoftHsm.Pin;
 
     public Pkcs11Options Options => new() { LibraryPath = Library, TokenLabel = Label, UserPin = Pin, Sessions = 4 };
 
-    public async Task InitializeAsync()
-    {
-        if (!File.Exists(Library))
-        {
-            throw new InvalidOperationException($"SoftHSM2 is not installed ({Library} is missing): apt-get install softhsm2, or run ./hosting test which installs it.");
-        }
-        var tokens = Path.Combine(_directory, "tokens");
-        Directory.CreateDirectory(tokens);
-        var config = Path.Combine(_directory, "softhsm2.conf");
-        await File.WriteAllTextAsync(config, $"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
-        // SoftHSM reads the variable at C_Initialize, which happens once per process: set before any backend loads it.
-        // .NET's SetEnvironmentVariable changes only the managed copy on Linux; SoftHSM calls getenv, so set the native one too.
-        Environment.SetEnvironmentVariable("SOFTHSM2_CONF", config);
-        if (SetNativeEnvironment("SOFTHSM2_CONF", config, 1) != 0)
-        {
-            throw new InvalidOperationException("setenv(SOFTHSM2_CONF) failed.");
-        }
-        (await ProcessRunner.RunAsync("softhsm2-util", ["--init-token", "--free", "--label", Label, "--so-pin", "0000", "--pin", Pin],
-            environment: new Dictionary<string, string> { ["SOFTHSM2_CONF"] = config })).EnsureSuccess("softhsm2-util --init-token");
-    }
+    public Task InitializeAsync() => SoftHsm.PinFileAsync();
 
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_directory, recursive: true);
-        return Task.CompletedTask;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "setenv")]
-    private static extern int SetNativeEnvironment([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string name,
-        [System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string value, int overwrite);
+    public Task DisposeAsync() => Task.CompletedTask;
 }
 
 [CollectionDefinition(Name)]
