@@ -92,11 +92,11 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             var locked = live.Where(k => k.Backend == SigningBackend.Keystore && !custody.IsUnlocked(k.Address)).Select(k => k.Address).ToList();
             if (holders is not null)
             {
-                var unlocked = live.Where(k => CanSign(k.Address, k.Backend)).Select(k => k.Address).ToHashSet();
-                if (!unlocked.SetEquals(_published) || DateTime.UtcNow - _publishedAt > RepublishAfter)
+                var signable = live.Where(k => CanSign(k.Address, k.Backend)).Select(k => k.Address).ToHashSet();
+                if (!signable.SetEquals(_published) || DateTime.UtcNow - _publishedAt > RepublishAfter)
                 {
-                    await holders.PublishAsync(unlocked, cancellationToken);
-                    (_published, _publishedAt) = (unlocked, DateTime.UtcNow);
+                    await holders.PublishAsync(signable, cancellationToken);
+                    (_published, _publishedAt) = (signable, DateTime.UtcNow);
                 }
             }
             var first = !_state.Loaded;
@@ -138,7 +138,7 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         _ = PublishHolderAsync(key.Address, key.Status != KeyStatus.Deleted && CanSign(key.Address, key.Backend));
     }
 
-    private async Task PublishHolderAsync(Address address, bool unlocked)
+    private async Task PublishHolderAsync(Address address, bool canSign)
     {
         if (holders is null)
         {
@@ -146,7 +146,7 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         }
         try
         {
-            if (unlocked)
+            if (canSign)
             {
                 await holders.HoldAsync(address);
             }
