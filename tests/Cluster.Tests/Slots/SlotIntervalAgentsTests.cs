@@ -158,6 +158,14 @@ public sealed class SlotIntervalAgentsTests(ITestOutputHelper output)
                 await Task.Delay(250);
             }
             var realTimeSeconds = realTime.Elapsed.TotalSeconds;
+            // An agent notices its proof's receipt after L1 already says Finalised: give it its poll before stopping it,
+            // so the check below reads what the agent saw and not how quickly the test stopped it.
+            var printed = Stopwatch.StartNew();
+            while (printed.Elapsed < TimeSpan.FromSeconds(15)
+                && !Enumerable.Range(0, RealTimeSlots).All(i => agents.Any(agent => agent.Printed($"slot {first + (ulong)i}: proven and finalised"))))
+            {
+                await Task.Delay(100);
+            }
             // The next slot is ours too: stop the agents so no further proof pays rewards while the books are compared.
             await ProverAgentTests.StopAsync(agents, output);
             await chain.FollowedAsync(Patience);
