@@ -69,8 +69,8 @@ internal static class GateBench
         Console.WriteLine("Closed loop: a fixed number of requests in flight, each followed at once by the next (maximum throughput).");
         Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
         Console.WriteLine();
-        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit |");
-        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze |");
+        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var keys in new[] { 1, 16, 256 })
         {
             using var keystores = new KeystoreBackend();
@@ -102,10 +102,12 @@ internal static class GateBench
                     // Signatures per transaction, from the server's own count: how well requests share a durable commit.
                     var commits = await CommitsAsync(dataSource);
                     var before = Interlocked.Read(ref issued);
+                    var background = await BackgroundAsync(dataSource);
                     var result = await run();
+                    var during = (await BackgroundAsync(dataSource)).Since(background);
                     await Task.Delay(1500); // PostgreSQL publishes backend statistics within a second
                     var ratio = (Interlocked.Read(ref issued) - before) / (double)Math.Max(1, await CommitsAsync(dataSource) - commits - 1);
-                    Report(keys, variant, load, result, ratio);
+                    Report(keys, variant, load, result, ratio, during);
                 }
                 await PerCommitAsync($"closed, {inFlight} in flight", () => ClosedLoopAsync(Counted, inFlight, seconds));
                 foreach (var rate in new[] { 1000, 2000 })
@@ -146,11 +148,34 @@ internal static class GateBench
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static void Report(int keys, string variant, string load, (double[] Latencies, double Seconds) run, double perCommit)
+    private static void Report(int keys, string variant, string load, (double[] Latencies, double Seconds) run, double perCommit, Background during)
     {
         var sorted = run.Latencies.Order().ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {keys} | {variant} | {load} | {sorted.Length / run.Seconds:F0} | {Percentile(sorted, 0.50):F2} | {Percentile(sorted, 0.99):F2} | {sorted[^1]:F2} | {sorted.Length} | {perCommit:F1} |"));
+            $"| {keys} | {variant} | {load} | {sorted.Length / run.Seconds:F0} | {Percentile(sorted, 0.50):F2} | {Percentile(sorted, 0.99):F2} | {sorted[^1]:F2} | {sorted.Length} | {perCommit:F1} | {during} |"));
+    }
+
+    /// <summary>
+    /// What else ran while a row was measured, to tell a stall's cause: this process's garbage collection pauses,
+    /// PostgreSQL's checkpoints, and autovacuum/autoanalyze of the gate's tables.
+    /// </summary>
+    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums)
+    {
+        public Background Since(Background before) =>
+            new(GcPauseMs - before.GcPauseMs, Gen2 - before.Gen2, Checkpoints - before.Checkpoints, Vacuums - before.Vacuums);
+
+        public override string ToString() =>
+            string.Create(CultureInfo.InvariantCulture, $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}");
+    }
+
+    private static async Task<Background> BackgroundAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter), "
+            + "(select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables)::bigint");
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new Background(GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(2), reader.GetInt64(0), reader.GetInt64(1));
     }
 
     private static async Task<double> Timed(SigningGate gate, Address key, ulong slot)

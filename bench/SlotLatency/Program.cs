@@ -43,10 +43,38 @@ var spans = new ConcurrentQueue<Activity>();
 using var listener = new ActivityListener
 {
     ShouldListenTo = source => source.Name == HostingTelemetry.ActivitySourceName,
-    Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+    // Only the spans the breakdown reads: keeping every JSON-RPC call's span would grow this process's heap over a
+    // 10k set-up and add garbage collection that a silo without this listener never does.
+    Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+        options.Name.StartsWith("slot ", StringComparison.Ordinal) || options.Name.StartsWith("sign ", StringComparison.Ordinal)
+        || options.Name.StartsWith("pool ", StringComparison.Ordinal)
+        || options.Name is "l1 step" or "keys reload" or "fleet gauges" or "tenant flush"
+            ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.None,
     ActivityStopped = spans.Enqueue,
 };
 ActivitySource.AddActivityListener(listener);
+
+// A probe of the thread pool, where Orleans runs every grain turn: a dedicated thread queues a work item every 5 ms and
+// keeps how long each waited to start. A slot's stall with a long wait here is CPU or thread-pool starvation in this
+// process, not PostgreSQL or anvil.
+var dispatch = new ConcurrentQueue<(DateTime At, double WaitMs)>();
+var probing = new Thread(() =>
+{
+    while (true)
+    {
+        var queued = Stopwatch.GetTimestamp();
+        var at = DateTime.UtcNow;
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            dispatch.Enqueue((at, Stopwatch.GetElapsedTime(queued).TotalMilliseconds));
+            while (dispatch.Count > 200_000 && dispatch.TryDequeue(out var _))
+            {
+            }
+        }, null);
+        Thread.Sleep(5);
+    }
+}) { IsBackground = true, Name = "thread-pool probe" };
+probing.Start();
 
 var setup = Stopwatch.StartNew();
 var file = Path.Combine(RepositoryRoot.Combine(".run"), "bench", $"slot-latency-{Guid.NewGuid():N}.json");
@@ -186,6 +214,8 @@ for (var slot = first; slot < first + (ulong)(measured + WarmUpSlots); slot++)
         notOurs.Add($"slot {slot}: {(await grain.GetAsync()).Outcome}");
         continue;
     }
+    var pausedBefore = GC.GetTotalPauseDuration();
+    int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     await anvil.RpcAsync("evm_mine");
     var mined = DateTime.UtcNow;
     var view = await WaitAsync(async () => await grain.GetAsync() is { ProposalTransaction: not null } v ? v : null, TimeSpan.FromSeconds(30));
@@ -197,10 +227,15 @@ for (var slot = first; slot < first + (ulong)(measured + WarmUpSlots); slot++)
         continue;
     }
     var t0 = heads.TryGetValue(start, out var headAt) && headAt < mined ? headAt : mined;
+    // What else the process did meanwhile: garbage collection (pause time and collections per generation since just
+    // before the block was mined; read after the proposal was seen, so an upper bound) and periodic work that overlapped.
+    var paused = (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds;
+    var collections = string.Join("/", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collectionsBefore[g]));
     if (slot >= first + (ulong)WarmUpSlots)
     {
-        samples.Add(Breakdown(slot, start, t0, inPool.Value));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"<!-- slot {slot}: {samples[^1]} -->"));
+        samples.Add(Breakdown(slot, start, t0, inPool.Value) with { GcPause = paused });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"<!-- slot {slot} at {t0:HH:mm:ss.fff}: {samples[^1]}; build {Detail(slot)}; GC paused {paused:F1} ms, collections gen0/1/2 +{collections}; thread-pool wait max {MaxDispatch(t0, inPool.Value):F1} ms; overlapping {Overlapping(t0, inPool.Value)} -->"));
     }
 }
 stop.Cancel();
@@ -219,6 +254,7 @@ Row("block build (tip, pool reservation, record)", samples.Select(s => s.Build))
 Row("gate/sign (signing-safety gate, PostgreSQL commit)", samples.Select(s => s.Sign));
 Row("publisher send (record, sign tx, eth_sendRawTransaction)", samples.Select(s => s.Send));
 Row("rest (grain hops, state write, pool notification)", samples.Select(s => s.Total - s.Notice - s.Deliver - s.Rank - s.Build - s.Sign - s.Send));
+Row("GC pause while the slot ran (upper bound)", samples.Select(s => s.GcPause));
 
 await app.StopAsync();
 await app.DisposeAsync();
@@ -244,6 +280,34 @@ Sample Breakdown(ulong slot, ulong start, DateTime t0, DateTime inPool)
         Find("slot build")?.Duration.TotalMilliseconds ?? 0,
         Find("sign Proposal")?.Duration.TotalMilliseconds ?? 0,
         Find("slot send")?.Duration.TotalMilliseconds ?? 0);
+}
+
+// The block build's parts for one slot: rollup tip, upgrade signal, pool reservation, the slot's record.
+string Detail(ulong slot)
+{
+    var all = spans.ToArray();
+    string Part(string name) => all.FirstOrDefault(a => a.OperationName == $"slot build {name}" && a.GetTagItem("hosting.slot") is ulong s && s == slot)
+        is { } part ? part.Duration.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture) : "-";
+    var reserve = all.FirstOrDefault(a => a.OperationName == "slot build reserve" && a.GetTagItem("hosting.slot") is ulong s && s == slot);
+    var pool = all.FirstOrDefault(a => a.OperationName == "pool reserve" && a.GetTagItem("hosting.slot") is ulong s && s == slot);
+    var inPool = reserve is null || pool is null ? "" : string.Create(CultureInfo.InvariantCulture,
+        $" (the pool's turn began after {(pool.StartTimeUtc - reserve.StartTimeUtc).TotalMilliseconds:F1} ms and took {pool.Duration.TotalMilliseconds:F1} ms"
+        + $"; other pool turns meanwhile: {string.Join(", ", all.Where(a => a.OperationName.StartsWith("pool ", StringComparison.Ordinal) && a != pool && a.StartTimeUtc < pool.StartTimeUtc && a.StartTimeUtc + a.Duration > reserve.StartTimeUtc).Select(a => $"{a.OperationName} {a.GetTagItem("hosting.slot")} {a.Duration.TotalMilliseconds:F1} ms"))})");
+    return $"tip {Part("tip")}, signal {Part("signal")}, reserve {Part("reserve")}{inPool}, record {Part("record")} ms";
+}
+
+double MaxDispatch(DateTime from, DateTime to) =>
+    dispatch.ToArray().Where(d => d.At >= from.AddMilliseconds(-5) && d.At <= to).Select(d => d.WaitMs).DefaultIfEmpty(0).Max();
+
+// Periodic work that ran while the slot's duty did: the keys reload, the fleet gauges, a tenant index flush.
+string Overlapping(DateTime from, DateTime to)
+{
+    string[] periodic = ["keys reload", "fleet gauges", "tenant flush"];
+    var hits = spans.ToArray()
+        .Where(a => periodic.Contains(a.OperationName) && a.StartTimeUtc < to && a.StartTimeUtc + a.Duration > from)
+        .Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.OperationName} {a.Duration.TotalMilliseconds:F0} ms"))
+        .ToList();
+    return hits.Count == 0 ? "nothing" : string.Join(", ", hits);
 }
 
 async Task FollowedAsync(TimeSpan timeout)
@@ -352,4 +416,4 @@ static async Task DropDatabaseAsync(string connectionString)
 }
 
 /// <summary>One slot's timings in milliseconds: the total and where it went.</summary>
-internal sealed record Sample(double Total, double Notice, double Deliver, double Rank, double Build, double Sign, double Send);
+internal sealed record Sample(double Total, double Notice, double Deliver, double Rank, double Build, double Sign, double Send, double GcPause = 0);

@@ -31,9 +31,15 @@ public sealed partial class SlotGrain
             var recorded = state.State.UpgradeSignal.Length > 0 ? Hash32.Parse(state.State.UpgradeSignal) : Hash32.Zero;
             return BlockBuilder.FromData(Slot, Hash32.Parse(state.State.PreviousArchive), recorded, Hex.Decode(state.State.Data));
         }
+        var step = DutySpans.Step("build tip", Slot);
         var tip = await Rollup.TipAsync();
+        step?.Dispose();
+        step = DutySpans.Step("build signal", Slot);
         var signal = await GrainFactory.GetGrain<IUpgradeSignalGrain>(state.State.Tenant).ForAsync(Address.Parse(state.State.Candidate));
+        step?.Dispose();
+        step = DutySpans.Step("build reserve", Slot);
         var transactions = await Pool.ReserveAsync(Slot);
+        step?.Dispose();
         var block = BlockBuilder.Build(Slot, tip.Archive, signal, transactions);
         state.State = state.State with
         {
@@ -44,7 +50,10 @@ public sealed partial class SlotGrain
             UpgradeSignal = signal.ToString(),
             TransactionsReleased = false,
         };
-        await state.WriteStateAsync();
+        using (DutySpans.Step("build record", Slot))
+        {
+            await state.WriteStateAsync();
+        }
         return block;
     }
 

@@ -168,6 +168,7 @@ public sealed class TenantGrain(
     {
         _flushTimer?.Dispose();
         _flushTimer = null;
+        using var flush = Hosting.Contracts.Telemetry.HostingTelemetry.ActivitySource.StartActivity("tenant flush");
         try
         {
             await FlushIndexAsync();

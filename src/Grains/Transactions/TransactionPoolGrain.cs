@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using Hosting.Contracts.Domain;
+using Hosting.Contracts.Telemetry;
 using Hosting.Contracts.Transactions;
 using Hosting.Grains.Slots;
 using Hosting.L1;
@@ -33,6 +34,7 @@ public sealed class TransactionPoolGrain(
 
     public async Task<IReadOnlyList<PooledTransaction>> ReserveAsync(ulong slot)
     {
+        using var span = PoolSpan("reserve", slot);
         if (state.State.Reserved.FirstOrDefault(r => r.Slot == slot) is { } reserved)
         {
             return reserved.Transactions.Select(Pooled).ToList();
@@ -51,6 +53,7 @@ public sealed class TransactionPoolGrain(
 
     public async Task ReleaseAsync(ulong slot)
     {
+        using var span = PoolSpan("release", slot);
         if (state.State.Reserved.FirstOrDefault(r => r.Slot == slot) is not { } reserved)
         {
             return;
@@ -65,6 +68,7 @@ public sealed class TransactionPoolGrain(
 
     public async Task SettleAsync(ulong slot)
     {
+        using var span = PoolSpan("settle", slot);
         if (state.State.Reserved.All(r => r.Slot != slot))
         {
             return;
@@ -72,6 +76,11 @@ public sealed class TransactionPoolGrain(
         state.State = state.State with { Reserved = [.. state.State.Reserved.Where(r => r.Slot != slot)] };
         await state.WriteStateAsync();
     }
+
+    // The pool's own turn, tagged with the slot it serves: set against the caller's span it shows how long a call
+    // queued behind the pool's other work.
+    private static System.Diagnostics.Activity? PoolSpan(string name, ulong slot) =>
+        HostingTelemetry.ActivitySource.StartActivity($"pool {name}")?.SetTag("hosting.slot", slot);
 
     public Task<TransactionPoolView> GetAsync() => Task.FromResult(new TransactionPoolView(
         state.State.Pending.Count, state.State.Reserved.ToDictionary(r => r.Slot, r => r.Transactions.Count)));

@@ -54,7 +54,11 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var loaded = await TryLoadAsync(stoppingToken);
+                bool loaded;
+                using (HostingTelemetry.ActivitySource.StartActivity("keys reload"))
+                {
+                    loaded = await TryLoadAsync(stoppingToken);
+                }
                 await Task.Delay(loaded ? TimeSpan.FromSeconds(options.ReloadSeconds) : RetryAfterFailure, stoppingToken);
             }
         }

@@ -34,6 +34,7 @@ public sealed class FleetGauges(IGrainFactory grains, HostingOptions options, IL
         {
             try
             {
+                using var refresh = HostingTelemetry.ActivitySource.StartActivity("fleet gauges");
                 _snapshot = await ReadAsync();
             }
             catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
