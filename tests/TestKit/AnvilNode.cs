@@ -14,10 +14,14 @@ public sealed class AnvilNode : IAsyncDisposable
     public const string DevAccount0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
     private readonly Process _process;
+    // Where anvil writes the historical states it no longer keeps in memory. Its default is ~/.foundry/anvil/tmp,
+    // which it clears only on a clean exit: killed nodes left 10-12 GB each there and filled the disk.
+    private readonly string _statesDirectory;
 
-    private AnvilNode(Process process, int port, long chainId)
+    private AnvilNode(Process process, int port, long chainId, string statesDirectory)
     {
         _process = process;
+        _statesDirectory = statesDirectory;
         Port = port;
         ChainId = chainId;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill();
@@ -37,7 +41,8 @@ public sealed class AnvilNode : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--host", "127.0.0.1", "--port", port.ToString(), "--chain-id", chainId.ToString(), "--accounts", accounts.ToString(), "--silent" })
+        var states = Directory.CreateTempSubdirectory("anvil-states-").FullName;
+        foreach (var argument in new[] { "--host", "127.0.0.1", "--port", port.ToString(), "--chain-id", chainId.ToString(), "--accounts", accounts.ToString(), "--silent", "--cache-path", states })
         {
             info.ArgumentList.Add(argument);
         }
@@ -55,7 +60,7 @@ public sealed class AnvilNode : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var node = new AnvilNode(process, port, chainId);
+        var node = new AnvilNode(process, port, chainId, states);
         await node.WaitUntilAnsweringAsync();
         return node;
     }
@@ -138,6 +143,14 @@ public sealed class AnvilNode : IAsyncDisposable
         catch (InvalidOperationException)
         {
             // Already gone.
+        }
+        try
+        {
+            Directory.Delete(_statesDirectory, recursive: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Already gone, or still held: the temp directory's own cleanup takes it later.
         }
     }
 
