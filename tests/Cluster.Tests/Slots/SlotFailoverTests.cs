@@ -127,8 +127,8 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         var rollup = new FernetRollupContract(l1, deployment.Rollup);
         var token = new StakingTokenContract(l1, deployment.Token);
         var publisher = DevAccounts.Account(1);
-        var lazy = DevAccounts.Store.Find(DevAccounts.Account(3))!;
-        var prover = DevAccounts.Store.Find(DevAccounts.Account(4))!;
+        var lazy = DevAccounts.Store.Find(DevAccounts.Account(2))!;
+        var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
         var database = Services(chain.Cluster.Silos[0]).GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
         var grace = Services(chain.Cluster.Silos[0]).GetRequiredService<ProofBoostOptions>().CommitmentGrace;
 
@@ -230,7 +230,11 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     private static async Task ProveWhenRevealedAsync(ChainUnderTest chain, FernetRollupContract rollup, ulong slot, IEthSigner prover)
     {
         var schedule = chain.Deployment.Schedule!;
-        await MineToAsync(chain, schedule.ProvingStart(slot));
+        // One block at a time, each followed, as real time would: the grain reveals at Commitment's last block.
+        while (await chain.HeadAsync() < schedule.ProvingStart(slot))
+        {
+            await MineToAsync(chain, await chain.HeadAsync() + 1);
+        }
         Assert.True(await Eventually.WaitAsync(async () => await rollup.SlotStatusAsync(slot) == FernetRollupContract.RollupSlotStatus.Revealed, TimeSpan.FromSeconds(30)),
             $"slot {slot}: not revealed by Proving: {await RetryAsync(() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync())}");
         var canonical = await rollup.ProposalOfAsync(slot);
