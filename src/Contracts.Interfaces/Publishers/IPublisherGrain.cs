@@ -39,14 +39,18 @@ public interface IPublisherGrain : IGrainWithStringKey
 /// <summary>
 /// A contract call to send: the target, the calldata, and what it is for (shown in views and logs). A call that
 /// spends the publisher's tokens names the <see cref="Approval"/> it needs: the publisher sends that approve
-/// right before the call, in the same turn, so concurrent calls cannot spend each other's allowance.
+/// right before the call, in the same turn, so concurrent calls cannot spend each other's allowance. A call that
+/// only succeeds from a given L1 block on (a slot's reveal) names it in <see cref="NotBefore"/>: when a reorg drops
+/// the mined transaction, the publisher holds it rather than broadcast it again while the next block is earlier,
+/// where it would be mined and revert.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("hosting.l1-call")]
 public sealed record L1Call(
     [property: Id(0)] Address To,
     [property: Id(1)] byte[] Data,
     [property: Id(2)] string Purpose,
-    [property: Id(3)] TokenApproval? Approval = null);
+    [property: Id(3)] TokenApproval? Approval = null,
+    [property: Id(4)] ulong? NotBefore = null);
 
 /// <summary>An ERC-20 <c>approve(Spender, Amount)</c> on <c>Token</c> a call needs mined before it.</summary>
 [GenerateSerializer, Immutable, Alias("hosting.token-approval")]

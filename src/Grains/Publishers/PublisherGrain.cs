@@ -48,8 +48,10 @@ public sealed class PublisherGrain(
             Interleave = false,
             KeepAlive = true,
         });
-        // A failed-over publisher sends again what the previous activation had in flight: same bytes, same hashes.
-        foreach (var pending in state.State.Pending)
+        // A failed-over publisher sends again what the previous activation had in flight: same bytes, same hashes;
+        // a call whose block has not come yet waits for the check loop, which broadcasts it when it has.
+        var head = state.State.Pending.Any(p => p.NotBefore is not null) ? await chain.RequireClient().GetBlockNumberAsync(cancellationToken) : 0;
+        foreach (var pending in state.State.Pending.Where(p => !TooEarly(p, head)))
         {
             await BroadcastAsync(Hex.Decode(pending.Raw), pending, cancellationToken);
         }
@@ -143,6 +145,7 @@ public sealed class PublisherGrain(
             MaxFeePerGas = maxFee.ToString(CultureInfo.InvariantCulture),
             MaxPriorityFeePerGas = priority.ToString(CultureInfo.InvariantCulture),
             SentAt = clock.GetUtcNow(),
+            NotBefore = call.NotBefore,
         };
         var signed = await SignAsync(signer, pending);
         pending = pending with { Hash = signed.Hash.ToString(), Raw = Hex.Encode(signed.Encode()) };
@@ -227,6 +230,39 @@ public sealed class PublisherGrain(
                 // An earlier version of this nonce was mined: the replacement is moot.
                 continue;
             }
+            if (TooEarly(transaction, head))
+            {
+                // Not mined, and the next block is before the one it can succeed in: a reorg dropped it (a reveal taken
+                // back into Commitment). Broadcast now it would be mined at once and revert, so it waits; the later
+                // nonces of this publisher wait behind it, at most until that block.
+                if (!transaction.Held)
+                {
+                    logger.LogInformation("Publisher {Publisher} holds {Purpose} ({Hash}, nonce {Nonce}) until block {Block}: the next block, {Next}, is too early for it", Self, transaction.Purpose, transaction.Hash, transaction.Nonce, transaction.NotBefore, head + 1);
+                }
+                pending.Add(transaction with { Held = true });
+                continue;
+            }
+            if (transaction.Held && signer is not null)
+            {
+                // Its block is next: out at once, whatever the bump timer says (bumped if it is due anyway).
+                var released = transaction;
+                if (clock.GetUtcNow() - transaction.SentAt >= chain.Options.FeeBumpAfter)
+                {
+                    released = await BumpAsync(client, signer, transaction);
+                }
+                else
+                {
+                    await BroadcastAsync(Hex.Decode(transaction.Raw), transaction, CancellationToken.None);
+                }
+                logger.LogInformation("Publisher {Publisher} sent the held {Purpose} again as {Hash} (nonce {Nonce}) at head {Head}", Self, released.Purpose, released.Hash, released.Nonce, head);
+                if (released.Bumps != transaction.Bumps)
+                {
+                    bumped++;
+                    PlatformMetrics.PublisherTransactionReplaced(state.State.Tenant);
+                }
+                pending.Add(released with { Held = false });
+                continue;
+            }
             if (signer is not null && clock.GetUtcNow() - transaction.SentAt >= chain.Options.FeeBumpAfter)
             {
                 var replacement = await BumpAsync(client, signer, transaction);
@@ -252,6 +288,9 @@ public sealed class PublisherGrain(
         }
         return View();
     }
+
+    /// <summary>Whether the next block is before the one <paramref name="transaction"/> can succeed in.</summary>
+    private static bool TooEarly(StoredTransaction transaction, ulong head) => transaction.NotBefore is { } first && head + 1 < first;
 
     public Task<PublisherView?> GetAsync() =>
         Task.FromResult(string.IsNullOrEmpty(state.State.Tenant) ? null : View());

@@ -26,4 +26,10 @@ public sealed record StoredTransaction
     [Id(8)] public string Raw { get; init; } = "";
     [Id(9)] public DateTimeOffset SentAt { get; init; }
     [Id(10)] public int Bumps { get; init; }
+
+    /// <summary>The first block the call can succeed in (<c>L1Call.NotBefore</c>), or null for any block.</summary>
+    [Id(11)] public ulong? NotBefore { get; init; }
+
+    /// <summary>Dropped by a reorg and held back until <see cref="NotBefore"/> is the next block: broadcast at once then.</summary>
+    [Id(12)] public bool Held { get; init; }
 }

@@ -34,8 +34,10 @@ public sealed partial class SlotGrain
                 await MoveHeldTransactionsAsync(TransactionStage.Proposed, $"the prover commitment of slot {Slot} was reorganised away", l1Event);
                 break;
             case L1EventKind.BlockRevealed when Outcome is SlotOutcome.Revealed or SlotOutcome.Finalised:
-                // The publisher sends the dropped reveal again; if it misses the Reveal phase the slot goes to backup.
+                // The publisher sends the dropped reveal again once Reveal is the next block (it holds it until then), and
+                // the slot checks on it every block while a reveal can land; one that misses Reveal sends the slot to backup.
                 state.State = state.State with { Outcome = (int)SlotOutcome.Committed };
+                resend = true;
                 await MoveHeldTransactionsAsync(TransactionStage.Committed, $"the reveal of slot {Slot} was reorganised away", l1Event);
                 break;
             case L1EventKind.BlockFinalized when Outcome == SlotOutcome.Finalised && !state.State.Final:
@@ -103,7 +105,7 @@ public sealed partial class SlotGrain
         }
     }
 
-    /// <summary>Asks the publisher to reconcile now, so the dropped proposal is sent again without waiting for its timer.</summary>
+    /// <summary>Asks the publisher to reconcile now, so a dropped proposal or reveal is sent again without waiting for its timer.</summary>
     private async Task ResendAsync()
     {
         try
@@ -112,7 +114,7 @@ public sealed partial class SlotGrain
         }
         catch (Exception exception) when (exception is L1Exception or InvalidOperationException)
         {
-            logger.LogWarning(exception, "Slot {Slot}: the publisher could not re-send the proposal at once; its timer will", Slot);
+            logger.LogWarning(exception, "Slot {Slot}: the publisher could not re-send at once; its timer will", Slot);
         }
     }
 }

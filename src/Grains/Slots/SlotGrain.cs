@@ -376,17 +376,49 @@ public sealed partial class SlotGrain(
         _fallback = null;
     }
 
+    /// <summary>
+    /// Sends the reveal so it lands in Reveal, and checks on it at every block a reveal sent then still lands in Reveal:
+    /// one not mined on this branch (a reorg dropped it) is the publisher's to send again, which it holds until Reveal is
+    /// next (<see cref="L1Call.NotBefore"/>); one mined and reverted (it landed in Commitment after a reorg) is sent
+    /// anew as another call with the next nonce. No key of the sequencer signs a reveal, so the gate is not involved.
+    /// </summary>
     private async Task RevealAsync()
     {
-        if (state.State.RevealTransaction.Length > 0)
+        var publisher = Publisher();
+        var call = RevealCall(state.State.RevealRetries);
+        if ((await publisher.FindSentAsync(state.State.Tenant, call) ?? MaybeHash(state.State.RevealTransaction)) is { } sent)
         {
-            return;
+            var receipt = await chain.RequireClient().GetTransactionReceiptAsync(sent);
+            if (receipt is null)
+            {
+                // Dropped or still in the pool: the publisher's (it sends a held one now that Reveal is next).
+                await publisher.CheckAsync();
+                return;
+            }
+            if (receipt.Succeeded)
+            {
+                return;
+            }
+            // Recorded before the send: a retry after a crash asks the publisher for this same call, not yet another one.
+            logger.LogWarning("Slot {Slot}: reveal {Hash} was mined in block {Block} and reverted; sending it again", Slot, sent, receipt.BlockNumber);
+            state.State = state.State with
+            {
+                RevealRetries = state.State.RevealRetries + 1,
+                LastError = $"the reveal {sent} was mined in block {receipt.BlockNumber}, before Reveal ({Schedule.RevealStart(Slot)}-{Schedule.ProvingStart(Slot) - 1}), and reverted; sent again",
+            };
+            await state.WriteStateAsync();
+            call = RevealCall(state.State.RevealRetries);
         }
-        var call = RollupAbi.Reveal.EncodeCall(new BigInteger(Slot), Hex.Decode(state.State.Data));
-        var sent = await Publisher().SendAsync(state.State.Tenant, new L1Call(chain.RequireDeployment().Rollup, call, $"reveal slot {Slot}"));
-        state.State = state.State with { RevealTransaction = sent.ToString(), LastError = "" };
+        var hash = await publisher.SendAsync(state.State.Tenant, call);
+        state.State = state.State with { RevealTransaction = hash.ToString(), LastError = state.State.RevealRetries > 0 ? state.State.LastError : "" };
         await state.WriteStateAsync();
     }
+
+    private L1Call RevealCall(int retry) => new(
+        chain.RequireDeployment().Rollup,
+        RollupAbi.Reveal.EncodeCall(new BigInteger(Slot), Hex.Decode(state.State.Data)),
+        retry == 0 ? $"reveal slot {Slot}" : $"reveal slot {Slot} (retry {retry})",
+        NotBefore: Schedule.RevealStart(Slot));
 
     /// <summary>
     /// Backup opened on our slot; the reason stays in the view. The grain sends nothing for it: the platform's prover
@@ -415,8 +447,9 @@ public sealed partial class SlotGrain(
             // From there every block while a commitment can still land (a fallback may be due); Commitment's last
             // block settles a slot nobody committed to.
             SlotOutcome.Canonical => schedule.CommitmentStart(Slot) - 1,
-            // Commitment's last block sends the reveal (it lands in Reveal's first); Reveal's last block settles one not revealed.
-            SlotOutcome.Committed => (state.State.RevealTransaction.Length > 0 ? schedule.ProvingStart(Slot) : schedule.RevealStart(Slot)) - 1,
+            // Commitment's last block sends the reveal (it lands in Reveal's first); from there every block checks on it
+            // (a reorg may have dropped it or moved it into Commitment), and Reveal's last block settles one not revealed.
+            SlotOutcome.Committed => schedule.RevealStart(Slot) - 1,
             SlotOutcome.Revealed => schedule.BackupStart(Slot),
             SlotOutcome.Outbid when HoldsTransactions => schedule.CommitmentStart(Slot),
             SlotOutcome.Finalised => FinalityWake(),

@@ -59,6 +59,9 @@ public sealed record SlotState
 
     /// <summary>The backup decisions already counted for this slot, one bit per <see cref="Hosting.Contracts.Telemetry.BackupDecision"/>.</summary>
     [Id(35)] public int BackupDecisionsCounted { get; init; }
+
+    /// <summary>Reveals sent again after one was mined and reverted (too early, after a reorg): each a new call, new nonce.</summary>
+    [Id(36)] public int RevealRetries { get; init; }
 }
 
 [GenerateSerializer, Alias("hosting.seen-proposal.v1")]

@@ -107,6 +107,143 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
+    /// <summary>
+    /// Issue 7's two kills the first test cannot make. (f) In Commitment with a fallback due: prover A (the cheaper
+    /// quote) is authorised and never commits, and the slot grain's silo dies before A's grace is over, taking the
+    /// fallback timer with it; the grain, reactivated on a survivor at the next block, authorises B through the gate,
+    /// once, and the slot finalises with B. (p) Between the gate's signature and the send: a test decorator around the
+    /// silos' duty signer holds the proposal once the gate has recorded and returned its signature, and the silo is
+    /// killed there; the grain reactivated elsewhere rebuilds the recorded block, gets the same signature back from the
+    /// gate ("repeated") and sends it: one gate row, one BlockProposed, and it is what L1 holds.
+    /// </summary>
+    [Fact]
+    public async Task A_slot_whose_silo_is_killed_with_a_fallback_due_or_between_signing_and_sending_signs_each_duty_once_and_finalises()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var chain = await ChainUnderTest.StartAsync(silos: 3, configure: b => b.AddSiloBuilderConfigurator<SiloWithGateHoldingAProposal>());
+        var deployment = chain.Deployment;
+        var schedule = deployment.Schedule!;
+        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
+        var rollup = new FernetRollupContract(l1, deployment.Rollup);
+        var token = new StakingTokenContract(l1, deployment.Token);
+        var publisher = DevAccounts.Account(1);
+        var lazy = DevAccounts.Store.Find(DevAccounts.Account(2))!;
+        var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
+        var database = Services(chain.Cluster.Silos[0]).GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
+        var grace = Services(chain.Cluster.Silos[0]).GetRequiredService<ProofBoostOptions>().CommitmentGrace;
+
+        var sequencer = await ImportSequencerAsync(chain, Tenant);
+        await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
+        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
+        var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
+        await grain.ImportAsync(Tenant);
+        await grain.RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
+        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
+        await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+        var first = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
+        var (f, p) = (first, first + 1);
+        output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {f}: killed with a fallback due, slot {p}: killed between signing and sending the proposal");
+
+        // (f) Both quote; A is cheaper, so A is authorised at Proposal's last block, and the silo dies right after.
+        var slotF = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(f));
+        await MineToAsync(chain, schedule.StartOf(f));
+        foreach (var (who, fee) in new[] { (lazy, 1), (prover, 2) })
+        {
+            var answer = await RetryAsync(async () => await slotF.QuoteAsync(await SlotPipelineTests.SignedAsync(
+                new ProverQuote(f, who.Address, fee * Token, deployment.MinBond, schedule.RevealStart(f)), deployment.Rollup)));
+            Assert.True(answer.Accepted, answer.Reason);
+        }
+        await MineToAsync(chain, schedule.CommitmentStart(f) - 1);
+        Assert.True(await Eventually.WaitAsync(async () => await RetryAsync(() => slotF.AuthorisationForAsync(lazy.Address)) is not null, TimeSpan.FromSeconds(90)), $"slot {f}: A was never authorised");
+        await KillHostAsync(chain, slotF, $"slot {f} at Proposal's last block, after A's authorisation");
+        // The fallback timer died with the silo: past the grace, still no one else authorised.
+        await Task.Delay(grace + TimeSpan.FromSeconds(1));
+        Assert.Null(await RetryAsync(() => slotF.AuthorisationForAsync(prover.Address)));
+        // Commitment's first block: the reactivated grain finds A's grace over and nothing committed, and falls back to B.
+        await chain.MineAsync(1);
+        await FollowedAsync(chain);
+        CommitmentAuthorisation? fallback = null;
+        Assert.True(await Eventually.WaitAsync(async () => (fallback = await RetryAsync(() => slotF.AuthorisationForAsync(prover.Address))) is not null, TimeSpan.FromSeconds(90)),
+            $"slot {f}: B was never authorised: {await RetryAsync(() => slotF.GetAsync())}");
+        output.WriteLine($"slot {f}: B authorised at head {await chain.HeadAsync()} (Commitment {schedule.CommitmentStart(f)}-{schedule.RevealStart(f) - 1}) after {clock.Elapsed.TotalSeconds:0.0} s");
+        await rollup.CommitProverAsync(prover, f, fallback!.Bond, fallback.Signature);
+        await FollowedAsync(chain);
+        await ProveWhenRevealedAsync(chain, rollup, f, prover);
+
+        // (p) The proposal is held after the gate signed it, and its silo is killed there.
+        var slotP = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(p));
+        await MineToAsync(chain, schedule.StartOf(p) - 1);
+        HoldingDutySigner.Hold(p);
+        await chain.MineAsync(1);
+        await HoldingDutySigner.Held.WaitAsync(TimeSpan.FromSeconds(90));
+        await KillHostAsync(chain, slotP, $"slot {p} in Proposal, signed and not sent");
+        Assert.Equal(0, await RollupEventCountAsync(chain, BlockProposed, p));
+        await FollowedAsync(chain);
+        Assert.True(await Eventually.WaitAsync(async () => (await RetryAsync(() => slotP.GetAsync())).ProposalTransaction is not null, TimeSpan.FromSeconds(90)),
+            $"slot {p}: the proposal was never sent after the kill: {await RetryAsync(() => slotP.GetAsync())}");
+        output.WriteLine($"slot {p}: proposal sent by the reactivated grain at head {await chain.HeadAsync()} after {clock.Elapsed.TotalSeconds:0.0} s");
+        var quoted = await RetryAsync(async () => await slotP.QuoteAsync(await SlotPipelineTests.SignedAsync(
+            new ProverQuote(p, prover.Address, 2 * Token, deployment.MinBond, schedule.RevealStart(p)), deployment.Rollup)));
+        Assert.True(quoted.Accepted, quoted.Reason);
+        await MineToAsync(chain, schedule.CommitmentStart(p) - 1);
+        CommitmentAuthorisation? authorisation = null;
+        Assert.True(await Eventually.WaitAsync(async () => (authorisation = await RetryAsync(() => slotP.AuthorisationForAsync(prover.Address))) is not null, TimeSpan.FromSeconds(90)));
+        await rollup.CommitProverAsync(prover, p, authorisation!.Bond, authorisation.Signature);
+        await FollowedAsync(chain);
+        await ProveWhenRevealedAsync(chain, rollup, p, prover);
+
+        foreach (var slot in new[] { f, p })
+        {
+            var view = await RetryAsync(() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync());
+            output.WriteLine($"slot {slot}: outcome {view.Outcome}, committed {view.CommittedProver}, last error {view.LastError ?? "none"}");
+            Assert.Equal(SlotOutcome.Finalised, view.Outcome);
+            Assert.Equal(FernetRollupContract.RollupSlotStatus.Finalised, await rollup.SlotStatusAsync(slot));
+            Assert.Equal(prover.Address, view.CommittedProver);
+            var onL1 = await rollup.ProposalOfAsync(slot);
+            Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
+            Assert.Equal(1, await RollupEventCountAsync(chain, BlockProposed, slot));
+            Assert.Equal(1, await RollupEventCountAsync(chain, ProverCommitted, slot));
+            var rows = await SignedDutiesAsync(database, sequencer, slot);
+            var proposal = Assert.Single(rows, r => r.Duty == "proposal");
+            Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(proposal.Payload));
+            // B's authorisation once, and it is what L1 took; in f, A's before it.
+            var forB = Assert.Single(rows, r => r.Duty == "commitment_authorisation" && r.Prover == prover.Address);
+            Assert.Equal(await rollup.CommitmentDigestAsync(slot, onL1.Proposal.BlockHash, prover.Address, deployment.MinBond), Keccak256.Hash(forB.Payload));
+            Assert.Equal(slot == f ? 2 : 1, rows.Count(r => r.Duty == "commitment_authorisation"));
+            var audit = await AuditOutcomesAsync(database, sequencer, slot);
+            output.WriteLine($"slot {slot}: gate audit {string.Join(", ", audit)}");
+            Assert.Equal(slot == f ? 3 : 2, audit.Count(a => a.EndsWith(" granted", StringComparison.Ordinal)));
+            Assert.All(audit, a => Assert.True(a.EndsWith(" granted", StringComparison.Ordinal) || a.EndsWith(" repeated", StringComparison.Ordinal), a));
+            if (slot == p)
+            {
+                // The reactivated grain asked again for the same payload and got the stored signature back.
+                Assert.Contains("proposal repeated", audit);
+            }
+            Assert.Equal(BondStatus.Released, (await RetryAsync(() => chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address)).GetAsync())).Status);
+        }
+        var lazyRecord = await RetryAsync(() => chain.Grains.GetGrain<IProverRecordGrain>(lazy.Address.ToString()).GetAsync());
+        Assert.Equal((1, 0), (lazyRecord.Lapsed, lazyRecord.Committed));
+        output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>Mines until the slot is revealed on L1 (at most to Proving's start), proves it as <paramref name="prover"/> and waits until it is finalised.</summary>
+    private static async Task ProveWhenRevealedAsync(ChainUnderTest chain, FernetRollupContract rollup, ulong slot, IEthSigner prover)
+    {
+        var schedule = chain.Deployment.Schedule!;
+        // One block at a time, each followed, as real time would: the grain reveals at Commitment's last block.
+        while (await chain.HeadAsync() < schedule.ProvingStart(slot))
+        {
+            await MineToAsync(chain, await chain.HeadAsync() + 1);
+        }
+        Assert.True(await Eventually.WaitAsync(async () => await rollup.SlotStatusAsync(slot) == FernetRollupContract.RollupSlotStatus.Revealed, TimeSpan.FromSeconds(30)),
+            $"slot {slot}: not revealed by Proving: {await RetryAsync(() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync())}");
+        var canonical = await rollup.ProposalOfAsync(slot);
+        await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, (await rollup.TipAsync()).Archive, canonical.Proposal, prover.Address));
+        await FollowedAsync(chain);
+        Assert.True(await Eventually.WaitAsync(async () => (await RetryAsync(() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync())).Outcome == SlotOutcome.Finalised, TimeSpan.FromSeconds(90)),
+            $"slot {slot}: not finalised");
+    }
+
     /// <summary>Drives one slot block by block as the prover would, killing the slot grain's silo once in <paramref name="killIn"/>.</summary>
     private async Task RunSlotAsync(ChainUnderTest chain, FernetRollupContract rollup, ulong slot, SlotPhase killIn, IEthSigner prover)
     {
@@ -305,6 +442,48 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
             await Task.Delay(20);
         }
         Assert.Fail($"the follower did not reach {head}");
+    }
+
+    /// <summary>The gate, with the silos' duty signer wrapped in <see cref="HoldingDutySigner"/>.</summary>
+    public sealed class SiloWithGateHoldingAProposal : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            new SiloWithGate().Configure(siloBuilder);
+            // Registered after AddL1Follower's own IDutySigner, so this one is resolved: the same routing signer, wrapped.
+            siloBuilder.Services.AddSingleton<IDutySigner>(provider => new HoldingDutySigner(
+                new KeyRoutingDutySigner(provider.GetRequiredService<LocalDutySigner>(), provider.GetRequiredService<IGrainFactory>())));
+        }
+    }
+
+    /// <summary>
+    /// Test seam, not a mock: every duty is signed by the real signer (the gate records it); the proposal of the slot
+    /// named by <see cref="Hold"/> is then held, once, and never handed back, so the test can kill its silo between
+    /// the gate's signature and the publisher's send.
+    /// </summary>
+    public sealed class HoldingDutySigner(IDutySigner inner) : IDutySigner
+    {
+        private static long _slot = -1;
+        private static TaskCompletionSource _held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public static Task Held => _held.Task;
+
+        public static void Hold(ulong slot)
+        {
+            _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Interlocked.Exchange(ref _slot, (long)slot);
+        }
+
+        public async Task<Signature> SignAsync(DutyRequest request, CancellationToken cancellationToken = default)
+        {
+            var signature = await inner.SignAsync(request, cancellationToken);
+            if (request.Duty == Hosting.Contracts.Telemetry.Duty.Proposal && Interlocked.CompareExchange(ref _slot, -1, (long)request.Slot) == (long)request.Slot)
+            {
+                _held.TrySetResult();
+                await Task.Delay(Timeout.Infinite, CancellationToken.None);
+            }
+            return signature;
+        }
     }
 
     /// <summary>The gate on the test database, as the silo host registers it; GatedDutySigner then signs every duty.</summary>
