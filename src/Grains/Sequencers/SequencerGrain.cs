@@ -221,7 +221,7 @@ public sealed class SequencerGrain(
     // it signs through the signing-safety gate, never through AccountKeys.
     private async Task<bool> InCustodyForAsync(string tenant) =>
         ServiceProvider.GetService<KeyCustody>() is { } custody
-        && await custody.FindKeyAsync(Self) is { Status: not KeyStatus.Deleted } key
+        && await custody.FindKeyAsync(Self) is { Status: not KeyStatus.Deleted, Purpose: KeyPurpose.Sequencer } key
         && key.Tenant == tenant;
 
     private L1Reaction Reaction()
