@@ -82,11 +82,12 @@ public sealed class PublisherAccountTests(DevnetSiloOnL1 silo) : IClassFixture<D
         var registeredText = await registered.Content.ReadAsStringAsync();
         Assert.True(registered.StatusCode == HttpStatusCode.Accepted, registeredText);
         var transaction = JsonDocument.Parse(registeredText).RootElement.GetProperty("lastTransaction").GetString()!;
-        await WaitUntilAsync(async () => (await silo.CastAsync("receipt", transaction, "status")).Trim().StartsWith('1'), $"registration {transaction} mined");
-        Assert.Equal(keystore.Address, (await silo.CastAsync("tx", transaction, "from")).Trim(), ignoreCase: true);
-        Assert.Equal(silo.Deployment.Registry.ToString(), (await silo.CastAsync("tx", transaction, "to")).Trim(), ignoreCase: true);
         await WaitUntilAsync(async () => (await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/sequencers/{sequencer.Address}")).GetProperty("status").GetString() == "queued",
             "the sequencer queued");
+        var receipt = await silo.CastAsync("receipt", transaction, "--json");
+        Assert.Equal("0x1", JsonDocument.Parse(receipt).RootElement.GetProperty("status").GetString());
+        Assert.Equal(keystore.Address, (await silo.CastAsync("tx", transaction, "from")).Trim(), ignoreCase: true);
+        Assert.Equal(silo.Deployment.Registry.ToString(), (await silo.CastAsync("tx", transaction, "to")).Trim(), ignoreCase: true);
         var after = (await api.GetFromJsonAsync<JsonElement>(url)).GetProperty("items").EnumerateArray().Single();
         Assert.Equal(2, after.GetProperty("sent").GetInt64()); // approve + register
         Assert.Equal((await silo.CastAsync("balance", keystore.Address)).Trim(), after.GetProperty("balance").GetString());
