@@ -70,7 +70,7 @@ public sealed class RuntimePublisherTests
                 ChainId = chain.Deployment.ChainId,
                 Nonce = 0,
                 GasLimit = 21_000,
-                To = DevAccounts.Account(5),
+                To = DevAccounts.Account(2),
                 Value = 1,
                 MaxFeePerGas = 100_000_000_000,
                 MaxPriorityFeePerGas = 1_000_000_000,
