@@ -22,7 +22,7 @@ namespace Hosting.Cluster.Tests.Keys;
 /// Publisher accounts added while the cluster runs, through the portal's add-publisher logic on the first silo: a
 /// keystore (unlocked only there: no password file anywhere) and a key generated in the SoftHSM2 token (configured on
 /// the first silo only). The second silo finds both without a restart and signs with them through the silo that holds
-/// them; each account then registers a sequencer, and anvil shows the registration sent from it.
+/// them; each account then registers a sequencer and, as its withdrawer, exits it: anvil shows both sent from it.
 /// </summary>
 [Collection(ChainCollection.Name)]
 public sealed class RuntimePublisherTests
@@ -32,7 +32,7 @@ public sealed class RuntimePublisherTests
     private static readonly BigInteger Eth = BigInteger.Parse("10000000000000000000");
 
     [Fact]
-    public async Task Keystore_and_hsm_publishers_added_at_runtime_sign_on_every_silo_and_send_registrations_from_themselves()
+    public async Task Keystore_and_hsm_publishers_added_at_runtime_sign_on_every_silo_and_send_registrations_and_exits_from_themselves()
     {
         await SoftHsm.PinFileAsync();
         await using var chain = await ChainUnderTest.StartAsync(silos: 2, configure: builder => builder.AddSiloBuilderConfigurator<CustodyWithHsmOnFirst>());
@@ -82,10 +82,14 @@ public sealed class RuntimePublisherTests
 
         // Each account pays for and sends a sequencer's registration (approve + register), whichever silo its
         // publisher grain is on; L1 shows both sent from the account.
+        var registered = new List<(Address Sequencer, Address Publisher)>();
         foreach (var address in new[] { keystoreAddress, hsmAddress })
         {
             await FundAsync(chain, address, withTokens: true);
-            var sequencer = DevAccounts.NewSequencer();
+            // The sequencer's key in custody too (behind the gate, as a tenant's import puts it), so the slot pipeline
+            // can sign its duties once it is Active.
+            var (sequencerJson, sequencer) = CustodyKeys.NewKeystore("sequencer pw");
+            await holder.GetRequiredService<KeyCustody>().RegisterKeystoreAsync(Tenant, sequencerJson, "sequencer pw", "operator@acme");
             var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
             await grain.ImportAsync(Tenant);
             var view = await grain.RegisterAsync(Tenant, new SequencerRegistration(address, address, chain.Deployment.MinStake));
@@ -97,6 +101,20 @@ public sealed class RuntimePublisherTests
             var publisher = await chain.Grains.GetGrain<IPublisherGrain>(address.ToString()).CheckAsync();
             Assert.Equal(Tenant, publisher.Tenant);
             Assert.Equal(2, publisher.Sent);
+            registered.Add((sequencer, address));
+        }
+
+        // Each account is also its sequencer's withdrawer: once Active, the exit is sent from it.
+        await chain.MineAsync((int)chain.Deployment.EntryPeriodBlocks + 1);
+        await chain.FollowedAsync();
+        foreach (var (sequencer, address) in registered)
+        {
+            var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
+            Assert.True(await Eventually.WaitAsync(async () => (await grain.GetAsync())?.Status == SequencerStatus.Active, TimeSpan.FromSeconds(30)), $"{sequencer} not Active");
+            var exit = (await grain.ExitAsync(Tenant)).LastTransaction!.Value.ToString();
+            await chain.MineAsync(1);
+            Assert.Equal(address.ToString(), (await Cast(chain, "tx", exit, "from")).Trim(), ignoreCase: true);
+            Assert.True(await Eventually.WaitAsync(async () => await chain.RegistryStatusAsync(sequencer) == 3, TimeSpan.FromSeconds(30)), $"{sequencer} not Exiting on L1");
         }
 
         // A deleted publisher key is found nowhere any more: nothing signs with it.
