@@ -35,14 +35,14 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
     /// asked for its public key, so the address is the key's own. Refused (and audited) when the address is a live
     /// key of another tenant.
     /// </summary>
-    public async Task<SigningKey> RegisterAsync(string tenant, SigningBackend backend, string keyReference, string requestedBy, CancellationToken cancellationToken = default)
+    public async Task<SigningKey> RegisterAsync(string tenant, SigningBackend backend, string keyReference, string requestedBy, CancellationToken cancellationToken = default, KeyPurpose purpose = KeyPurpose.Sequencer)
     {
         if (backend == SigningBackend.Keystore)
         {
             throw new ArgumentException("Keystore keys are registered with RegisterKeystoreAsync, which needs the keystore and its password.", nameof(backend));
         }
         var address = await Backend(backend).ResolveAddressAsync(keyReference, cancellationToken).ConfigureAwait(false);
-        return await SaveAsync(tenant, address, backend, keyReference, null, requestedBy, cancellationToken).ConfigureAwait(false);
+        return await SaveAsync(tenant, address, backend, keyReference, null, purpose, requestedBy, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether a backend of that kind is configured in this process.</summary>
@@ -58,7 +58,7 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
     /// </summary>
     /// <exception cref="KeyBackendException">The backend could not make the key (token missing, login refused, label taken).</exception>
     /// <exception cref="InvalidOperationException">No such backend is configured, or it does not generate keys.</exception>
-    public async Task<SigningKey> GenerateKeyAsync(string tenant, SigningBackend backend, string label, string requestedBy, CancellationToken cancellationToken = default)
+    public async Task<SigningKey> GenerateKeyAsync(string tenant, SigningBackend backend, string label, string requestedBy, CancellationToken cancellationToken = default, KeyPurpose purpose = KeyPurpose.Sequencer)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
@@ -82,7 +82,7 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
         try
         {
             await AuditAsync(new AuditEntry("generate_key", "done", null, tenant, requestedBy, address, Detail: $"{KeyNames.Of(backend)} key '{reference}' made inside the backend"), cancellationToken).ConfigureAwait(false);
-            return await SaveAsync(tenant, address, backend, reference, null, requestedBy, cancellationToken).ConfigureAwait(false);
+            return await SaveAsync(tenant, address, backend, reference, null, purpose, requestedBy, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -96,9 +96,9 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
     /// Registers a Web3 Secret Storage v3 keystore for <paramref name="tenant"/>: decrypts it (proving the password),
     /// keeps the key unlocked in the <see cref="KeystoreBackend"/> and stores the ciphertext (never the password).
     /// </summary>
-    public async Task<SigningKey> RegisterKeystoreAsync(string tenant, string keystoreJson, string password, string requestedBy, CancellationToken cancellationToken = default)
+    public async Task<SigningKey> RegisterKeystoreAsync(string tenant, string keystoreJson, string password, string requestedBy, CancellationToken cancellationToken = default, KeyPurpose purpose = KeyPurpose.Sequencer)
     {
-        var result = (await RegisterKeystoresAsync(tenant, [new KeystoreInput(keystoreJson, password)], requestedBy, 1, cancellationToken).ConfigureAwait(false))[0];
+        var result = (await RegisterKeystoresAsync(tenant, [new KeystoreInput(keystoreJson, password)], requestedBy, 1, cancellationToken, purpose).ConfigureAwait(false))[0];
         return result.Error is { } error ? throw error : result.Key!;
     }
 
@@ -106,7 +106,7 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
     /// Registers many keystores for one tenant: decrypts them in parallel on <paramref name="parallelism"/> dedicated
     /// threads (every core by default) without blocking the caller, then records each. One bad file fails only its entry.
     /// </summary>
-    public async Task<IReadOnlyList<KeystoreRegistration>> RegisterKeystoresAsync(string tenant, IReadOnlyList<KeystoreInput> keystores, string requestedBy, int? parallelism = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<KeystoreRegistration>> RegisterKeystoresAsync(string tenant, IReadOnlyList<KeystoreInput> keystores, string requestedBy, int? parallelism = null, CancellationToken cancellationToken = default, KeyPurpose purpose = KeyPurpose.Sequencer)
     {
         var backend = (KeystoreBackend)Backend(SigningBackend.Keystore);
         var unlocked = await backend.UnlockManyAsync(keystores, parallelism, cancellationToken).ConfigureAwait(false);
@@ -121,12 +121,16 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
             }
             try
             {
-                var key = await SaveAsync(tenant, result.Address!.Value, SigningBackend.Keystore, result.KeystoreId, keystores[result.Index].Json, requestedBy, cancellationToken).ConfigureAwait(false);
+                var key = await SaveAsync(tenant, result.Address!.Value, SigningBackend.Keystore, result.KeystoreId, keystores[result.Index].Json, purpose, requestedBy, cancellationToken).ConfigureAwait(false);
                 registrations[result.Index] = new KeystoreRegistration(result.Index, result.KeystoreId, key, null);
             }
-            catch (KeyCustodyException refused)
+            catch (Exception refused) when (refused is KeyCustodyException or KeyPurposeConflictException)
             {
-                backend.Lock(result.Address!.Value);
+                // Locked again only if it was not already held for its own purpose before this request.
+                if (await FindKeyAsync(result.Address!.Value, cancellationToken).ConfigureAwait(false) is not { Status: not KeyStatus.Deleted } held || held.Tenant != tenant)
+                {
+                    backend.Lock(result.Address!.Value);
+                }
                 registrations[result.Index] = new KeystoreRegistration(result.Index, result.KeystoreId, null, refused);
             }
         }
@@ -158,6 +162,36 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
         var results = await backend.UnlockManyAsync(inputs, parallelism, cancellationToken).ConfigureAwait(false);
         return results.Where(r => r.Error is not null).ToList();
     }
+
+    /// <summary>
+    /// Signs the digest of an L1 transaction with the publisher key <paramref name="publisher"/> of <paramref name="tenant"/>.
+    /// Only publisher keys, active, of that tenant: a sequencer key never signs here (its duties go through the gate).
+    /// The publisher grain records the signed transaction before it sends it; nothing is recorded here.
+    /// </summary>
+    /// <exception cref="KeyCustodyException">No such publisher key of that tenant, or it is stopped or deleted.</exception>
+    /// <exception cref="KeyBackendException">The key is locked in this process, or its backend failed or is not configured here.</exception>
+    public async Task<Signature> SignPublisherTransactionAsync(string tenant, Address publisher, Hash32 digest, CancellationToken cancellationToken = default)
+    {
+        var key = await FindKeyAsync(publisher, cancellationToken).ConfigureAwait(false);
+        var (refusal, why) = key is null || key.Purpose != KeyPurpose.Publisher ? (SigningRefusal.UnknownKey, $"custody holds no publisher key {publisher}")
+            : key.Tenant != tenant ? (SigningRefusal.TenantMismatch, $"publisher key {publisher} belongs to another tenant than {tenant}")
+            : key.Status == KeyStatus.Stopped ? (SigningRefusal.KeyStopped, $"publisher key {publisher} is stopped by an operator")
+            : key.Status == KeyStatus.Deleted ? (SigningRefusal.KeyDeleted, $"publisher key {publisher} is deleted")
+            : ((SigningRefusal?)null, "");
+        if (refusal is { } refused)
+        {
+            throw new KeyCustodyException(refused, publisher, $"Signing a transaction of {publisher} refused: {why}.");
+        }
+        if (!_backends.TryGetValue(key!.Backend, out var backend))
+        {
+            throw new KeyBackendFailedException(key.Backend, $"Publisher key {publisher} lives in the {KeyNames.Of(key.Backend)} backend, which is not configured in this process.");
+        }
+        return await backend.SignDigestAsync(key, digest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the key of <paramref name="address"/>, held in <paramref name="backend"/>, can sign in this process.</summary>
+    public bool CanSignHere(Address address, SigningBackend backend) =>
+        backend == SigningBackend.Keystore ? IsUnlocked(address) : HasBackend(backend);
 
     /// <summary>Stops one key: the gate refuses it until <see cref="ResumeKeyAsync"/>. Waits for its signatures in flight.</summary>
     public Task StopKeyAsync(string tenant, Address key, string reason, string requestedBy, CancellationToken cancellationToken = default) =>
@@ -345,7 +379,7 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
         ? found
         : throw new InvalidOperationException($"No {KeyNames.Of(backend)} backend is configured in this signer.");
 
-    private async Task<SigningKey> SaveAsync(string tenant, Address address, SigningBackend backend, string keyReference, string? keystore, string requestedBy, CancellationToken cancellationToken)
+    private async Task<SigningKey> SaveAsync(string tenant, Address address, SigningBackend backend, string keyReference, string? keystore, KeyPurpose purpose, string requestedBy, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
@@ -360,18 +394,25 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             throw new KeyCustodyException(SigningRefusal.TenantMismatch, address, $"Registering {address} for tenant {tenant} refused: {detail}.");
         }
+        if (existing is { Status: not KeyStatus.Deleted } && existing.Purpose != purpose)
+        {
+            var detail = $"the key is held as a {KeyNames.Of(existing.Purpose)} key; it cannot also be a {KeyNames.Of(purpose)} key";
+            await AuditTrail.AppendAsync(connection, transaction, new AuditEntry("register_key", "refused", "purpose_conflict", tenant, requestedBy, address, Detail: detail), _node, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            throw new KeyPurposeConflictException(address, existing.Purpose, $"Registering {address} as a {KeyNames.Of(purpose)} key refused: {detail}.");
+        }
         if (existing is { Status: KeyStatus.Stopped })
         {
             // Registering again replaces where the key lives, not an operator's stop.
-            await SigningKeys.SaveAsync(connection, transaction, address, tenant, backend, keyReference, keystore, cancellationToken).ConfigureAwait(false);
+            await SigningKeys.SaveAsync(connection, transaction, address, tenant, backend, keyReference, keystore, purpose, cancellationToken).ConfigureAwait(false);
             await SigningKeys.SetStatusAsync(connection, transaction, address, KeyStatus.Stopped, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await SigningKeys.SaveAsync(connection, transaction, address, tenant, backend, keyReference, keystore, cancellationToken).ConfigureAwait(false);
+            await SigningKeys.SaveAsync(connection, transaction, address, tenant, backend, keyReference, keystore, purpose, cancellationToken).ConfigureAwait(false);
         }
         await AuditTrail.AppendAsync(connection, transaction, new AuditEntry("register_key", "done", null, tenant, requestedBy, address,
-            Detail: $"{KeyNames.Of(backend)} key '{keyReference}'{(existing is { Status: KeyStatus.Deleted } ? " (registered again after deletion)" : "")}"), _node, cancellationToken).ConfigureAwait(false);
+            Detail: $"{KeyNames.Of(backend)} {KeyNames.Of(purpose)} key '{keyReference}'{(existing is { Status: KeyStatus.Deleted } ? " (registered again after deletion)" : "")}"), _node, cancellationToken).ConfigureAwait(false);
         var saved = await SigningKeys.FindAsync(connection, transaction, address, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         KeyChanged?.Invoke(saved!);

@@ -10,3 +10,16 @@ public sealed class KeyCustodyException(SigningRefusal refusal, Address key, str
     /// <summary>The key the action named.</summary>
     public Address Key { get; } = key;
 }
+
+/// <summary>
+/// A key was offered for one purpose while custody holds it live for the other (a sequencer key as a publisher
+/// account, or the reverse). Audited; nothing changed: one key never signs both duties and L1 transactions.
+/// </summary>
+public sealed class KeyPurposeConflictException(Address key, KeyPurpose held, string message) : InvalidOperationException(message)
+{
+    /// <summary>The key the action named.</summary>
+    public Address Key { get; } = key;
+
+    /// <summary>What custody holds it for.</summary>
+    public KeyPurpose Held { get; } = held;
+}

@@ -6,13 +6,25 @@ namespace Hosting.Signing;
 /// <summary>A registered sequencer key: who owns it, where it lives and whether it may sign.</summary>
 /// <param name="KeyReference">Where the backend finds the key: a keystore id, an RFC 7512 pkcs11: URI or a Key Vault key URL.</param>
 /// <param name="LowWatermark">New signatures at or below this slot are refused; null when none is set.</param>
+/// <param name="Purpose">A sequencer's key (duties, through the gate) or a publisher account's (L1 transactions).</param>
 public sealed record SigningKey(
     Address Address,
     string Tenant,
     SigningBackend Backend,
     string KeyReference,
     KeyStatus Status,
-    ulong? LowWatermark);
+    ulong? LowWatermark,
+    KeyPurpose Purpose = KeyPurpose.Sequencer);
+
+/// <summary>What a key in custody signs. One key has one purpose: custody refuses to register it for the other.</summary>
+public enum KeyPurpose
+{
+    /// <summary>A sequencer's key: signs proposals and commitment authorisations, only through the signing-safety gate.</summary>
+    Sequencer,
+
+    /// <summary>A publisher account's key: signs the L1 transactions its publisher grain sends (nonce-ordered, recorded before they leave).</summary>
+    Publisher,
+}
 
 /// <summary>Whether a registered key may sign.</summary>
 public enum KeyStatus
@@ -46,6 +58,22 @@ public static class KeyNames
         "pkcs11" => SigningBackend.Pkcs11,
         "azure_key_vault" => SigningBackend.AzureKeyVault,
         _ => throw new FormatException($"'{name}' is not a key backend; expected keystore, pkcs11 or azure_key_vault."),
+    };
+
+    /// <summary>The stored name of a purpose.</summary>
+    public static string Of(KeyPurpose purpose) => purpose switch
+    {
+        KeyPurpose.Sequencer => "sequencer",
+        KeyPurpose.Publisher => "publisher",
+        _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, "expected sequencer or publisher"),
+    };
+
+    /// <summary>The purpose a stored name stands for.</summary>
+    public static KeyPurpose ParsePurpose(string name) => name switch
+    {
+        "sequencer" => KeyPurpose.Sequencer,
+        "publisher" => KeyPurpose.Publisher,
+        _ => throw new FormatException($"'{name}' is not a key purpose; expected sequencer or publisher."),
     };
 
     /// <summary>The stored name of a status.</summary>

@@ -20,7 +20,7 @@ namespace Hosting.Grains.Publishers;
 public sealed class PublisherGrain(
     [PersistentState("publisher", GrainStorage.Name)] IPersistentState<PublisherState> state,
     L1Chain chain,
-    AccountKeys keys,
+    IPublisherSigners signers,
     TimeProvider clock,
     ILogger<PublisherGrain> logger) : Grain, IPublisherGrain
 {
@@ -67,9 +67,9 @@ public sealed class PublisherGrain(
         {
             throw new RequestRefusedException(RefusalReason.AlreadyImported, Self.ToString(), $"Publisher {Self} already sends for another tenant.");
         }
-        if (keys.Find(Self) is null)
+        if (await signers.FindAsync(Self, tenant) is null)
         {
-            throw new RequestRefusedException(RefusalReason.KeyNotInStore, Self.ToString(), $"The key store holds no key for publisher {Self}.");
+            throw new RequestRefusedException(RefusalReason.KeyNotInStore, Self.ToString(), $"The key store holds no key for publisher {Self} of tenant '{tenant}'.");
         }
         await GrainFactory.GetGrain<ITenantGrain>(tenant).AddPublisherAsync(Self);
         state.State = state.State with { Tenant = tenant };
@@ -85,7 +85,7 @@ public sealed class PublisherGrain(
             logger.LogInformation("Publisher {Publisher} already sent {Purpose} as {Hash} (nonce {Nonce}); not sending it again", Self, call.Purpose, earlier.Hash, earlier.Nonce);
             return Hash32.Parse(earlier.Hash);
         }
-        var signer = keys.Find(Self)
+        var signer = await signers.FindAsync(Self, tenant)
             ?? throw new RequestRefusedException(RefusalReason.KeyNotInStore, Self.ToString(), $"The key store holds no key for publisher {Self}.");
         var client = chain.RequireClient();
         if (call.Approval is { } approval)
@@ -206,7 +206,7 @@ public sealed class PublisherGrain(
         var confirmed = await client.GetTransactionCountAsync(Self, BlockTag.Latest);
         var pending = new List<StoredTransaction>();
         var bumped = 0;
-        var signer = keys.Find(Self);
+        IEthSigner? signer = null;
         foreach (var transaction in state.State.Pending)
         {
             var receipt = await client.GetTransactionReceiptAsync(Hash32.Parse(transaction.Hash));
@@ -242,13 +242,13 @@ public sealed class PublisherGrain(
                 pending.Add(transaction with { Held = true });
                 continue;
             }
-            if (transaction.Held && signer is not null)
+            if (transaction.Held && (signer ??= await signers.FindAsync(Self, state.State.Tenant)) is { } heldSigner)
             {
                 // Its block is next: out at once, whatever the bump timer says (bumped if it is due anyway).
                 var released = transaction;
                 if (clock.GetUtcNow() - transaction.SentAt >= chain.Options.FeeBumpAfter)
                 {
-                    released = await BumpAsync(client, signer, transaction);
+                    released = await BumpAsync(client, heldSigner, transaction);
                 }
                 else
                 {
@@ -263,9 +263,10 @@ public sealed class PublisherGrain(
                 pending.Add(released with { Held = false });
                 continue;
             }
-            if (signer is not null && clock.GetUtcNow() - transaction.SentAt >= chain.Options.FeeBumpAfter)
+            if (clock.GetUtcNow() - transaction.SentAt >= chain.Options.FeeBumpAfter
+                && (signer ??= await signers.FindAsync(Self, state.State.Tenant)) is { } bumpSigner)
             {
-                var replacement = await BumpAsync(client, signer, transaction);
+                var replacement = await BumpAsync(client, bumpSigner, transaction);
                 pending.Add(replacement);
                 if (!ReferenceEquals(replacement, transaction))
                 {

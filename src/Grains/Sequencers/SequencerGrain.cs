@@ -5,6 +5,7 @@ using Hosting.Contracts.Publishers;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Tenants;
 using Hosting.Grains.L1;
+using Hosting.Grains.Publishers;
 using Hosting.L1.Abi;
 using Hosting.L1.Rpc;
 using Hosting.Signing;
@@ -15,7 +16,8 @@ namespace Hosting.Grains.Sequencers;
 public sealed class SequencerGrain(
     [PersistentState("sequencer", GrainStorage.Name)] IPersistentState<SequencerState> state,
     L1Chain chain,
-    AccountKeys keys) : Grain, ISequencerGrain
+    AccountKeys keys,
+    IPublisherSigners publishers) : Grain, ISequencerGrain
 {
     private Address Self => Address.Parse(this.GetPrimaryKeyString());
 
@@ -108,7 +110,8 @@ public sealed class SequencerGrain(
             throw new RequestRefusedException(RefusalReason.WrongStatus, Self.ToString(), $"Sequencer {Self} is {view.Status}; only an Active sequencer exits.");
         }
         var withdrawer = view.Withdrawer!.Value;
-        if (!keys.Contains(withdrawer))
+        // The withdrawer sends the exit itself: a key loaded at start, or one of the tenant's publisher accounts in custody.
+        if (!keys.Contains(withdrawer) && await publishers.FindAsync(withdrawer, tenant) is null)
         {
             throw new RequestRefusedException(RefusalReason.WithdrawerNotHosted, withdrawer.ToString(), $"Only the withdrawer {withdrawer} may exit {Self}, and the key store has no key for it.");
         }
@@ -221,7 +224,7 @@ public sealed class SequencerGrain(
     // it signs through the signing-safety gate, never through AccountKeys.
     private async Task<bool> InCustodyForAsync(string tenant) =>
         ServiceProvider.GetService<KeyCustody>() is { } custody
-        && await custody.FindKeyAsync(Self) is { Status: not KeyStatus.Deleted } key
+        && await custody.FindKeyAsync(Self) is { Status: not KeyStatus.Deleted, Purpose: KeyPurpose.Sequencer } key
         && key.Tenant == tenant;
 
     private L1Reaction Reaction()

@@ -58,7 +58,7 @@ public static class KeyManagerEndpoints
         }
         var keys = await custody!.ListKeysAsync(owner, http.RequestAborted);
         return Results.Ok(new KeystoreList([.. keys
-            .Where(k => k.Backend == SigningBackend.Keystore && k.Status != KeyStatus.Deleted)
+            .Where(k => k.Backend == SigningBackend.Keystore && k.Status != KeyStatus.Deleted && k.Purpose == KeyPurpose.Sequencer)
             .Select(k => new KeystoreEntry(k.Address.ToString(), "", false))]));
     }
 
@@ -138,7 +138,7 @@ public static class KeyManagerEndpoints
         foreach (var address in addresses!)
         {
             var key = await custody!.FindKeyAsync(address, http.RequestAborted);
-            if (key is null || key.Tenant != owner || key.Backend != SigningBackend.Keystore)
+            if (key is null || key.Tenant != owner || key.Backend != SigningBackend.Keystore || key.Purpose != KeyPurpose.Sequencer)
             {
                 statuses.Add(new KeyStatusEntry("not_found", $"This tenant has no keystore key {address}."));
                 continue;
@@ -165,7 +165,7 @@ public static class KeyManagerEndpoints
         }
         var keys = await custody!.ListKeysAsync(owner, http.RequestAborted);
         return Results.Ok(new RemoteKeyList([.. keys
-            .Where(k => k.Backend != SigningBackend.Keystore && k.Status != KeyStatus.Deleted)
+            .Where(k => k.Backend != SigningBackend.Keystore && k.Status != KeyStatus.Deleted && k.Purpose == KeyPurpose.Sequencer)
             .Select(k => new RemoteKeyEntry(k.Address.ToString(), k.KeyReference, false))]));
     }
 
@@ -243,7 +243,7 @@ public static class KeyManagerEndpoints
         foreach (var address in addresses!)
         {
             var key = await custody!.FindKeyAsync(address, http.RequestAborted);
-            if (key is null || key.Tenant != owner || key.Backend == SigningBackend.Keystore || key.Status == KeyStatus.Deleted)
+            if (key is null || key.Tenant != owner || key.Backend == SigningBackend.Keystore || key.Status == KeyStatus.Deleted || key.Purpose != KeyPurpose.Sequencer)
             {
                 statuses.Add(new KeyStatusEntry("not_found", $"This tenant has no remote key {address}."));
                 continue;

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Text;
+using Hosting.Portal.Keys;
 using Hosting.Portal.Chain;
 using Hosting.Portal.Tenants;
 using Microsoft.AspNetCore.Builder;
@@ -12,13 +14,62 @@ namespace Hosting.Portal.Pages;
 /// <summary>
 /// The tenant's publisher accounts: each one's L1 balance, its transactions still pending, and a warning when
 /// the balance cannot pay for a typical transaction (the publisher grain's own test, the one that refuses a send).
+/// Below the table, forms to add an account: a keystore file with its password, or a key generated in the HSM or
+/// vault when one is configured (the same <see cref="PublisherEndpoints.AddAsync"/> as the API).
 /// </summary>
 public static class PublisherPages
 {
     public static RouteGroupBuilder MapPublisherPages(this RouteGroupBuilder signedIn)
     {
         signedIn.MapGet("/publishers", ShowAsync);
+        signedIn.MapPost("/publishers/add", AddAsync);
         return signedIn;
+    }
+
+    private static async Task<IResult> AddAsync(HttpContext http, IGrainFactory grains)
+    {
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
+        var tenant = Tenant(http);
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        string? keystore = null;
+        if (form.Files.GetFile("keystore") is { Length: > 0 } file)
+        {
+            using var reader = new StreamReader(file.OpenReadStream());
+            keystore = await reader.ReadToEndAsync(http.RequestAborted);
+        }
+        var backend = form["backend"].ToString();
+        if (keystore is null && backend.Length == 0)
+        {
+            return FormOutcome.RedirectWith(http, "/operator/publishers", "Not added: choose a keystore file (Web3 Secret Storage v3 JSON).", failed: true);
+        }
+        var request = new AddPublisherRequest(keystore, form["password"].ToString(), keystore is null ? backend : null, form["label"].ToString());
+        var outcome = await PublisherEndpoints.AddAsync(http.RequestServices, grains, tenant, request, http.User.FindFirst(ClaimTypes.Name)?.Value ?? tenant, http.RequestAborted);
+        return outcome.Account is { } account
+            ? FormOutcome.RedirectWith(http, "/operator/publishers", $"Added publisher account {account.Address}; fund it with ETH (and stake tokens for registrations) before it sends.")
+            : FormOutcome.RedirectWith(http, "/operator/publishers", $"Not added ({outcome.Field ?? outcome.Title}): {outcome.Message}", failed: true);
+    }
+
+    private static string AddForms(HttpContext http)
+    {
+        var forms = new StringBuilder("<h2 id=\"add\">Add a publisher account</h2>")
+            .Append("<form method=\"post\" action=\"/operator/publishers/add\" enctype=\"multipart/form-data\"><!--csrf--><fieldset><legend>From a keystore</legend>")
+            .Append("<p><label for=\"publisher-keystore\">Keystore file (JSON)</label><br><input id=\"publisher-keystore\" name=\"keystore\" type=\"file\" accept=\".json,application/json\" required></p>")
+            .Append("<p><label for=\"publisher-password\">Keystore password</label><br><input id=\"publisher-password\" name=\"password\" type=\"password\" autocomplete=\"off\" required aria-describedby=\"publisher-password-help\"></p>")
+            .Append("<p id=\"publisher-password-help\">Used once to open the key; it is not stored. A silo restarted later needs a password file for the account (ask your platform admin).</p>")
+            .Append("<p><button type=\"submit\">Add from keystore</button></p></fieldset></form>");
+        var backends = KeyGenerationEndpoints.GeneratingBackends(http.RequestServices);
+        if (backends.Count > 0)
+        {
+            var options = string.Concat(backends.Select(b => $"<option value=\"{E(b)}\">{(b == "pkcs11" ? "PKCS#11 HSM" : "Azure Key Vault")}</option>"));
+            forms.Append("<form method=\"post\" action=\"/operator/publishers/add\"><!--csrf--><fieldset><legend>Generate in the HSM or vault</legend>")
+                .Append($"<p><label for=\"publisher-backend\">Where</label><br><select id=\"publisher-backend\" name=\"backend\">{options}</select></p>")
+                .Append("<p><label for=\"publisher-label\">Key label (optional)</label><br><input id=\"publisher-label\" name=\"label\" maxlength=\"64\" pattern=\"[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}\"></p>")
+                .Append("<p><button type=\"submit\">Generate the account</button></p></fieldset></form>");
+        }
+        return forms.ToString();
     }
 
     private static async Task<IResult> ShowAsync(HttpContext http, IGrainFactory grains)
@@ -28,7 +79,8 @@ public static class PublisherPages
         var body = new StringBuilder();
         if (publishers.Count == 0)
         {
-            body.Append("<p class=\"empty\">No publisher accounts yet. A publisher is the L1 account that pays for and sends your registrations, exits and proposals; ask your platform admin to attach one to your tenant.</p>");
+            body.Append("<p class=\"empty\">No publisher accounts yet. A publisher is the L1 account that pays for and sends your registrations, exits and proposals; add one below.</p>")
+                .Append(AddForms(http));
             return Html(http, "Publisher accounts", body.ToString(), tenant);
         }
         var short_ = publishers.Where(p => p.Underfunded).ToList();
@@ -59,7 +111,8 @@ public static class PublisherPages
             }
             body.Append("</td></tr>");
         }
-        body.Append("</tbody></table><p>Balances are read from L1 at each view; a transaction stays pending until it is mined and confirmation-deep.</p>");
+        body.Append("</tbody></table><p>Balances are read from L1 at each view; a transaction stays pending until it is mined and confirmation-deep.</p>")
+            .Append(AddForms(http));
         return Html(http, "Publisher accounts", body.ToString(), tenant);
     }
 }

@@ -7,7 +7,7 @@ namespace Hosting.Signing.Safety;
 /// <summary>Data access for the table signing_keys, and nothing else.</summary>
 internal static class SigningKeys
 {
-    private const string Columns = "address, tenant, backend, key_reference, status, low_watermark";
+    private const string Columns = "address, tenant, backend, key_reference, status, low_watermark, purpose";
 
     public static NpgsqlBatchCommand Find(Address address) => Sql.Command(
         $"select {Columns} from signing_keys where address = $1", Sql.Bytes(address));
@@ -47,13 +47,13 @@ internal static class SigningKeys
     /// Registers a key as active, or re-activates a deleted one (its history never left). The caller has
     /// checked under the key lock that the address is not another tenant's live key.
     /// </summary>
-    public static async Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Address address, string tenant, SigningBackend backend, string keyReference, string? keystore, CancellationToken cancellationToken)
+    public static async Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Address address, string tenant, SigningBackend backend, string keyReference, string? keystore, KeyPurpose purpose, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(connection, transaction,
-            "insert into signing_keys (address, tenant, backend, key_reference, keystore, status) values ($1, $2, $3, $4, $5, 'active') " +
+            "insert into signing_keys (address, tenant, backend, key_reference, keystore, status, purpose) values ($1, $2, $3, $4, $5, 'active', $6) " +
             "on conflict (address) do update set tenant = excluded.tenant, backend = excluded.backend, key_reference = excluded.key_reference, " +
-            "keystore = excluded.keystore, status = 'active', updated_at = now()",
-            Sql.Bytes(address), Sql.Text(tenant), Sql.Text(KeyNames.Of(backend)), Sql.Text(keyReference), Sql.Text(keystore, nullable: true));
+            "keystore = excluded.keystore, status = 'active', purpose = excluded.purpose, updated_at = now()",
+            Sql.Bytes(address), Sql.Text(tenant), Sql.Text(KeyNames.Of(backend)), Sql.Text(keyReference), Sql.Text(keystore, nullable: true), Sql.Text(KeyNames.Of(purpose)));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -81,5 +81,6 @@ internal static class SigningKeys
         KeyNames.ParseBackend(reader.GetString(2)),
         reader.GetString(3),
         KeyNames.ParseStatus(reader.GetString(4)),
-        Sql.ReadNullableSlot(reader, 5));
+        Sql.ReadNullableSlot(reader, 5),
+        KeyNames.ParsePurpose(reader.GetString(6)));
 }

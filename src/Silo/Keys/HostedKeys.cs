@@ -84,11 +84,14 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             }
             var all = await custody.ListKeysAsync(null, cancellationToken);
             var live = all.Where(k => k.Status != KeyStatus.Deleted).ToList();
-            foreach (var key in live)
+            // Publisher keys sign L1 transactions, not duties: they are routed and listed in key_holders like the
+            // rest, but never hosted as sequencers.
+            var sequencers = live.Where(k => k.Purpose == KeyPurpose.Sequencer).ToList();
+            foreach (var key in sequencers)
             {
                 keys.HoldInCustody(key.Address, key.Tenant);
             }
-            foreach (var gone in keys.InCustody.Keys.Except(live.Select(k => k.Address)).ToList())
+            foreach (var gone in keys.InCustody.Keys.Except(sequencers.Select(k => k.Address)).ToList())
             {
                 keys.ReleaseFromCustody(gone);
             }
@@ -121,7 +124,7 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
 
     private void Follow(SigningKey key)
     {
-        if (key.Status == KeyStatus.Deleted)
+        if (key.Status == KeyStatus.Deleted || key.Purpose != KeyPurpose.Sequencer)
         {
             keys.ReleaseFromCustody(key.Address);
         }

@@ -1,5 +1,6 @@
 using Hosting.Grains.Election;
 using Hosting.Grains.L1;
+using Hosting.Grains.Publishers;
 using Hosting.Grains.Slots;
 using Hosting.Signing;
 using Hosting.L1.Rpc;
@@ -20,6 +21,11 @@ public static class L1Hosting
     public static IServiceCollection AddL1Follower(this IServiceCollection services, L1Options options, L1FollowerOptions? follower = null)
     {
         services.TryAddSingleton<AccountKeys>();
+        // Publisher accounts: the keys loaded at start, and with key custody wired (AddSigningGate) also the publisher
+        // keys operators add at runtime through the portal, whichever silo holds them.
+        services.TryAddSingleton<IPublisherSigners>(provider => provider.GetService<KeyCustody>() is { } custody
+            ? new CustodyPublisherSigners(provider.GetRequiredService<AccountKeys>(), custody, provider.GetRequiredService<IGrainFactory>())
+            : new LoadedPublisherSigners(provider.GetRequiredService<AccountKeys>()));
         // The slot pipeline: the per-silo score index kept up to the registry's active set, and the duty signer:
         // through the signing-safety gate when the host registered one (AddSigningGate), else the devnet
         // signer, which keeps no safety record.
