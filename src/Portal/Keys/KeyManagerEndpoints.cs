@@ -43,9 +43,9 @@ public static class KeyManagerEndpoints
             .Accepts<ImportRemoteKeysRequest>("application/json")
             .Produces<KeyStatuses>().ProducesValidationProblem().ProducesProblem(503);
         keys.MapDelete("/remotekeys", DeleteRemoteKeysAsync)
-            .WithSummary("Delete HSM or vault keys from signing; their history is kept")
+            .WithSummary("Delete HSM or vault keys from signing (a key the platform generated is removed from its token or vault); their history is exported and kept")
             .Accepts<DeleteKeysRequest>("application/json")
-            .Produces<KeyStatuses>().ProducesValidationProblem().ProducesProblem(503);
+            .Produces<DeletedKeys>().ProducesValidationProblem().ProducesProblem(503);
         return routes;
     }
 
@@ -240,9 +240,14 @@ public static class KeyManagerEndpoints
             return bad;
         }
         var statuses = new List<KeyStatusEntry>();
+        var exported = new List<Address>();
         foreach (var address in addresses!)
         {
             var key = await custody!.FindKeyAsync(address, http.RequestAborted);
+            if (key is { Backend: not SigningBackend.Keystore } && key.Tenant == owner)
+            {
+                exported.Add(address);
+            }
             if (key is null || key.Tenant != owner || key.Backend == SigningBackend.Keystore || key.Status == KeyStatus.Deleted)
             {
                 statuses.Add(new KeyStatusEntry("not_found", $"This tenant has no remote key {address}."));
@@ -251,7 +256,8 @@ public static class KeyManagerEndpoints
             await custody.DeleteKeyAsync(owner!, address, Who(http), http.RequestAborted);
             statuses.Add(new KeyStatusEntry("deleted", $"{address} stopped and deleted; its history is kept. {await DestroyInBackendAsync(custody, grains, key, Who(http), http.RequestAborted)}"));
         }
-        return Results.Ok(new KeyStatuses(statuses));
+        // As for keystores: the history goes with the answer, since a key removed from its backend cannot sign it again elsewhere.
+        return Results.Ok(new DeletedKeys(statuses, await custody!.ExportHistoryAsync(exported, http.RequestAborted)));
     }
 
     /// <summary>
@@ -259,7 +265,7 @@ public static class KeyManagerEndpoints
     /// backend, else on a silo that does (its key-backend grain). A key registered by reference stays where its owner
     /// put it. Returns what happened, for the status message; a failure leaves the key deleted (it never signs again).
     /// </summary>
-    internal static async Task<string> DestroyInBackendAsync(KeyCustody custody, IGrainFactory grains, SigningKey key, string requestedBy, CancellationToken cancellationToken)
+    public static async Task<string> DestroyInBackendAsync(KeyCustody custody, IGrainFactory grains, SigningKey key, string requestedBy, CancellationToken cancellationToken)
     {
         if (!await custody.WasGeneratedAsync(key.Address, cancellationToken))
         {
