@@ -179,13 +179,18 @@ public sealed partial class KeyHolderPlacementDirector(KeyHolderDirectory direct
 /// Places a backend's <see cref="Hosting.Grains.Keys.KeyBackendGrain"/> on a live silo listed as configured for it
 /// (this one when it is), else on this silo, where the grain answers that no silo has the backend.
 /// </summary>
-public sealed partial class KeyBackendPlacementDirector(KeyHolderDirectory directory, ILogger<KeyBackendPlacementDirector> logger) : IPlacementDirector
+/// <remarks>A silo without key custody (no PostgreSQL) has no directory: it places the grain here, where it answers that the backend is not configured.</remarks>
+public sealed partial class KeyBackendPlacementDirector(ILogger<KeyBackendPlacementDirector> logger, KeyHolderDirectory? directory = null) : IPlacementDirector
 {
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
         var fallback = compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)];
         var backend = target.GrainIdentity.Key.ToString()!;
+        if (directory is null)
+        {
+            return fallback;
+        }
         IReadOnlySet<string> configured;
         try
         {
