@@ -85,7 +85,7 @@ internal static class SigningDecisions
             signatures[i] = input.Signature?.ToArray();
             signedBy[i] = input.SignedBy is { } backend ? KeyNames.Of(backend) : null;
             failures[i] = input.Failure;
-            tenantBounds[i] = input.TenantMaxProvers;
+            tenantBounds[i] = valid ? input.TenantMaxProvers : null;
         }
         return Sql.Command(
             "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference " +
