@@ -43,7 +43,10 @@ public interface IKeyBackend
     Task<(string KeyReference, Address Address)> GenerateKeyAsync(string label, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"The {Backend} backend does not generate keys.");
 
-    /// <summary>Destroys a key this backend generated and that was never registered (its registration failed); nothing else calls it.</summary>
+    /// <summary>
+    /// Destroys a key this backend generated: one whose registration failed, or one key custody deleted
+    /// (<see cref="KeyCustody.DestroyDeletedKeyAsync"/>). Keys registered by reference are never passed here.
+    /// </summary>
     Task DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"The {Backend} backend does not generate keys.");
 }

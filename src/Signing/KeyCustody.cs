@@ -255,6 +255,54 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
         return export;
     }
 
+    /// <summary>
+    /// Removes a deleted key the platform generated (<see cref="GenerateKeyAsync"/>) from its backend: the private and
+    /// public key objects in the PKCS#11 token, the key in the vault. Only after <see cref="DeleteKeyAsync"/> (stopped,
+    /// history exported and kept), and never for a key an operator brought by reference: that one is theirs. Audited
+    /// (<c>destroy_key</c>) either way. Returns the reference destroyed.
+    /// </summary>
+    /// <exception cref="KeyCustodyException">Unknown key, another tenant's, not deleted, a keystore key, or not generated here.</exception>
+    /// <exception cref="KeyBackendException">The backend could not destroy it; the key stays deleted in custody, so it never signs again.</exception>
+    /// <exception cref="InvalidOperationException">The key's backend is not configured in this process.</exception>
+    public async Task<SigningKey> DestroyDeletedKeyAsync(string tenant, Address address, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
+        var key = await FindKeyAsync(address, cancellationToken).ConfigureAwait(false);
+        var (refusal, why) = key is null ? (SigningRefusal.UnknownKey, $"no key is registered for {address}")
+            : key.Tenant != tenant ? (SigningRefusal.TenantMismatch, $"the key belongs to another tenant than {tenant}")
+            : key.Status != KeyStatus.Deleted ? (SigningRefusal.KeyStopped, $"the key is {key.Status.ToString().ToLowerInvariant()}, not deleted; delete it first so it stops signing and its history is exported")
+            : key.Backend == SigningBackend.Keystore ? (SigningRefusal.UnknownKey, "a keystore key lives in its file, not in a backend; deleting it dropped its ciphertext")
+            : !await WasGeneratedAsync(address, cancellationToken).ConfigureAwait(false) ? (SigningRefusal.UnknownKey, $"the platform did not generate this {KeyNames.Of(key.Backend)} key (it was registered by reference), so it stays in the backend")
+            : ((SigningRefusal?)null, "");
+        if (refusal is { } refused)
+        {
+            await AuditAsync(new AuditEntry("destroy_key", "refused", refused.Code(), tenant, requestedBy, address, Detail: why), cancellationToken).ConfigureAwait(false);
+            throw new KeyCustodyException(refused, address, $"destroy key for {address} refused: {why}.");
+        }
+        var found = key!;
+        try
+        {
+            await Backend(found.Backend).DestroyGeneratedKeyAsync(found.KeyReference, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeyBackendException failure)
+        {
+            await AuditAsync(new AuditEntry("destroy_key", "failed", "backend_failed", tenant, requestedBy, address, Detail: $"{KeyNames.Of(found.Backend)} key '{found.KeyReference}': {failure.Message}"), cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+        await AuditAsync(new AuditEntry("destroy_key", "done", null, tenant, requestedBy, address, Detail: $"{KeyNames.Of(found.Backend)} key '{found.KeyReference}' removed from the backend; its history is kept"), cancellationToken).ConfigureAwait(false);
+        return found;
+    }
+
+    /// <summary>Whether the platform made this key inside its backend (the audit trail holds its <c>generate_key</c>).</summary>
+    public async Task<bool> WasGeneratedAsync(Address address, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select exists (select 1 from signing_audit where sequencer = $1 and action = 'generate_key' and outcome = 'done')");
+        command.Parameters.Add(new NpgsqlParameter { Value = address.ToArray() });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>Stops signing for one tenant, or for every tenant when <paramref name="tenant"/> is null; waits for the signatures in flight.</summary>
     public async Task EmergencyStopAsync(string? tenant, string reason, string requestedBy, CancellationToken cancellationToken = default)
     {

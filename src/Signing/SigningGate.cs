@@ -143,6 +143,10 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         {
             return $"a {DutyNames.Proposal} names no prover, but prover {prover} was given";
         }
+        if (request.MaxProvers is < 1 and var bound)
+        {
+            return $"the tenant's bound on commitment authorisations per slot is {bound}; expected at least 1 (the chosen prover), or none for the platform's";
+        }
         return SigningPayload.FindProblem(request.Payload.Span);
     }
 
@@ -569,7 +573,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         }
 
         public DecisionInput Input() => new(Request.Tenant, Request.RequestedBy, Request.Sequencer, Request.Slot, Request.Duty, Request.Prover, Digest,
-            Request.Payload, Problem, SignedAhead?.Signature, SignedAhead?.Backend, Failure?.Message);
+            Request.Payload, Problem, SignedAhead?.Signature, SignedAhead?.Backend, Failure?.Message, Request.MaxProvers);
 
         public SigningRefusedException Refuse(SigningRefusal refusal, string detail, Exception? inner = null) =>
             new(refusal, Request.Sequencer, Request.Slot, Request.Duty, detail, inner);

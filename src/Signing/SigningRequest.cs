@@ -14,6 +14,11 @@ namespace Hosting.Signing;
 /// The prover a commitment authorisation names (required for that duty, null for a proposal): the gate keeps one
 /// authorisation per (sequencer, slot, prover), so the proof-boost fallback can authorise a further prover.
 /// </param>
+/// <param name="MaxProvers">
+/// The tenant's own bound on commitment authorisations per (sequencer, slot) (its prover policy), or null for the
+/// platform's <see cref="SigningGateOptions.MaxCommitmentAuthorisationsPerSlot"/>, which stays the ceiling: the gate
+/// applies the smaller of the two.
+/// </param>
 public sealed record SigningRequest(
     string Tenant,
     Address Sequencer,
@@ -21,4 +26,5 @@ public sealed record SigningRequest(
     Duty Duty,
     ReadOnlyMemory<byte> Payload,
     string RequestedBy,
-    Address? Prover = null);
+    Address? Prover = null,
+    int? MaxProvers = null);

@@ -72,6 +72,11 @@ public static class SiloApplication
             }
             builder.Services.AddHostedKeys(options.Keys);
         }
+        else
+        {
+            // No custody here, but the co-hosted portal still asks the cluster's key-backend grain (which answers 503 here).
+            builder.Services.AddPlacementDirector<Hosting.Grains.Keys.KeyBackendPlacement, KeyBackendPlacementDirector>();
+        }
         builder.UseOrleans(silo => ConfigureSilo(silo, options));
         // After Orleans, so the head watch starts once the silo can call grains.
         builder.Services.AddL1Follower(options.L1);

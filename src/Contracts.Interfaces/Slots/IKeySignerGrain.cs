@@ -25,7 +25,8 @@ public sealed record KeySigningRequest(
     [property: Id(3)] Duty Duty,
     [property: Id(4)] byte[] Payload,
     [property: Id(5)] string RequestedBy,
-    [property: Id(6)] Address? Prover = null);
+    [property: Id(6)] Address? Prover = null,
+    [property: Id(7)] int? MaxProvers = null);
 
 /// <summary>
 /// The signature, or why there is none: the error's type name and message as the signing silo saw them

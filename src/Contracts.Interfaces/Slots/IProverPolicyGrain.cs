@@ -50,6 +50,11 @@ public enum BackupPolicy
 /// <param name="BlockedProvers">Never these provers.</param>
 /// <param name="Preference">The order among acceptable quotes.</param>
 /// <param name="Backup">Whether the platform's agents submit a backup block when backup opens on the tenant's slot.</param>
+/// <param name="MaxAuthorisationsPerSlot">
+/// The most provers one of the tenant's sequencers authorises per slot (the chosen one and its fallbacks), enforced by
+/// the signing-safety gate; null for the platform's <c>Hosting:Keys:MaxCommitmentAuthorisationsPerSlot</c>, which
+/// stays the ceiling whatever this says.
+/// </param>
 [GenerateSerializer, Immutable, Alias("hosting.prover-policy-view")]
 public sealed record ProverPolicy(
     [property: Id(0)] string MinimumBond,
@@ -58,7 +63,8 @@ public sealed record ProverPolicy(
     [property: Id(3)] IReadOnlyList<Address> AllowedProvers,
     [property: Id(4)] IReadOnlyList<Address> BlockedProvers,
     [property: Id(5)] ProverPreference Preference,
-    [property: Id(6)] BackupPolicy Backup = BackupPolicy.Submit)
+    [property: Id(6)] BackupPolicy Backup = BackupPolicy.Submit,
+    [property: Id(7)] int? MaxAuthorisationsPerSlot = null)
 {
     /// <summary>
     /// The protocol's default: any prover with a clean record and the rollup's minimum bond, lowest fee; backup blocks

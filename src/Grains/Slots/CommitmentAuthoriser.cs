@@ -68,7 +68,7 @@ internal sealed class CommitmentAuthoriser(
         Signature signature;
         try
         {
-            signature = await signer.SignAsync(new DutyRequest(s.Tenant, Address.Parse(s.Candidate), slot, Duty.CommitmentAuthorisation, payload, $"slot/{slot}", prover));
+            signature = await signer.SignAsync(new DutyRequest(s.Tenant, Address.Parse(s.Candidate), slot, Duty.CommitmentAuthorisation, payload, $"slot/{slot}", prover, policy.MaxAuthorisationsPerSlot));
         }
         catch (SigningRefusedException refused)
         {

@@ -14,7 +14,7 @@ public sealed class GatedDutySigner(ISigningGate gate) : IDutySigner
     {
         using var activity = DutySpans.Start(request, "gate");
         var signed = await gate.SignAsync(
-            new SigningRequest(request.Tenant, request.Sequencer, request.Slot, request.Duty, request.Payload, request.RequestedBy, request.Prover),
+            new SigningRequest(request.Tenant, request.Sequencer, request.Slot, request.Duty, request.Payload, request.RequestedBy, request.Prover, request.MaxProvers),
             cancellationToken);
         return signed.Signature;
     }

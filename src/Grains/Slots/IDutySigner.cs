@@ -9,7 +9,8 @@ namespace Hosting.Grains.Slots;
 /// so the gate plugs in behind this interface unchanged (<see cref="GatedDutySigner"/>). <paramref name="Prover"/> is the
 /// prover a commitment authorisation names (the gate keeps one per sequencer, slot and prover); null for a proposal.
 /// </summary>
-public sealed record DutyRequest(string Tenant, Address Sequencer, ulong Slot, Duty Duty, byte[] Payload, string RequestedBy, Address? Prover = null);
+/// <param name="MaxProvers">The tenant's bound on commitment authorisations per slot (its prover policy), or null for the platform's.</param>
+public sealed record DutyRequest(string Tenant, Address Sequencer, ulong Slot, Duty Duty, byte[] Payload, string RequestedBy, Address? Prover = null, int? MaxProvers = null);
 
 public interface IDutySigner
 {

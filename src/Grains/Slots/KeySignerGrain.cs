@@ -27,7 +27,7 @@ public sealed class KeySignerGrain(LocalDutySigner local, ILocalSiloDetails silo
         }
         try
         {
-            var signature = await local.Signer.SignAsync(new DutyRequest(request.Tenant, request.Sequencer, request.Slot, request.Duty, request.Payload, request.RequestedBy, request.Prover));
+            var signature = await local.Signer.SignAsync(new DutyRequest(request.Tenant, request.Sequencer, request.Slot, request.Duty, request.Payload, request.RequestedBy, request.Prover, request.MaxProvers));
             return new KeySigningResult(signature, null, null, here);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -63,7 +63,7 @@ public sealed class KeyRoutingDutySigner(LocalDutySigner local, IGrainFactory gr
             return await local.Signer.SignAsync(request, cancellationToken);
         }
         var result = await grains.GetGrain<IKeySignerGrain>(request.Sequencer.ToString())
-            .SignAsync(new KeySigningRequest(request.Tenant, request.Sequencer, request.Slot, request.Duty, request.Payload, request.RequestedBy, request.Prover))
+            .SignAsync(new KeySigningRequest(request.Tenant, request.Sequencer, request.Slot, request.Duty, request.Payload, request.RequestedBy, request.Prover, request.MaxProvers))
             .WaitAsync(cancellationToken);
         return result.Signature ?? throw new DutySigningFailedException(request, result);
     }

@@ -20,6 +20,7 @@ public sealed class ProverPolicyGrain(
             BlockedProvers = [.. policy.BlockedProvers.Select(a => a.ToString())],
             Preference = policy.Preference,
             Backup = policy.Backup,
+            MaxAuthorisationsPerSlot = policy.MaxAuthorisationsPerSlot is < 1 ? throw new ArgumentOutOfRangeException(nameof(policy), policy.MaxAuthorisationsPerSlot, "MaxAuthorisationsPerSlot must be at least 1 (the chosen prover), or null for the platform's bound.") : policy.MaxAuthorisationsPerSlot,
         };
         await state.WriteStateAsync();
         return await GetAsync();
@@ -28,7 +29,7 @@ public sealed class ProverPolicyGrain(
     public Task<ProverPolicy> GetAsync() => Task.FromResult(!state.State.IsSet
         ? ProverPolicy.Default
         : new ProverPolicy(state.State.MinimumBond, state.State.MaximumFee, state.State.RequireCleanRecord,
-            [.. state.State.AllowedProvers.Select(Address.Parse)], [.. state.State.BlockedProvers.Select(Address.Parse)], state.State.Preference, state.State.Backup));
+            [.. state.State.AllowedProvers.Select(Address.Parse)], [.. state.State.BlockedProvers.Select(Address.Parse)], state.State.Preference, state.State.Backup, state.State.MaxAuthorisationsPerSlot));
 }
 
 [GenerateSerializer, Alias("hosting.prover-policy-state.v1")]
@@ -44,4 +45,7 @@ public sealed record ProverPolicyState
 
     /// <summary>Rows stored before the field existed read as <see cref="BackupPolicy.Submit"/>, the default.</summary>
     [Id(7)] public BackupPolicy Backup { get; init; }
+
+    /// <summary>Rows stored before the field existed read as null: the platform's bound.</summary>
+    [Id(8)] public int? MaxAuthorisationsPerSlot { get; init; }
 }

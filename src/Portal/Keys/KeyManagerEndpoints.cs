@@ -43,9 +43,9 @@ public static class KeyManagerEndpoints
             .Accepts<ImportRemoteKeysRequest>("application/json")
             .Produces<KeyStatuses>().ProducesValidationProblem().ProducesProblem(503);
         keys.MapDelete("/remotekeys", DeleteRemoteKeysAsync)
-            .WithSummary("Delete HSM or vault keys from signing; their history is kept")
+            .WithSummary("Delete HSM or vault keys from signing (a key the platform generated is removed from its token or vault); their history is exported and kept")
             .Accepts<DeleteKeysRequest>("application/json")
-            .Produces<KeyStatuses>().ProducesValidationProblem().ProducesProblem(503);
+            .Produces<DeletedKeys>().ProducesValidationProblem().ProducesProblem(503);
         return routes;
     }
 
@@ -227,7 +227,7 @@ public static class KeyManagerEndpoints
         return Results.Ok(new KeyStatuses(statuses));
     }
 
-    private static async Task<IResult> DeleteRemoteKeysAsync(HttpContext http, string? tenant)
+    private static async Task<IResult> DeleteRemoteKeysAsync(HttpContext http, string? tenant, IGrainFactory grains)
     {
         var (custody, owner, problem) = Resolve(http, tenant);
         if (problem is not null)
@@ -240,18 +240,61 @@ public static class KeyManagerEndpoints
             return bad;
         }
         var statuses = new List<KeyStatusEntry>();
+        var exported = new List<Address>();
         foreach (var address in addresses!)
         {
             var key = await custody!.FindKeyAsync(address, http.RequestAborted);
+            if (key is { Backend: not SigningBackend.Keystore, Purpose: KeyPurpose.Sequencer } && key.Tenant == owner)
+            {
+                exported.Add(address);
+            }
             if (key is null || key.Tenant != owner || key.Backend == SigningBackend.Keystore || key.Status == KeyStatus.Deleted || key.Purpose != KeyPurpose.Sequencer)
             {
                 statuses.Add(new KeyStatusEntry("not_found", $"This tenant has no remote key {address}."));
                 continue;
             }
             await custody.DeleteKeyAsync(owner!, address, Who(http), http.RequestAborted);
-            statuses.Add(new KeyStatusEntry("deleted", $"{address} stopped and deleted; its history is kept."));
+            statuses.Add(new KeyStatusEntry("deleted", $"{address} stopped and deleted; its history is kept. {await DestroyInBackendAsync(custody, grains, key, Who(http), http.RequestAborted)}"));
         }
-        return Results.Ok(new KeyStatuses(statuses));
+        // As for keystores: the history goes with the answer, since a key removed from its backend cannot sign it again elsewhere.
+        return Results.Ok(new DeletedKeys(statuses, await custody!.ExportHistoryAsync(exported, http.RequestAborted)));
+    }
+
+    /// <summary>
+    /// After a delete: removes a key the platform generated from its token or vault, here when this process holds the
+    /// backend, else on a silo that does (its key-backend grain). A key registered by reference stays where its owner
+    /// put it. Returns what happened, for the status message; a failure leaves the key deleted (it never signs again).
+    /// </summary>
+    public static async Task<string> DestroyInBackendAsync(KeyCustody custody, IGrainFactory grains, SigningKey key, string requestedBy, CancellationToken cancellationToken)
+    {
+        if (!await custody.WasGeneratedAsync(key.Address, cancellationToken))
+        {
+            return $"The platform did not generate it, so it stays in the {KeyNames.Of(key.Backend)} backend.";
+        }
+        var backend = KeyNames.Of(key.Backend);
+        if (custody.HasBackend(key.Backend))
+        {
+            try
+            {
+                await custody.DestroyDeletedKeyAsync(key.Tenant, key.Address, requestedBy, cancellationToken);
+                return $"'{key.KeyReference}' was removed from the {backend} backend.";
+            }
+            catch (Exception e) when (e is KeyBackendException or KeyCustodyException)
+            {
+                return $"It could not be removed from the {backend} backend: {e.Message}";
+            }
+        }
+        try
+        {
+            var outcome = await grains.GetGrain<Hosting.Contracts.Keys.IKeyBackendGrain>(backend).DestroyAsync(key.Tenant, key.Address, requestedBy).WaitAsync(cancellationToken);
+            return outcome.Failure == Hosting.Contracts.Keys.KeyBackendFailure.None
+                ? $"'{key.KeyReference}' was removed from the {backend} backend (on {outcome.Silo})."
+                : $"It could not be removed from the {backend} backend: {outcome.Message}";
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
+        {
+            return $"It could not be removed from the {backend} backend: no silo with the backend took the call ({e.Message}).";
+        }
     }
 
     /// <summary>Makes a registered key one of the tenant's sequencers; null when it is, or the reason it cannot be.</summary>

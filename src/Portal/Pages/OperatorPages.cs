@@ -49,7 +49,8 @@ public static class OperatorPages
         signedIn.MapGet("", DashboardAsync);
         signedIn.MapGet("/keys/import", (HttpContext http) => Html(http, "Import a keystore", ImportForm, Tenant(http)));
         signedIn.MapPost("/keys/import", ImportAsync);
-        signedIn.MapGet("/keys/generate", (HttpContext http) => Html(http, "Generate a key in the HSM", GenerateForm(http), Tenant(http)));
+        // Two parameters: a lambda of HttpContext alone returning a Task would bind as a RequestDelegate and drop the result.
+        signedIn.MapGet("/keys/generate", async (HttpContext http, IGrainFactory grains) => Html(http, "Generate a key in the HSM", await GenerateFormAsync(http, grains), Tenant(http)));
         signedIn.MapPost("/keys/generate", GenerateAsync);
         signedIn.MapGet("/sequencers/{address}", DetailAsync);
         signedIn.MapPost("/sequencers/{address}/register", (HttpContext http, string address, IGrainFactory grains) => ActAsync(http, address, grains, register: true));
@@ -318,12 +319,12 @@ public static class OperatorPages
         + "<p><label for=\"password\">Keystore password</label><br><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"off\"></p>"
         + "<p><button type=\"submit\">Import</button></p></form><p><a href=\"/operator\">Back to the sequencers</a></p>";
 
-    private static string GenerateForm(HttpContext http)
+    private static async Task<string> GenerateFormAsync(HttpContext http, IGrainFactory grains)
     {
-        var backends = KeyGenerationEndpoints.GeneratingBackends(http.RequestServices);
+        var backends = await KeyGenerationEndpoints.GeneratingBackendsAsync(http.RequestServices, grains);
         if (backends.Count == 0)
         {
-            return "<p class=\"empty\">No HSM is configured on this server, so keys cannot be generated here. The platform admin enables one with the "
+            return "<p class=\"empty\">No HSM is configured on this server or on any silo of the cluster, so keys cannot be generated. The platform admin enables one with the "
                 + "<code>Hosting:Keys:Pkcs11</code> (or <code>Hosting:Keys:KeyVault</code>) settings; until then, <a href=\"/operator/keys/import\">import a keystore</a>.</p><p><a href=\"/operator\">Back to the sequencers</a></p>";
         }
         var options = string.Concat(backends.Select(b => $"<option value=\"{E(b)}\">{(b == "pkcs11" ? "PKCS#11 HSM" : "Azure Key Vault")}</option>"));

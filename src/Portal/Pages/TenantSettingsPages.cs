@@ -119,7 +119,9 @@ public static class TenantSettingsPages
         {
             return FormOutcome.RedirectWith(http, Path, $"Prover policy not saved ({Label(field)}): {message}", failed: true);
         }
-        await grains.GetGrain<IProverPolicyGrain>(tenant).SetAsync(policy);
+        // The form has no field for the bound on authorisations per slot (set through the API): keep the one in force.
+        var current = await grains.GetGrain<IProverPolicyGrain>(tenant).GetAsync();
+        await grains.GetGrain<IProverPolicyGrain>(tenant).SetAsync(policy with { MaxAuthorisationsPerSlot = current.MaxAuthorisationsPerSlot });
         return FormOutcome.RedirectWith(http, Path, "Prover policy saved; it applies from the next slot's choice of prover.");
     }
 

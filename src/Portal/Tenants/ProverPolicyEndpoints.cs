@@ -108,9 +108,13 @@ public static class ProverPolicyEndpoints
         {
             return (null, "backup", $"'{request.Backup}' is not a backup policy: expected 'submit' (the platform's prover agents submit a backup block for your failed slots) or 'never'.");
         }
+        if (request.MaxAuthorisationsPerSlot is { } bound && bound is < 1 or > 64)
+        {
+            return (null, "maxAuthorisationsPerSlot", $"{bound} is not a bound on authorisations per slot: expected 1 (the chosen prover only) to 64, or leave it out for the platform's bound (which also caps it).");
+        }
         return (new ProverPolicy(BigInteger.Parse(minimumBond, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
             request.MaximumFee is { } max ? BigInteger.Parse(max, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) : null,
-            request.RequireCleanRecord ?? true, allowed!, blocked!, preference.Value, backup.Value), null, null);
+            request.RequireCleanRecord ?? true, allowed!, blocked!, preference.Value, backup.Value, request.MaxAuthorisationsPerSlot), null, null);
     }
 
     private static (List<Address>? Provers, string? Problem) Provers(IReadOnlyList<string>? texts)
@@ -151,7 +155,8 @@ public sealed record SetProverPolicyRequest(
     IReadOnlyList<string>? AllowedProvers,
     IReadOnlyList<string>? BlockedProvers,
     string? Preference,
-    string? Backup = null);
+    string? Backup = null,
+    int? MaxAuthorisationsPerSlot = null);
 
 public sealed record ProverPolicyResponse(
     string MinimumBond,
@@ -160,11 +165,13 @@ public sealed record ProverPolicyResponse(
     IReadOnlyList<string> AllowedProvers,
     IReadOnlyList<string> BlockedProvers,
     string Preference,
-    string Backup)
+    string Backup,
+    int? MaxAuthorisationsPerSlot)
 {
     public static ProverPolicyResponse From(ProverPolicy policy) => new(
         policy.MinimumBond, policy.MaximumFee, policy.RequireCleanRecord,
         [.. policy.AllowedProvers.Select(a => a.ToString())], [.. policy.BlockedProvers.Select(a => a.ToString())],
         policy.Preference == ProverPreference.HighestBond ? "highest-bond" : "lowest-fee",
-        policy.Backup == BackupPolicy.Never ? "never" : "submit");
+        policy.Backup == BackupPolicy.Never ? "never" : "submit",
+        policy.MaxAuthorisationsPerSlot);
 }

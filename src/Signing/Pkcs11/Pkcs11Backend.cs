@@ -100,16 +100,24 @@ public sealed class Pkcs11Backend : IKeyBackend, IDisposable
     /// <inheritdoc />
     public bool GeneratesKeys => true;
 
-    /// <summary>Destroys the private and public key labelled as <paramref name="keyReference"/> names (a key whose registration failed).</summary>
+    /// <summary>
+    /// Destroys the private and public key labelled as <paramref name="keyReference"/> names (a key whose registration
+    /// failed, or a deleted key). A token that holds neither answers <see cref="HsmProblem.KeyNotFound"/>.
+    /// </summary>
     public Task DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>
         WithSessionAsync($"destroying key '{keyReference}'", session =>
         {
             var label = LabelOf(keyReference);
-            foreach (var handle in FindObjects(session, CKO.CKO_PRIVATE_KEY, label).Concat(FindObjects(session, CKO.CKO_PUBLIC_KEY, label)))
+            _keys.TryRemove(label, out _);
+            var objects = FindObjects(session, CKO.CKO_PRIVATE_KEY, label).Concat(FindObjects(session, CKO.CKO_PUBLIC_KEY, label)).ToList();
+            if (objects.Count == 0)
+            {
+                throw KeyNotFound(label);
+            }
+            foreach (var handle in objects)
             {
                 session.DestroyObject(handle);
             }
-            _keys.TryRemove(label, out _);
             return true;
         }, cancellationToken);
 

@@ -20,8 +20,11 @@ public sealed record AuditEntry(
     Hash32? PayloadHash = null,
     string Detail = "");
 
-/// <summary>A stored audit line with its id, time and the node that wrote it.</summary>
-public sealed record AuditRecord(long Id, DateTimeOffset At, string Node, AuditEntry Entry);
+/// <summary>
+/// A stored audit line with its id, time and the node that wrote it. A refusal asked again for the same key, slot,
+/// duty, prover and reason counts up <paramref name="Repeats"/> on its first line, last at <paramref name="LastSeenAt"/>.
+/// </summary>
+public sealed record AuditRecord(long Id, DateTimeOffset At, string Node, AuditEntry Entry, int Repeats = 1, DateTimeOffset? LastSeenAt = null);
 
 /// <summary>Data access for the table signing_audit, and nothing else.</summary>
 internal static class AuditTrail
@@ -44,7 +47,7 @@ internal static class AuditTrail
     /// <summary>The newest lines first, optionally for one sequencer.</summary>
     public static async Task<List<AuditRecord>> ListAsync(NpgsqlConnection connection, Address? sequencer, int limit, CancellationToken cancellationToken)
     {
-        const string columns = "id, at, node, action, outcome, reason, tenant, requested_by, sequencer, slot, duty, payload_hash, detail";
+        const string columns = "id, at, node, action, outcome, reason, tenant, requested_by, sequencer, slot, duty, payload_hash, detail, repeats, last_seen_at";
         await using var command = sequencer is { } address
             ? Sql.Command(connection, null, $"select {columns} from signing_audit where sequencer = $1 order by id desc limit $2", Sql.Bytes(address), new NpgsqlParameter<int> { TypedValue = limit })
             : Sql.Command(connection, null, $"select {columns} from signing_audit order by id desc limit $1", new NpgsqlParameter<int> { TypedValue = limit });
@@ -63,7 +66,8 @@ internal static class AuditTrail
                 reader.IsDBNull(10) ? null : DutyNames.Parse(reader.GetString(10)),
                 reader.IsDBNull(11) ? null : Sql.ReadHash(reader, 11),
                 reader.GetString(12));
-            records.Add(new AuditRecord(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), entry));
+            records.Add(new AuditRecord(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), entry,
+                reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14)));
         }
         return records;
     }

@@ -21,7 +21,8 @@ internal sealed record DecisionInput(
     string? Problem,
     Signature? Signature,
     SigningBackend? SignedBy,
-    string? Failure);
+    string? Failure,
+    int? TenantMaxProvers = null);
 
 /// <summary>
 /// What signing_gate_decide decided for one request: <c>granted</c>, <c>repeated</c>, <c>failed</c>, <c>to_sign</c>
@@ -37,7 +38,7 @@ internal sealed record DecisionRow(
     SigningBackend? KeyBackend,
     string? KeyReference);
 
-/// <summary>Data access for the function signing_gate_decide (infra/postgres/030_signing_gate_per_prover.sql), which holds the rule.</summary>
+/// <summary>Data access for the function signing_gate_decide (infra/postgres/070_signing_gate_tenant_bound_and_repeats.sql), which holds the rule.</summary>
 internal static class SigningDecisions
 {
     /// <summary>
@@ -62,6 +63,7 @@ internal static class SigningDecisions
         var signatures = new byte[]?[n];
         var signedBy = new string?[n];
         var failures = new string?[n];
+        var tenantBounds = new int?[n];
         for (var i = 0; i < n; i++)
         {
             var input = inputs[i];
@@ -83,10 +85,11 @@ internal static class SigningDecisions
             signatures[i] = input.Signature?.ToArray();
             signedBy[i] = input.SignedBy is { } backend ? KeyNames.Of(backend) : null;
             failures[i] = input.Failure;
+            tenantBounds[i] = valid ? input.TenantMaxProvers : null;
         }
         return Sql.Command(
             "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference " +
-            "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             Sql.Text(node),
             Sql.LongArray(stopLocks),
             Sql.LongArray(keyLocks),
@@ -102,7 +105,8 @@ internal static class SigningDecisions
             Sql.BytesArray(signatures),
             Sql.TextArray(signedBy),
             Sql.TextArray(failures),
-            new NpgsqlParameter<int> { TypedValue = maxProvers, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            new NpgsqlParameter<int> { TypedValue = maxProvers, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer },
+            Sql.IntArray(tenantBounds));
     }
 
     /// <summary>The function's rows, one per input in input order.</summary>

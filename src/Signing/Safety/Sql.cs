@@ -38,6 +38,9 @@ internal static class Sql
     public static NpgsqlParameter<long?[]> SlotArray(long?[] values) =>
         new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
 
+    public static NpgsqlParameter<int?[]> IntArray(int?[] values) =>
+        new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer };
+
     public static NpgsqlParameter<string?[]> TextArray(string?[] values) =>
         new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 

@@ -33,6 +33,7 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
     // except every RepublishAfter, which puts back rows the table lost (a restored database).
     private HashSet<Address> _published = [];
     private DateTime _publishedAt;
+    private DateTime _backendsPublishedAt;
     private static readonly TimeSpan RepublishAfter = TimeSpan.FromMinutes(10);
 
     public HostedKeysState State => _state;
@@ -99,6 +100,12 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             var locked = live.Where(k => k.Backend == SigningBackend.Keystore && !custody.IsUnlocked(k.Address)).Select(k => k.Address).ToList();
             if (holders is not null)
             {
+                if (DateTime.UtcNow - _backendsPublishedAt > RepublishAfter)
+                {
+                    // The backends are fixed at start; written again now and then for a table that lost them.
+                    await holders.PublishBackendsAsync([.. new[] { SigningBackend.Pkcs11, SigningBackend.AzureKeyVault }.Where(custody.HasBackend).Select(KeyNames.Of)], cancellationToken);
+                    _backendsPublishedAt = DateTime.UtcNow;
+                }
                 var signable = live.Where(k => CanSign(k.Address, k.Backend)).Select(k => k.Address).ToHashSet();
                 if (!signable.SetEquals(_published) || DateTime.UtcNow - _publishedAt > RepublishAfter)
                 {
@@ -219,6 +226,8 @@ public static class HostedKeysRegistration
         // silos go to its KeySignerGrain, placed on a silo that lists it.
         services.AddSingleton<KeyHolderDirectory>();
         services.AddPlacementDirector<KeyHolderPlacement, KeyHolderPlacementDirector>();
+        // HSM and vault keys are generated and destroyed on a silo configured for their backend (key_backends).
+        services.AddPlacementDirector<Hosting.Grains.Keys.KeyBackendPlacement, KeyBackendPlacementDirector>();
         services.AddSingleton<HostedKeys>();
         services.AddHostedService(provider => provider.GetRequiredService<HostedKeys>());
         return services;

@@ -65,12 +65,58 @@ public sealed class KeyHolderDirectory([FromKeyedServices(SigningServiceCollecti
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Removes this silo's rows (it stops: its keys go with its memory).</summary>
+    /// <summary>Removes this silo's rows (it stops: its keys go with its memory), and its backends (065_key_backends.sql).</summary>
     public async Task ForgetAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("delete from key_holders where silo = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = Silo });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("delete from key_holders where silo = $1") { Parameters = { new() { Value = Silo } } },
+                new NpgsqlBatchCommand("delete from key_backends where silo = $1") { Parameters = { new() { Value = Silo } } },
+            },
+        };
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        batch.Connection = connection;
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Makes <paramref name="backends"/> (API names: pkcs11, azure_key_vault) exactly the backends listed for this silo.</summary>
+    public async Task PublishBackendsAsync(IReadOnlyCollection<string> backends, CancellationToken cancellationToken = default)
+    {
+        var names = backends.ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("delete from key_backends where silo = $1 and backend <> all($2)")
+                {
+                    Parameters = { new() { Value = Silo }, new() { Value = names } },
+                },
+                new NpgsqlBatchCommand("insert into key_backends (backend, silo) select b, $2 from unnest($1::text[]) b on conflict (backend, silo) do update set seen_at = now()")
+                {
+                    Parameters = { new() { Value = names }, new() { Value = Silo } },
+                },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The silos that listed <paramref name="backend"/> as configured (some may have died since).</summary>
+    public async Task<IReadOnlySet<string>> BackendSilosAsync(string backend, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("select silo from key_backends where backend = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = backend });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var silos = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            silos.Add(reader.GetString(0));
+        }
+        return silos;
     }
 
     /// <summary>The silos that listed <paramref name="address"/> as unlocked (some may have died since).</summary>
@@ -127,4 +173,46 @@ public sealed partial class KeyHolderPlacementDirector(KeyHolderDirectory direct
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read which silos hold key {Address} ({Reason}); placing its signer here")]
     private partial void LogDirectoryUnavailable(Address address, string reason);
+}
+
+/// <summary>
+/// Places a backend's <see cref="Hosting.Grains.Keys.KeyBackendGrain"/> on a live silo listed as configured for it
+/// (this one when it is), else on this silo, where the grain answers that no silo has the backend.
+/// </summary>
+/// <remarks>A silo without key custody (no PostgreSQL) has no directory: it places the grain here, where it answers that the backend is not configured.</remarks>
+public sealed partial class KeyBackendPlacementDirector(ILogger<KeyBackendPlacementDirector> logger, KeyHolderDirectory? directory = null) : IPlacementDirector
+{
+    public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
+    {
+        var compatible = context.GetCompatibleSilos(target);
+        var fallback = compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)];
+        var backend = target.GrainIdentity.Key.ToString()!;
+        if (directory is null)
+        {
+            return fallback;
+        }
+        IReadOnlySet<string> configured;
+        try
+        {
+            configured = await directory.BackendSilosAsync(backend);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            LogDirectoryUnavailable(backend, e.Message);
+            return fallback;
+        }
+        var live = compatible.Where(s => configured.Contains(s.ToParsableString())).ToArray();
+        if (live.Length == 0)
+        {
+            LogNoSilo(backend);
+            return fallback;
+        }
+        return live.Contains(context.LocalSilo) ? context.LocalSilo : live[Random.Shared.Next(live.Length)];
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No live silo is configured for the {Backend} key backend; generating or destroying its keys fails until one joins")]
+    private partial void LogNoSilo(string backend);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read which silos have the {Backend} key backend ({Reason}); placing its grain here")]
+    private partial void LogDirectoryUnavailable(string backend, string reason);
 }

@@ -111,6 +111,37 @@ public sealed class GatedFallbackTests(ITestOutputHelper output)
         Assert.Equal("prover_limit_reached", await reasons.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task With_the_tenants_policy_bound_of_one_prover_per_slot_the_gate_refuses_the_fallback_naming_the_tenants_bound()
+    {
+        var clock = Stopwatch.StartNew();
+        // The platform allows 4 (the default); the tenant's prover policy allows 1.
+        await using var chain = await ChainUnderTest.StartAsync(silos: 2, configure: b => b.AddSiloBuilderConfigurator<SlotFailoverTests.SiloWithGate>());
+        await using var web = await PlatformWeb.StartAsync(chain.Grains);
+        var a = DevAccounts.Account(2);
+        var (sequencer, slot, database) = await SetUpAsync(chain, clock);
+        await chain.Grains.GetGrain<IProverPolicyGrain>(Tenant).SetAsync(ProverPolicy.Default with { MaxAuthorisationsPerSlot = 1 });
+
+        await RunWithAgentsAsync(chain, web, slot, committed: false);
+
+        var view = await chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync();
+        output.WriteLine($"slot {slot}: outcome {view.Outcome}, last error {view.LastError ?? "none"}");
+        Assert.Null(view.CommittedProver);
+        var rows = await SlotFailoverTests.SignedDutiesAsync(database, sequencer, slot);
+        Assert.Equal(a, Assert.Single(rows, r => r.Duty == "commitment_authorisation").Prover);
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var refusals = new NpgsqlCommand("select reason, detail, repeats from signing_audit where slot = $1 and outcome = 'refused'", connection);
+        refusals.Parameters.Add(new NpgsqlParameter { Value = (long)slot });
+        await using var reader = await refusals.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), "the gate audited no refusal for the fallback");
+        Assert.Equal("prover_limit_reached", reader.GetString(0));
+        Assert.Contains($"is 1 (tenant {Tenant}'s prover policy; the platform's ceiling is 4)", reader.GetString(1), StringComparison.Ordinal);
+        output.WriteLine($"slot {slot}: the refusal was asked {reader.GetInt32(2)} time(s); done after {clock.Elapsed.TotalSeconds:0.0} s");
+        // One line however often the pipeline asked again.
+        Assert.False(await reader.ReadAsync(), "a repeated refusal wrote a second audit line");
+    }
+
     /// <summary>
     /// The one sequencer on L1, hosted, its key in key custody, registered and active: every slot is ours and signs
     /// through the gate. Returns it, the first slot it is forecast for (the chain stops just before it) and the database.

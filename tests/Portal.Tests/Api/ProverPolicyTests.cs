@@ -11,6 +11,23 @@ public sealed class ProverPolicyTests(DevnetSilo silo) : IClassFixture<DevnetSil
     private const string Other = "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65";
 
     [Fact]
+    public async Task A_tenant_sets_its_own_bound_on_authorisations_per_slot_and_a_bound_below_one_is_refused_naming_the_field()
+    {
+        var (tenant, token) = await PortalTenants.CreateAsync(silo);
+        var client = silo.WithToken(token);
+        Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy")).GetProperty("maxAuthorisationsPerSlot").ValueKind);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/api/v1/tenants/{tenant}/prover-policy", new { maxAuthorisationsPerSlot = 1 })).StatusCode);
+        Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy")).GetProperty("maxAuthorisationsPerSlot").GetInt32());
+        Assert.Equal(1, (await silo.Grains.GetGrain<Hosting.Contracts.Slots.IProverPolicyGrain>(tenant).GetAsync()).MaxAuthorisationsPerSlot);
+
+        var refused = await client.PutAsJsonAsync($"/api/v1/tenants/{tenant}/prover-policy", new { maxAuthorisationsPerSlot = 0 });
+        var problem = await TransactionIngressTests.ProblemAsync(refused, HttpStatusCode.BadRequest);
+        Assert.Contains("0 is not a bound on authorisations per slot", problem.GetProperty("errors").GetProperty("maxAuthorisationsPerSlot")[0].GetString());
+        Assert.Equal(1, (await client.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/prover-policy")).GetProperty("maxAuthorisationsPerSlot").GetInt32());
+    }
+
+    [Fact]
     public async Task A_tenant_starts_on_the_default_policy_sets_its_own_and_another_tenant_cannot_touch_it()
     {
         var (tenant, token) = await PortalTenants.CreateAsync(silo);

@@ -158,6 +158,69 @@ public sealed class KeyGenerationTests(DevnetSiloWithHsm silo) : IClassFixture<D
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Contains("t-nobody-here", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    private static async Task<JsonElement> DeleteRemoteKeysAsync(HttpClient client, params string[] pubkeys)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/eth/v1/remotekeys") { Content = JsonContent.Create(new { pubkeys }) };
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task deleting_a_generated_key_removes_it_from_the_token_after_exporting_its_history_and_it_signs_no_more()
+    {
+        var (tenant, token) = await PortalTenants.CreateAsync(silo);
+        using var client = silo.WithToken(token);
+        var key = await (await GenerateAsync(client, tenant, new { backend = "pkcs11", label = "short-lived" })).Content.ReadFromJsonAsync<JsonElement>();
+        var address = Address.Parse(key.GetProperty("address").GetString()!);
+        var url = key.GetProperty("url").GetString()!;
+        var gate = silo.Services.GetRequiredService<ISigningGate>();
+        var domain = Hash32.Parse("0x" + new string('e', 64));
+        byte[] Payload(ulong slot) => SigningPayload.Eip712(domain, Keccak256.Hash($"{tenant} slot {slot}"));
+        var signed = await gate.SignAsync(new SigningRequest(tenant, address, 30, Duty.Proposal, Payload(30), "key-deletion-test"));
+
+        var answer = await DeleteRemoteKeysAsync(client, address.ToString());
+
+        var status = Assert.Single(answer.GetProperty("data").EnumerateArray());
+        Assert.Equal("deleted", status.GetProperty("status").GetString());
+        Assert.Contains($"'{url}' was removed from the pkcs11 backend", status.GetProperty("message").GetString(), StringComparison.Ordinal);
+        // The history went out with the answer and stays in the safety record.
+        Assert.Contains(signed.Signature.ToString(), answer.GetProperty("slashing_protection").GetString(), StringComparison.OrdinalIgnoreCase);
+        var custody = silo.Services.GetRequiredService<KeyCustody>();
+        Assert.Equal(signed.Signature, Assert.Single(await custody.HistoryAsync(address)).Signature);
+        // The token no longer holds the private or the public key.
+        using var hsm = new Pkcs11Backend(new Pkcs11Options { LibraryPath = SoftHsm.Library, TokenLabel = SoftHsm.Label, UserPin = SoftHsm.Pin });
+        Assert.Equal(HsmProblem.KeyNotFound, (await Assert.ThrowsAsync<HsmException>(() => hsm.DescribeKeyAsync(url))).Problem);
+        Assert.Equal(HsmProblem.KeyNotFound, (await Assert.ThrowsAsync<HsmException>(() => hsm.ResolveAddressAsync(url))).Problem);
+        Assert.Empty(await RemoteKeysAsync(client));
+        Assert.Contains(await custody.ReadAuditAsync(address), line => line.Entry.Action == "destroy_key" && line.Entry.Outcome == "done");
+        // And it signs no more: the gate refuses the deleted key, naming why.
+        var refused = await Assert.ThrowsAsync<SigningRefusedException>(() => gate.SignAsync(new SigningRequest(tenant, address, 31, Duty.Proposal, Payload(31), "key-deletion-test")));
+        Assert.Equal(SigningRefusal.KeyDeleted, refused.Refusal);
+        // Deleting again finds nothing to delete.
+        Assert.Equal("not_found", Assert.Single((await DeleteRemoteKeysAsync(client, address.ToString())).GetProperty("data").EnumerateArray()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task deleting_a_key_the_operator_registered_by_reference_leaves_it_in_the_token()
+    {
+        var (tenant, token) = await PortalTenants.CreateAsync(silo);
+        using var client = silo.WithToken(token);
+        var hsm = silo.Services.GetRequiredService<Pkcs11Backend>();
+        var (reference, address) = await hsm.GenerateKeyAsync($"{tenant}.brought-{Guid.NewGuid():N}"[..40]);
+        using (var registered = await client.PostAsJsonAsync("/eth/v1/remotekeys", new { remote_keys = new[] { new { pubkey = address.ToString(), url = reference } } }))
+        {
+            Assert.Equal("imported", (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("data")[0].GetProperty("status").GetString());
+        }
+
+        var status = Assert.Single((await DeleteRemoteKeysAsync(client, address.ToString())).GetProperty("data").EnumerateArray());
+
+        Assert.Equal("deleted", status.GetProperty("status").GetString());
+        Assert.Contains("did not generate it, so it stays in the pkcs11 backend", status.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(address, await new Pkcs11Backend(new Pkcs11Options { LibraryPath = SoftHsm.Library, TokenLabel = SoftHsm.Label, UserPin = SoftHsm.Pin }).ResolveAddressAsync(reference));
+        Assert.Equal(KeyStatus.Deleted, (await silo.Services.GetRequiredService<KeyCustody>().FindKeyAsync(address))!.Status);
+    }
 }
 
 /// <summary>A silo whose configured token is not in the HSM: generating fails naming the labels, and nothing is recorded.</summary>

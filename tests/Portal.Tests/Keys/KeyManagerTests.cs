@@ -194,4 +194,18 @@ public sealed class KeyManagerWithoutPostgresTests(DevnetSiloWithoutPostgres sil
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("Hosting:Postgres:ConnectionString", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task generating_a_key_asks_the_cluster_and_answers_503_saying_no_silo_has_the_backend()
+    {
+        var (tenant, token) = await PortalTenants.CreateAsync(silo);
+        using var client = silo.WithToken(token);
+
+        var response = await client.PostAsJsonAsync($"/api/v1/tenants/{tenant}/keys", new { backend = "pkcs11" });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal("backend", problem.GetProperty("field").GetString());
+        Assert.Contains("The pkcs11 backend is not configured on any silo of the cluster", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 }

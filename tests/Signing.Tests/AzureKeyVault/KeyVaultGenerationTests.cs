@@ -81,6 +81,52 @@ public sealed class KeyVaultGenerationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task test_deleteGeneratedKey_thenDestroy_deletesItFromTheVault_historyKept_keySignsNoMore()
+    {
+        var backend = Backend();
+        await using var scope = new GateScope(_database, extraBackends: [backend]);
+        var key = await scope.Custody.GenerateKeyAsync("acme", SigningBackend.AzureKeyVault, "acme.seq_gone", "test");
+        var signed = await scope.SignAsync("acme", key.Address, 5, 1);
+
+        // Destroying before the delete flow is refused: the key must stop and have its history exported first.
+        var early = await Assert.ThrowsAsync<KeyCustodyException>(() => scope.Custody.DestroyDeletedKeyAsync("acme", key.Address, "test"));
+        Assert.Contains("not deleted", early.Message, StringComparison.Ordinal);
+        Assert.True(_vault.Holds("acme-seq-gone"));
+
+        var export = await scope.Custody.DeleteKeyAsync("acme", key.Address, "test");
+        var destroyed = await scope.Custody.DestroyDeletedKeyAsync("acme", key.Address, "test");
+
+        Assert.Equal(key.KeyReference, destroyed.KeyReference);
+        Assert.Equal("acme-seq-gone", Assert.Single(_vault.Deleted));
+        Assert.False(_vault.Holds("acme-seq-gone"));
+        Assert.Contains(signed.Signature.ToString(), export, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(signed.Signature, Assert.Single(await scope.Custody.HistoryAsync(key.Address)).Signature);
+        Assert.Contains(await scope.Custody.ReadAuditAsync(key.Address), line => line.Entry.Action == "destroy_key" && line.Entry.Outcome == "done");
+        var refused = await Assert.ThrowsAsync<SigningRefusedException>(() => scope.SignAsync("acme", key.Address, 6, 1));
+        Assert.Equal(SigningRefusal.KeyDeleted, refused.Refusal);
+        // The vault itself no longer answers for the key: a fresh backend cannot resolve it.
+        var gone = await Assert.ThrowsAsync<KeyVaultException>(() => Backend().ResolveAddressAsync(key.KeyReference));
+        Assert.Equal(VaultError.KeyNotFound, gone.Error);
+    }
+
+    [Fact]
+    public async Task test_destroy_keyRegisteredByReference_refused_staysInTheVault()
+    {
+        var (kid, _) = _vault.CreateKey("acme-brought");
+        var backend = Backend();
+        await using var scope = new GateScope(_database, extraBackends: [backend]);
+        var key = await scope.Custody.RegisterAsync("acme", SigningBackend.AzureKeyVault, kid, "test");
+        await scope.Custody.DeleteKeyAsync("acme", key.Address, "test");
+
+        var refused = await Assert.ThrowsAsync<KeyCustodyException>(() => scope.Custody.DestroyDeletedKeyAsync("acme", key.Address, "test"));
+
+        Assert.Contains("did not generate", refused.Message, StringComparison.Ordinal);
+        Assert.True(_vault.Holds("acme-brought"));
+        Assert.Empty(_vault.Deleted);
+        Assert.Contains(await scope.Custody.ReadAuditAsync(key.Address), line => line.Entry.Action == "destroy_key" && line.Entry.Outcome == "refused");
+    }
+
+    [Fact]
     public async Task test_withoutVaultUri_generatesNothing()
     {
         var backend = new KeyVaultBackend(_credential, _vault.Options());

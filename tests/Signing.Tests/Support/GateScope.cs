@@ -35,9 +35,9 @@ public sealed class GateScope : IAsyncDisposable
             duty == Contracts.Telemetry.Duty.CommitmentAuthorisation ? TestKeys.Prover : null));
 
     /// <summary>A commitment authorisation for <paramref name="prover"/>; its payload differs per prover and variant, as the real struct hash does.</summary>
-    public Task<SignedDuty> AuthoriseAsync(string tenant, Address sequencer, ulong slot, Address prover, int variant = 1) =>
+    public Task<SignedDuty> AuthoriseAsync(string tenant, Address sequencer, ulong slot, Address prover, int variant = 1, int? tenantBound = null) =>
         Gate.SignAsync(new SigningRequest(tenant, sequencer, slot, Contracts.Telemetry.Duty.CommitmentAuthorisation,
-            TestKeys.Commitment(prover, variant, slot), "test", prover));
+            TestKeys.Commitment(prover, variant, slot), "test", prover, tenantBound));
 
     public async ValueTask DisposeAsync()
     {

@@ -18,7 +18,8 @@ public sealed class SafetyDatabase : IAsyncLifetime
     public static IReadOnlyList<string> SchemaPaths =>
         [RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql"), RepositoryRoot.Combine("infra", "postgres", "020_signing_gate_decide.sql"),
          RepositoryRoot.Combine("infra", "postgres", "030_signing_gate_per_prover.sql"), RepositoryRoot.Combine("infra", "postgres", "050_signing_gate_generic_plan.sql"),
-         RepositoryRoot.Combine("infra", "postgres", "060_publisher_keys.sql")];
+         RepositoryRoot.Combine("infra", "postgres", "060_publisher_keys.sql"),
+         RepositoryRoot.Combine("infra", "postgres", "070_signing_gate_tenant_bound_and_repeats.sql")];
 
     public async Task InitializeAsync()
     {
