@@ -4,6 +4,8 @@ using System.Text;
 using Hosting.Portal.Keys;
 using Hosting.Portal.Chain;
 using Hosting.Portal.Tenants;
+using Hosting.Signing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -60,7 +62,11 @@ public static class PublisherPages
             .Append("<p><label for=\"publisher-password\">Keystore password</label><br><input id=\"publisher-password\" name=\"password\" type=\"password\" autocomplete=\"off\" required aria-describedby=\"publisher-password-help\"></p>")
             .Append("<p id=\"publisher-password-help\">Used once to open the key; it is not stored. A silo restarted later needs a password file for the account (ask your platform admin).</p>")
             .Append("<p><button type=\"submit\">Add from keystore</button></p></fieldset></form>");
-        var backends = KeyGenerationEndpoints.GeneratingBackends(http.RequestServices);
+        // Publisher accounts are generated in this process's own custody (POST /api/v1/tenants/{id}/publishers), so only
+        // its backends are offered here, not those of other silos.
+        List<string> backends = http.RequestServices.GetService<KeyCustody>() is { } custody
+            ? [.. new[] { Hosting.Contracts.Telemetry.SigningBackend.Pkcs11, Hosting.Contracts.Telemetry.SigningBackend.AzureKeyVault }.Where(custody.CanGenerate).Select(KeyNames.Of)]
+            : [];
         if (backends.Count > 0)
         {
             var options = string.Concat(backends.Select(b => $"<option value=\"{E(b)}\">{(b == "pkcs11" ? "PKCS#11 HSM" : "Azure Key Vault")}</option>"));
