@@ -58,8 +58,8 @@ internal static class GateBench
         }
         var database = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(database);
-        // Every migration of the gate, in the order the silo applies them (010, 020, 030, 050...).
-        foreach (var script in Directory.GetFiles(Path.Combine(FindRoot(), "infra", "postgres"), "*_signing_gate*.sql").Order(StringComparer.Ordinal))
+        // Every migration, in the order the silo applies them (the gate's functions and the key table's columns, 060 among them).
+        foreach (var script in Directory.GetFiles(Path.Combine(FindRoot(), "infra", "postgres"), "*.sql").Order(StringComparer.Ordinal))
         {
             await dataSource.CreateCommand(await File.ReadAllTextAsync(script)).ExecuteNonQueryAsync();
         }
@@ -69,7 +69,8 @@ internal static class GateBench
         Console.WriteLine("Closed loop: a fixed number of requests in flight, each followed at once by the next (maximum throughput).");
         Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
         Console.WriteLine();
-        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze |");
+        DiskFlushProbe.Start();
+        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms |");
         Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var keys in new[] { 1, 16, 256 })
         {
@@ -103,8 +104,9 @@ internal static class GateBench
                     var commits = await CommitsAsync(dataSource);
                     var before = Interlocked.Read(ref issued);
                     var background = await BackgroundAsync(dataSource);
+                    var rowStarted = Stopwatch.GetTimestamp();
                     var result = await run();
-                    var during = (await BackgroundAsync(dataSource)).Since(background);
+                    var during = (await BackgroundAsync(dataSource)).Since(background) with { DiskFlushMaxMs = DiskFlushProbe.MaxSince(rowStarted) };
                     await Task.Delay(1500); // PostgreSQL publishes backend statistics within a second
                     var ratio = (Interlocked.Read(ref issued) - before) / (double)Math.Max(1, await CommitsAsync(dataSource) - commits - 1);
                     Report(keys, variant, load, result, ratio, during);
@@ -159,13 +161,49 @@ internal static class GateBench
     /// What else ran while a row was measured, to tell a stall's cause: this process's garbage collection pauses,
     /// PostgreSQL's checkpoints, and autovacuum/autoanalyze of the gate's tables.
     /// </summary>
-    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums)
+    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, double DiskFlushMaxMs = 0)
     {
         public Background Since(Background before) =>
             new(GcPauseMs - before.GcPauseMs, Gen2 - before.Gen2, Checkpoints - before.Checkpoints, Vacuums - before.Vacuums);
 
         public override string ToString() =>
-            string.Create(CultureInfo.InvariantCulture, $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}");
+            string.Create(CultureInfo.InvariantCulture, $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {DiskFlushMaxMs:F0}");
+    }
+
+    /// <summary>
+    /// The native reference for a durable commit's floor: a thread that writes 8 KiB and fsyncs it (what a WAL flush
+    /// does) every 2 ms, on the temp directory's disk (the same disk as PostgreSQL on this VM). A gate stall that
+    /// coincides with a slow flush here is the disk's, not the gate's.
+    /// </summary>
+    private static class DiskFlushProbe
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentQueue<(long At, double Ms)> Flushes = new();
+
+        public static void Start()
+        {
+            var path = Path.Combine(Path.GetTempPath(), $"flush-probe-{Environment.ProcessId}.bin");
+            var thread = new Thread(() =>
+            {
+                using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+                var block = new byte[8192];
+                while (true)
+                {
+                    var began = Stopwatch.GetTimestamp();
+                    file.Position = 0;
+                    file.Write(block);
+                    file.Flush(flushToDisk: true);
+                    Flushes.Enqueue((began, Stopwatch.GetElapsedTime(began).TotalMilliseconds));
+                    while (Flushes.Count > 500_000 && Flushes.TryDequeue(out _))
+                    {
+                    }
+                    Thread.Sleep(2);
+                }
+            }) { IsBackground = true, Name = "disk flush probe" };
+            thread.Start();
+        }
+
+        public static double MaxSince(long started) =>
+            Flushes.ToArray().Where(f => f.At >= started).Select(f => f.Ms).DefaultIfEmpty(0).Max();
     }
 
     private static async Task<Background> BackgroundAsync(NpgsqlDataSource dataSource)
