@@ -69,6 +69,8 @@ public static class TenantSettingsPages
             .Append("<p><label for=\"backup\">Backup blocks</label><br><select id=\"backup\" name=\"backup\" aria-describedby=\"backup-help\">")
             .Append($"<option value=\"submit\"{(policy.Backup == "submit" ? " selected" : "")}>the platform's provers submit them</option>")
             .Append($"<option value=\"never\"{(policy.Backup == "never" ? " selected" : "")}>never from the platform</option></select></p>")
+            .Append($"<p><label for=\"maxAuthorisationsPerSlot\">Most provers authorised per slot (1-64; empty for the platform's bound)</label><br><input id=\"maxAuthorisationsPerSlot\" name=\"maxAuthorisationsPerSlot\" type=\"number\" min=\"1\" max=\"64\" inputmode=\"numeric\" aria-describedby=\"bound-help\" value=\"{policy.MaxAuthorisationsPerSlot?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? ""}\"></p>")
+            .Append("<p id=\"bound-help\">The chosen prover plus the fallbacks your sequencer may authorise if it does not commit; the signing gate refuses more. The platform's own bound is the ceiling.</p>")
             .Append("<p id=\"backup-help\">When one of your slots fails (no proposal, commitment, reveal or proof), anyone may submit a backup block and takes the whole reward; your sequencer side is paid nothing either way. With \"never\" the platform's own provers leave it to others.</p>")
             .Append("<p><button type=\"submit\">Save the prover policy</button></p></fieldset></form></section>");
         return Html(http, "Settings", body.ToString(), tenant);
@@ -113,15 +115,23 @@ public static class TenantSettingsPages
             Lines(form["allowedProvers"].ToString()),
             Lines(form["blockedProvers"].ToString()),
             form["preference"].ToString(),
-            form["backup"].ToString());
+            form["backup"].ToString(),
+            null);
+        var boundText = form["maxAuthorisationsPerSlot"].ToString().Trim();
+        if (boundText.Length > 0)
+        {
+            if (!int.TryParse(boundText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bound))
+            {
+                return FormOutcome.RedirectWith(http, Path, $"Prover policy not saved ({Label("maxAuthorisationsPerSlot")}): '{boundText}' is not a whole number from 1 to 64.", failed: true);
+            }
+            request = request with { MaxAuthorisationsPerSlot = bound };
+        }
         var (policy, field, message) = ProverPolicyEndpoints.Parse(request);
         if (policy is null)
         {
             return FormOutcome.RedirectWith(http, Path, $"Prover policy not saved ({Label(field)}): {message}", failed: true);
         }
-        // The form has no field for the bound on authorisations per slot (set through the API): keep the one in force.
-        var current = await grains.GetGrain<IProverPolicyGrain>(tenant).GetAsync();
-        await grains.GetGrain<IProverPolicyGrain>(tenant).SetAsync(policy with { MaxAuthorisationsPerSlot = current.MaxAuthorisationsPerSlot });
+        await grains.GetGrain<IProverPolicyGrain>(tenant).SetAsync(policy);
         return FormOutcome.RedirectWith(http, Path, "Prover policy saved; it applies from the next slot's choice of prover.");
     }
 
@@ -136,6 +146,7 @@ public static class TenantSettingsPages
         "blockedProvers" => "Blocked provers",
         "preference" => "Preference",
         "backup" => "Backup blocks",
+        "maxAuthorisationsPerSlot" => "Most provers authorised per slot",
         _ => field ?? "",
     };
 

@@ -62,11 +62,14 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
         await page.GetByLabel("Preference").SelectOptionAsync("highest-bond");
         await Assertions.Expect(page.GetByLabel("Backup blocks")).ToHaveValueAsync("submit");
         await page.GetByLabel("Backup blocks").SelectOptionAsync("never");
+        await Assertions.Expect(page.GetByLabel("Most provers authorised per slot (1-64; empty for the platform's bound)")).ToHaveValueAsync("");
+        await page.GetByLabel("Most provers authorised per slot (1-64; empty for the platform's bound)").FillAsync("2");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save the prover policy" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Prover policy saved");
         await Assertions.Expect(page.GetByLabel("Minimum bond (wei)")).ToHaveValueAsync("5000");
         await Assertions.Expect(page.GetByLabel("Only provers with a clean record")).Not.ToBeCheckedAsync();
         await Assertions.Expect(page.GetByLabel("Backup blocks")).ToHaveValueAsync("never");
+        await Assertions.Expect(page.GetByLabel("Most provers authorised per slot (1-64; empty for the platform's bound)")).ToHaveValueAsync("2");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "3-settings-saved.png"), FullPage = true });
 
         using var api = silo.WithToken(token);
@@ -79,6 +82,7 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
         Assert.Equal(Prover, policy.GetProperty("allowedProvers")[0].GetString());
         Assert.Equal("highest-bond", policy.GetProperty("preference").GetString());
         Assert.Equal("never", policy.GetProperty("backup").GetString());
+        Assert.Equal(2, policy.GetProperty("maxAuthorisationsPerSlot").GetInt32());
 
         // Another tenant signed in sees its own defaults, not these.
         var (_, otherToken) = await PortalTenants.CreateAsync(silo);
