@@ -109,10 +109,17 @@ public static partial class PublisherEndpoints
         {
             await custody.DeleteKeyAsync(tenant, address, requestedBy, CancellationToken.None);
         }
-        catch (Exception) when (detached)
+        catch (Exception failure) when (detached)
         {
-            // The key still signs, so the account goes back to the tenant rather than sit unattached and unused.
-            await publisher.AttachAsync(tenant);
+            // The key was not deleted, so the account goes back to the tenant rather than sit unattached and unused.
+            try
+            {
+                await publisher.AttachAsync(tenant);
+            }
+            catch (Exception again)
+            {
+                throw new AggregateException($"Deleting the key of publisher {address} failed and attaching it again failed too; add it again.", failure, again);
+            }
             throw;
         }
         var backend = key.Backend == SigningBackend.Keystore
