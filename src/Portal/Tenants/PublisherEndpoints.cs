@@ -83,7 +83,7 @@ public static partial class PublisherEndpoints
         {
             return new(null, StatusCodes.Status404NotFound, "Unknown publisher account",
                 key is null && await publisher.GetAsync() is { } loaded && loaded.Tenant == tenant
-                    ? $"{address} was loaded from the silo's configuration at start, not added at runtime; it is removed from that configuration."
+                    ? $"{address} was loaded from the silo's configuration at start, not added at runtime; the platform admin removes it from that configuration."
                     : $"Tenant '{tenant}' has no publisher account {address}.");
         }
         if (key.Purpose != KeyPurpose.Publisher)
