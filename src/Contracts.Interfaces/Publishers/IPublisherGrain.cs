@@ -15,6 +15,15 @@ public interface IPublisherGrain : IGrainWithStringKey
     Task<PublisherView> AttachAsync(string tenant);
 
     /// <summary>
+    /// Takes the publisher from <paramref name="tenant"/> so it sends nothing more: it leaves the tenant's holdings
+    /// and refuses every send from then on. Refused (<c>TransactionsPending</c>, nothing changes) while a transaction
+    /// it sent is still pending after a reconcile, since that one may yet need a fee bump signed by its key.
+    /// Returns the last view, pending list empty.
+    /// </summary>
+    [Alias("detach")]
+    Task<PublisherView> DetachAsync(string tenant);
+
+    /// <summary>
     /// Sends <paramref name="call"/> with the next nonce. Refuses (nothing sent) when the tenant does not own the
     /// publisher, when L1 would revert it (<c>L1RevertException</c>), or when the balance cannot pay its gas.
     /// The same call (purpose, target and calldata) repeated while the first is unmined or not yet

@@ -28,6 +28,7 @@ public enum RefusalReason
     PublisherUnderfunded = 6,
     WithdrawerNotHosted = 7,
     BadInput = 8,
+    TransactionsPending = 9,
 }
 
 /// <summary>L1 would revert the transaction (found by eth_estimateGas), so it was not sent; the reason is decoded.</summary>

@@ -23,6 +23,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("add-publisher")]
     Task AddPublisherAsync(Address publisher);
 
+    /// <summary>Records that the tenant no longer sends through <paramref name="publisher"/> (called by the publisher on detach).</summary>
+    [Alias("remove-publisher")]
+    Task RemovePublisherAsync(Address publisher);
+
     /// <summary>
     /// Keeps the tenant's index of sequencer statuses current (called by the sequencer when its status moves).
     /// A move of a known sequencer is answered from memory and written within a second (see

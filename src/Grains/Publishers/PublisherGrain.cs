@@ -77,6 +77,33 @@ public sealed class PublisherGrain(
         return await CheckAsync();
     }
 
+    public async Task<PublisherView> DetachAsync(string tenant)
+    {
+        RequireTenant(tenant);
+        try
+        {
+            // Transactions mined and confirmation-deep since the last check should not hold the removal up.
+            await CheckAsync();
+        }
+        catch (Exception e) when (e is not RequestRefusedException)
+        {
+            logger.LogWarning("Publisher {Publisher}: reconciling before detach failed ({Error}); deciding on the transactions last known", Self, e.Message);
+        }
+        if (state.State.Pending is { Count: > 0 } pending)
+        {
+            throw new RequestRefusedException(RefusalReason.TransactionsPending, Self.ToString(),
+                $"Publisher {Self} still has {pending.Count} transaction(s) pending ({string.Join("; ", pending.Select(p => $"nonce {p.Nonce}: {p.Purpose} {p.Hash}"))}); "
+                + "its key may still have to bump or resend them, so it stays until they are mined and confirmation-deep. Nothing was changed.");
+        }
+        var last = View();
+        await GrainFactory.GetGrain<ITenantGrain>(tenant).RemovePublisherAsync(Self);
+        // The nonce and counters stay: the account's history on L1 does not change, should it be attached again.
+        state.State = state.State with { Tenant = "" };
+        await state.WriteStateAsync();
+        logger.LogInformation("Publisher {Publisher} detached from tenant {Tenant}", Self, tenant);
+        return last;
+    }
+
     public async Task<Hash32> SendAsync(string tenant, L1Call call)
     {
         RequireTenant(tenant);

@@ -120,6 +120,17 @@ public sealed class TenantGrain(
         }
     }
 
+    public async Task RemovePublisherAsync(Address publisher)
+    {
+        RequireExists();
+        var text = publisher.ToString();
+        if (state.State.Publishers.Contains(text))
+        {
+            state.State = state.State with { Publishers = [.. state.State.Publishers.Where(p => p != text)] };
+            await state.WriteStateAsync();
+        }
+    }
+
     // A status change is acknowledged from memory and written within FlushDelay: the sequencer holds the truth,
     // and the head's mark (written before the first such change) makes a tenant that lost changes in a crash ask
     // its sequencers again. A sequencer the index does not know yet is a new row, written before the answer.

@@ -17,7 +17,8 @@ namespace Hosting.Portal.Pages;
 /// The tenant's publisher accounts: each one's L1 balance, its transactions still pending, and a warning when
 /// the balance cannot pay for a typical transaction (the publisher grain's own test, the one that refuses a send).
 /// Below the table, forms to add an account: a keystore file with its password, or a key generated in the HSM or
-/// vault when one is configured (the same <see cref="PublisherEndpoints.AddAsync"/> as the API).
+/// vault when one is configured (the same <see cref="PublisherEndpoints.AddAsync"/> as the API). Each account added
+/// here has a Remove button (<see cref="PublisherEndpoints.RemoveAsync"/>, as <c>DELETE</c> in the API).
 /// </summary>
 public static class PublisherPages
 {
@@ -25,7 +26,27 @@ public static class PublisherPages
     {
         signedIn.MapGet("/publishers", ShowAsync);
         signedIn.MapPost("/publishers/add", AddAsync);
+        signedIn.MapPost("/publishers/remove", RemoveAsync);
         return signedIn;
+    }
+
+    private static async Task<IResult> RemoveAsync(HttpContext http, IGrainFactory grains)
+    {
+        if (await StaleFormAsync(http) is { } stale)
+        {
+            return stale;
+        }
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var text = form["address"].ToString();
+        if (!Hosting.Contracts.Domain.Address.TryParse(text, out var address))
+        {
+            return FormOutcome.RedirectWith(http, "/operator/publishers", $"Not removed (address): '{text}' is not an account address.", failed: true);
+        }
+        var tenant = Tenant(http);
+        var outcome = await PublisherEndpoints.RemoveAsync(http.RequestServices, grains, tenant, address, http.User.FindFirst(ClaimTypes.Name)?.Value ?? tenant, http.RequestAborted);
+        return outcome.Removed is { } removed
+            ? FormOutcome.RedirectWith(http, "/operator/publishers", $"Removed publisher account {removed.Address}. {removed.Detail}")
+            : FormOutcome.RedirectWith(http, "/operator/publishers", $"Not removed ({outcome.Title}): {outcome.Message}", failed: true);
     }
 
     private static async Task<IResult> AddAsync(HttpContext http, IGrainFactory grains)
@@ -82,6 +103,7 @@ public static class PublisherPages
     {
         var tenant = Tenant(http);
         var publishers = await PublisherEndpoints.ReadAsync(grains, tenant);
+        var runtime = await PublisherEndpoints.CustodyKeysAsync(http.RequestServices, tenant, http.RequestAborted);
         var body = new StringBuilder();
         if (publishers.Count == 0)
         {
@@ -96,7 +118,7 @@ public static class PublisherPages
                 + "sends through it are refused until it is funded.</p>");
         }
         body.Append("<table><caption>Publisher accounts</caption><thead><tr><th scope=\"col\">Account</th><th scope=\"col\">L1 balance (ETH)</th><th scope=\"col\">Funding</th>")
-            .Append("<th scope=\"col\">Next nonce</th><th scope=\"col\">Sent</th><th scope=\"col\">Fee bumps</th><th scope=\"col\">Pending transactions</th></tr></thead><tbody>");
+            .Append("<th scope=\"col\">Next nonce</th><th scope=\"col\">Sent</th><th scope=\"col\">Fee bumps</th><th scope=\"col\">Pending transactions</th><th scope=\"col\">Remove</th></tr></thead><tbody>");
         foreach (var p in publishers)
         {
             body.Append($"<tr><td><code>{p.Publisher}</code></td><td>{E(TokenAmount.Format(p.Balance))}</td>")
@@ -115,9 +137,21 @@ public static class PublisherPages
                 }
                 body.Append("</ul>");
             }
+            body.Append("</td><td>");
+            // Only accounts added here (keys in custody); one loaded from the silo's configuration is removed there.
+            if (runtime.ContainsKey(p.Publisher))
+            {
+                body.Append($"<form method=\"post\" action=\"/operator/publishers/remove\"><!--csrf--><input type=\"hidden\" name=\"address\" value=\"{p.Publisher}\">")
+                    .Append($"<button type=\"submit\" aria-label=\"Remove publisher account {p.Publisher}\">Remove</button></form>");
+            }
+            else
+            {
+                body.Append("from configuration");
+            }
             body.Append("</td></tr>");
         }
-        body.Append("</tbody></table><p>Balances are read from L1 at each view; a transaction stays pending until it is mined and confirmation-deep.</p>")
+        body.Append("</tbody></table><p>Balances are read from L1 at each view; a transaction stays pending until it is mined and confirmation-deep. "
+                + "An account is removed only with nothing pending: its key stops signing, is deleted from custody (its history kept) and, when the platform generated it, destroyed in the HSM or vault.</p>")
             .Append(AddForms(http));
         return Html(http, "Publisher accounts", body.ToString(), tenant);
     }

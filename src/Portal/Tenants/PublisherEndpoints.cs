@@ -7,8 +7,10 @@ using Hosting.Contracts.Domain;
 using Hosting.Contracts.Publishers;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Telemetry;
+using RefusalReason = Hosting.Contracts.Sequencers.RefusalReason;
 using Hosting.Contracts.Tenants;
 using Hosting.Portal.Access;
+using Hosting.Portal.Keys;
 using Hosting.Signing;
 using Hosting.Signing.Keystore;
 using Microsoft.AspNetCore.Builder;
@@ -38,7 +40,93 @@ public static partial class PublisherEndpoints
             .WithSummary("Add a publisher account: a keystore and its password, or a key generated in the configured HSM or Key Vault")
             .Accepts<AddPublisherRequest>("application/json")
             .Produces<PublisherAccount>(201).ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
+        routes.MapDelete("/api/v1/tenants/{tenantId}/publishers/{address}", DeleteAsync).WithTags("Tenants")
+            .RequireAuthorization(TenantAccessRequirement.Policy)
+            .WithSummary("Remove a publisher account added at runtime: it stops sending, its key is deleted from custody (history kept) and, when the platform generated it, destroyed in the HSM or vault; 409 while it has transactions pending")
+            .Produces<RemovedPublisherAccount>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409).ProducesProblem(503);
         return routes;
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext http, string tenantId, string address, IGrainFactory grains)
+    {
+        if (!Address.TryParse(address, out var account))
+        {
+            return RequestBody.Invalid("address", $"'{address}' is not a publisher account address: expected 0x and 40 hex digits.");
+        }
+        var outcome = await RemoveAsync(http.RequestServices, grains, tenantId, account, Who(http), http.RequestAborted);
+        return outcome.Removed is { } removed
+            ? Results.Ok(removed)
+            : Results.Problem(title: outcome.Title, detail: outcome.Message, statusCode: outcome.Status);
+    }
+
+    /// <summary>
+    /// Removes one of <paramref name="tenant"/>'s publisher accounts added at runtime: first the publisher is detached
+    /// (refused while it has transactions pending, which may still need its key for a fee bump; from then on it sends
+    /// nothing), then custody deletes the key (stopped, history kept, keystore ciphertext dropped) and a key the
+    /// platform generated in the HSM or vault is destroyed there the way <c>DELETE /eth/v1/remotekeys</c> does it.
+    /// Only publisher keys: a sequencer key of the tenant is not found here.
+    /// </summary>
+    public static async Task<PublisherRemoval> RemoveAsync(IServiceProvider services, IGrainFactory grains, string tenant, Address address, string requestedBy, CancellationToken cancellationToken)
+    {
+        if (services.GetService<KeyCustody>() is not { } custody)
+        {
+            return new(null, StatusCodes.Status503ServiceUnavailable, "Key custody is not configured",
+                "Publisher accounts are removed through key custody, which needs Hosting:Postgres:ConnectionString on this server.");
+        }
+        if (await grains.GetGrain<ITenantGrain>(tenant).GetAsync() is null)
+        {
+            return new(null, StatusCodes.Status404NotFound, "Unknown tenant", $"No tenant has the id '{tenant}'.");
+        }
+        var publisher = grains.GetGrain<IPublisherGrain>(address.ToString());
+        var key = await custody.FindKeyAsync(address, cancellationToken);
+        if (key is null || key.Tenant != tenant || key.Status == KeyStatus.Deleted)
+        {
+            return new(null, StatusCodes.Status404NotFound, "Unknown publisher account",
+                key is null && await publisher.GetAsync() is { } loaded && loaded.Tenant == tenant
+                    ? $"{address} was loaded from the silo's configuration at start, not added at runtime; the platform admin removes it from that configuration."
+                    : $"Tenant '{tenant}' has no publisher account {address}.");
+        }
+        if (key.Purpose != KeyPurpose.Publisher)
+        {
+            return new(null, StatusCodes.Status404NotFound, "Unknown publisher account",
+                $"{address} is one of this tenant's sequencer keys, not a publisher account; a sequencer key is deleted through /eth/v1/keystores or /eth/v1/remotekeys.");
+        }
+        var detached = false;
+        if (await publisher.GetAsync() is { } view && view.Tenant == tenant)
+        {
+            try
+            {
+                await publisher.DetachAsync(tenant);
+                detached = true;
+            }
+            catch (RequestRefusedException e) when (e.Reason == RefusalReason.TransactionsPending)
+            {
+                return new(null, StatusCodes.Status409Conflict, "Transactions pending", e.Message);
+            }
+        }
+        // Past this point the account sends nothing; the rest runs to its end even if the caller goes away.
+        try
+        {
+            await custody.DeleteKeyAsync(tenant, address, requestedBy, CancellationToken.None);
+        }
+        catch (Exception failure) when (detached)
+        {
+            // The key was not deleted, so the account goes back to the tenant rather than sit unattached and unused.
+            try
+            {
+                await publisher.AttachAsync(tenant);
+            }
+            catch (Exception again)
+            {
+                throw new AggregateException($"Deleting the key of publisher {address} failed and attaching it again failed too; add it again.", failure, again);
+            }
+            throw;
+        }
+        var backend = key.Backend == SigningBackend.Keystore
+            ? "Its keystore ciphertext was dropped."
+            : await KeyManagerEndpoints.DestroyInBackendAsync(custody, grains, key, requestedBy, CancellationToken.None);
+        return new(new RemovedPublisherAccount(address.ToString(), "deleted", KeyNames.Of(key.Backend),
+            $"{address} no longer sends for tenant '{tenant}': its key is stopped and deleted from custody, its history kept. {backend}"), StatusCodes.Status200OK, null, "");
     }
 
     private static async Task<IResult> PostAsync(HttpContext http, string tenantId, IGrainFactory grains)
@@ -282,5 +370,11 @@ public sealed record PublisherAddition(PublisherAccount? Account, int Status, st
 
     internal static PublisherAddition Failed(int status, string title, string? field, string message) => new(null, status, field, title, message);
 }
+
+/// <summary>A publisher account removed: its address, <c>deleted</c>, where its key lived, and what happened to the key.</summary>
+public sealed record RemovedPublisherAccount(string Address, string Status, string Backend, string Detail);
+
+/// <summary>The account removed, or the status, title and message of why not.</summary>
+public sealed record PublisherRemoval(RemovedPublisherAccount? Removed, int Status, string? Title, string Message);
 
 public sealed record PendingTransactionResponse(ulong Nonce, string Hash, string Purpose, string MaxFeePerGas, int Bumps);

@@ -75,8 +75,7 @@ public sealed class PublisherAccountTests(DevnetSiloOnL1 silo) : IClassFixture<D
 
         // Funded (ETH for gas, tokens for the stake), the new account registers the sequencer: approve + register are
         // signed with its key and sent from it, as L1 shows.
-        await silo.CastAsync("send", "--unlocked", "--from", Funder.ToString(), keystore.Address, "--value", "10ether");
-        await silo.CastSendAsync(Funder, silo.Deployment.Token, "transfer(address,uint256)", keystore.Address, silo.Deployment.MinStake.ToString());
+        await FundAsync(keystore.Address, 1);
         var registered = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant}/sequencers/{sequencer.Address}/register",
             new { stake = silo.Deployment.MinStake.ToString(), withdrawer = keystore.Address, publisher = keystore.Address });
         var registeredText = await registered.Content.ReadAsStringAsync();
@@ -91,6 +90,70 @@ public sealed class PublisherAccountTests(DevnetSiloOnL1 silo) : IClassFixture<D
         var after = (await api.GetFromJsonAsync<JsonElement>(url)).GetProperty("items").EnumerateArray().Single();
         Assert.Equal(2, after.GetProperty("sent").GetInt64()); // approve + register
         Assert.Equal((await silo.CastAsync("balance", keystore.Address)).Trim(), after.GetProperty("balance").GetString());
+    }
+
+    [Fact]
+    public async Task an_account_is_removed_only_by_its_tenant_only_with_nothing_pending_and_then_neither_listed_nor_signing()
+    {
+        var (tenant, token) = await PortalTenants.CreateAsync(silo);
+        var (_, otherToken) = await PortalTenants.CreateAsync(silo);
+        using var api = silo.WithToken(token);
+        var keystore = await PortalTenants.CastKeystoreAsync(Password);
+        var first = await PortalTenants.CastKeystoreAsync("sequencer pw");
+        var second = await PortalTenants.CastKeystoreAsync("sequencer pw");
+        var url = $"/api/v1/tenants/{tenant}/publishers";
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync(url, new { keystore = keystore.Json, password = Password })).StatusCode);
+        (await api.PostAsJsonAsync("/eth/v1/keystores", new { keystores = new[] { first.Json, second.Json }, passwords = new[] { "sequencer pw", "sequencer pw" } })).EnsureSuccessStatusCode();
+        var account = $"{url}/{keystore.Address}";
+
+        // Without a token, with another tenant's, a malformed address, an address that is no publisher of this tenant,
+        // and a sequencer key of this tenant: refused, and the account is still listed and its key still active.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await silo.Anonymous.DeleteAsync(account)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await silo.WithToken(otherToken).DeleteAsync(account)).StatusCode);
+        await AssertDeleteProblemAsync(api, $"{url}/0x12345", HttpStatusCode.BadRequest, "\"address\"", "'0x12345' is not a publisher account address");
+        await AssertDeleteProblemAsync(api, $"{url}/{Funder}", HttpStatusCode.NotFound, $"has no publisher account {Funder}");
+        await AssertDeleteProblemAsync(api, $"{url}/{first.Address}", HttpStatusCode.NotFound, "is one of this tenant's sequencer keys");
+        Assert.Equal("active", await CustodyStatusAsync(first.Address));
+        Assert.Equal("active", await CustodyStatusAsync(keystore.Address));
+        Assert.Equal([keystore.Address], await ListedAsync(api, url));
+
+        // With its registration of the first sequencer still pending (mined, not yet 12 blocks deep): 409 naming it.
+        await FundAsync(keystore.Address, 2);
+        var registered = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant}/sequencers/{first.Address}/register",
+            new { stake = silo.Deployment.MinStake.ToString(), withdrawer = keystore.Address, publisher = keystore.Address });
+        Assert.True(registered.StatusCode == HttpStatusCode.Accepted, await registered.Content.ReadAsStringAsync());
+        await AssertDeleteProblemAsync(api, account, HttpStatusCode.Conflict, $"register {first.Address}");
+        Assert.Equal("active", await CustodyStatusAsync(keystore.Address));
+        Assert.Equal([keystore.Address], await ListedAsync(api, url));
+
+        // Confirmation-deep: removed. 200 with the address and status; no longer listed; the key is deleted in custody.
+        await silo.Anvil.MineAsync(12);
+        var removed = await api.DeleteAsync(account);
+        var removedText = await removed.Content.ReadAsStringAsync();
+        Assert.True(removed.StatusCode == HttpStatusCode.OK, removedText);
+        var answer = JsonDocument.Parse(removedText).RootElement;
+        Assert.Equal(keystore.Address, answer.GetProperty("address").GetString(), ignoreCase: true);
+        Assert.Equal("deleted", answer.GetProperty("status").GetString());
+        Assert.Equal("keystore", answer.GetProperty("backend").GetString());
+        Assert.Empty(await ListedAsync(api, url));
+        Assert.Equal("deleted", await CustodyStatusAsync(keystore.Address));
+        await AssertDeleteProblemAsync(api, account, HttpStatusCode.NotFound, $"has no publisher account {keystore.Address}");
+
+        // The platform no longer signs with it: registering the second sequencer through it is refused by name, and
+        // the account's nonce on L1 stays where it was.
+        var nonce = (await silo.CastAsync("nonce", keystore.Address)).Trim();
+        var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant}/sequencers/{second.Address}/register",
+            new { stake = silo.Deployment.MinStake.ToString(), withdrawer = keystore.Address, publisher = keystore.Address });
+        var refusedText = await refused.Content.ReadAsStringAsync();
+        Assert.True(refused.StatusCode == HttpStatusCode.Conflict, refusedText);
+        Assert.Contains($"has no publisher {keystore.Address}", refusedText, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(nonce, (await silo.CastAsync("nonce", keystore.Address)).Trim());
+        Assert.Equal("active", await CustodyStatusAsync(first.Address));
+
+        // The API reference describes the call with its answers.
+        var delete = (await silo.Anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths")
+            .GetProperty("/api/v1/tenants/{tenantId}/publishers/{address}").GetProperty("delete").GetProperty("responses");
+        Assert.Subset(delete.EnumerateObject().Select(r => r.Name).ToHashSet(), new HashSet<string> { "200", "400", "404", "409" });
     }
 
     [Fact]
@@ -121,7 +184,51 @@ public sealed class PublisherAccountTests(DevnetSiloOnL1 silo) : IClassFixture<D
         await Assertions.Expect(row).ToContainTextAsync("Low: fund this account");
         var listed = await silo.WithToken(token).GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant}/publishers");
         Assert.Equal(keystore.Address, listed.GetProperty("items")[0].GetProperty("address").GetString(), ignoreCase: true);
+
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Remove publisher account {keystore.Address}" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Removed publisher account {keystore.Address}");
+        await Assertions.Expect(page.Locator("main")).ToContainTextAsync("No publisher accounts yet");
+        Assert.Empty(await ListedAsync(silo.WithToken(token), $"/api/v1/tenants/{tenant}/publishers"));
     }
+
+    /// <summary>ETH for gas and <paramref name="stakes"/> minimum stakes in tokens, from anvil's account 3.</summary>
+    private async Task FundAsync(string account, int stakes)
+    {
+        await silo.CastAsync("send", "--unlocked", "--from", Funder.ToString(), account, "--value", "10ether");
+        await silo.CastSendAsync(Funder, silo.Deployment.Token, "transfer(address,uint256)", account, (silo.Deployment.MinStake * stakes).ToString());
+    }
+
+    private static async Task<List<string>> ListedAsync(HttpClient api, string url) =>
+        [.. (await api.GetFromJsonAsync<JsonElement>(url)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("address").GetString()!.ToLowerInvariant())];
+
+    private async Task<string?> CustodyStatusAsync(string address)
+    {
+        await using var command = silo.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand("select status::text from signing_keys where address = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = Convert.FromHexString(address[2..]) });
+        return (string?)await command.ExecuteScalarAsync();
+    }
+
+    private static async Task AssertDeleteProblemAsync(HttpClient api, string url, HttpStatusCode status, params string[] texts)
+    {
+        var response = await api.DeleteAsync(url);
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"DELETE {url}: {(int)response.StatusCode} {answer}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        // The problem's words as a reader sees them (JSON may escape an apostrophe).
+        var words = string.Join(" | ", Strings(JsonDocument.Parse(answer).RootElement));
+        foreach (var text in texts)
+        {
+            Assert.Contains(text, words);
+        }
+    }
+
+    private static IEnumerable<string> Strings(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.String => [element.GetString()!],
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p => Strings(p.Value).Prepend($"\"{p.Name}\"")),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(Strings),
+        _ => [],
+    };
 
     private async Task<long> CustodyRowsAsync(string address)
     {
