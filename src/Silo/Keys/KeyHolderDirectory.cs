@@ -144,7 +144,7 @@ public sealed partial class KeyHolderPlacementDirector(KeyHolderDirectory direct
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
-        var fallback = compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)];
+        var fallback = SiloChoice.PreferLocal(compatible, context.LocalSilo);
         if (!Address.TryParse(target.GrainIdentity.Key.ToString(), out var address))
         {
             return fallback;
@@ -159,13 +159,13 @@ public sealed partial class KeyHolderPlacementDirector(KeyHolderDirectory direct
             LogDirectoryUnavailable(address, e.Message);
             return fallback;
         }
-        var live = compatible.Where(s => holders.Contains(s.ToParsableString())).ToArray();
+        var live = SiloChoice.Listed(compatible, holders);
         if (live.Length == 0)
         {
             LogNoHolder(address);
             return fallback;
         }
-        return live.Contains(context.LocalSilo) ? context.LocalSilo : live[Random.Shared.Next(live.Length)];
+        return SiloChoice.PreferLocal(live, context.LocalSilo);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No live silo holds key {Address} unlocked; its duties are tried on this silo, where they fail until a silo with its password file joins")]
@@ -185,7 +185,7 @@ public sealed partial class KeyBackendPlacementDirector(ILogger<KeyBackendPlacem
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var compatible = context.GetCompatibleSilos(target);
-        var fallback = compatible.Contains(context.LocalSilo) ? context.LocalSilo : compatible[Random.Shared.Next(compatible.Length)];
+        var fallback = SiloChoice.PreferLocal(compatible, context.LocalSilo);
         var backend = target.GrainIdentity.Key.ToString()!;
         if (directory is null)
         {
@@ -201,13 +201,13 @@ public sealed partial class KeyBackendPlacementDirector(ILogger<KeyBackendPlacem
             LogDirectoryUnavailable(backend, e.Message);
             return fallback;
         }
-        var live = compatible.Where(s => configured.Contains(s.ToParsableString())).ToArray();
+        var live = SiloChoice.Listed(compatible, configured);
         if (live.Length == 0)
         {
             LogNoSilo(backend);
             return fallback;
         }
-        return live.Contains(context.LocalSilo) ? context.LocalSilo : live[Random.Shared.Next(live.Length)];
+        return SiloChoice.PreferLocal(live, context.LocalSilo);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No live silo is configured for the {Backend} key backend; generating or destroying its keys fails until one joins")]
@@ -215,4 +215,15 @@ public sealed partial class KeyBackendPlacementDirector(ILogger<KeyBackendPlacem
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read which silos have the {Backend} key backend ({Reason}); placing its grain here")]
     private partial void LogDirectoryUnavailable(string backend, string reason);
+}
+
+/// <summary>How both key placement directors pick among silos: this one when it qualifies, else any at random.</summary>
+internal static class SiloChoice
+{
+    public static SiloAddress PreferLocal(SiloAddress[] silos, SiloAddress local) =>
+        silos.Contains(local) ? local : silos[Random.Shared.Next(silos.Length)];
+
+    /// <summary>The compatible silos that <paramref name="listed"/> names (by their parsable address).</summary>
+    public static SiloAddress[] Listed(SiloAddress[] compatible, IReadOnlySet<string> listed) =>
+        compatible.Where(s => listed.Contains(s.ToParsableString())).ToArray();
 }

@@ -108,6 +108,33 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The set-up the slot tests share: the tenant's sequencer imported into custody (its duties go through the gate),
+    /// registered by dev account 1 as publisher and withdrawer and Active; dev account 3 approved to bond as prover.
+    /// Returns the first slot whose seed is fixed after that.
+    /// </summary>
+    internal static async Task<(EthereumClient L1, FernetRollupContract Rollup, StakingTokenContract Token, Address Publisher, IEthSigner Prover, string Database, Address Sequencer, ulong First)> ActiveSequencerAsync(ChainUnderTest chain)
+    {
+        var deployment = chain.Deployment;
+        var schedule = deployment.Schedule!;
+        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
+        var rollup = new FernetRollupContract(l1, deployment.Rollup);
+        var token = new StakingTokenContract(l1, deployment.Token);
+        var publisher = DevAccounts.Account(1);
+        var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
+        var database = ((InProcessSiloHandle)chain.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
+
+        var sequencer = await ImportSequencerAsync(chain);
+        await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
+        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
+        var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
+        await grain.ImportAsync(Tenant);
+        await grain.RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
+        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
+        await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+        return (l1, rollup, token, publisher, prover, database, sequencer, schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1);
+    }
+
+    /// <summary>
     /// Issue 7's two kills the first test cannot make. (f) In Commitment with a fallback due: prover A (the cheaper
     /// quote) is authorised and never commits, and the slot grain's silo dies before A's grace is over, taking the
     /// fallback timer with it; the grain, reactivated on a survivor at the next block, authorises B through the gate,
@@ -123,24 +150,9 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         await using var chain = await ChainUnderTest.StartAsync(silos: 3, configure: b => b.AddSiloBuilderConfigurator<SiloWithGateHoldingAProposal>());
         var deployment = chain.Deployment;
         var schedule = deployment.Schedule!;
-        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
-        var rollup = new FernetRollupContract(l1, deployment.Rollup);
-        var token = new StakingTokenContract(l1, deployment.Token);
-        var publisher = DevAccounts.Account(1);
         var lazy = DevAccounts.Store.Find(DevAccounts.Account(2))!;
-        var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
-        var database = Services(chain.Cluster.Silos[0]).GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
         var grace = Services(chain.Cluster.Silos[0]).GetRequiredService<ProofBoostOptions>().CommitmentGrace;
-
-        var sequencer = await ImportSequencerAsync(chain, Tenant);
-        await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
-        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
-        var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
-        await grain.ImportAsync(Tenant);
-        await grain.RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
-        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
-        await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-        var first = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
+        var (_, rollup, token, publisher, prover, database, sequencer, first) = await ActiveSequencerAsync(chain);
         var (f, p) = (first, first + 1);
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {f}: killed with a fallback due, slot {p}: killed between signing and sending the proposal");
 

@@ -37,22 +37,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         await using var chain = await ChainUnderTest.StartAsync(silos: 2, configure: b => b.AddSiloBuilderConfigurator<SlotFailoverTests.SiloWithGate>());
         var deployment = chain.Deployment;
         var schedule = deployment.Schedule!;
-        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
-        var rollup = new FernetRollupContract(l1, deployment.Rollup);
-        var token = new StakingTokenContract(l1, deployment.Token);
-        var publisher = DevAccounts.Account(1);
-        var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
-        var database = ((InProcessSiloHandle)chain.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
-
-        var sequencer = await SlotFailoverTests.ImportSequencerAsync(chain);
-        await chain.Grains.GetGrain<ITenantGrain>(SlotFailoverTests.Tenant).SaveAsync(SlotFailoverTests.Tenant);
-        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(SlotFailoverTests.Tenant);
-        var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
-        await grain.ImportAsync(SlotFailoverTests.Tenant);
-        await grain.RegisterAsync(SlotFailoverTests.Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
-        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
-        await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-        var first = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
+        var (l1, rollup, token, publisher, prover, database, sequencer, first) = await SlotFailoverTests.ActiveSequencerAsync(chain);
         var (a, b, c) = (first, first + 1, first + 2);
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {a}: commitment reorged away, slot {b}: proof reorged away, slot {c}: commitment reorged away and sent again in Commitment");
         var proverStart = await token.BalanceOfAsync(prover.Address);
@@ -191,22 +176,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         await using var chain = await ChainUnderTest.StartAsync(silos: 2, configure: b => b.AddSiloBuilderConfigurator<SlotFailoverTests.SiloWithGate>());
         var deployment = chain.Deployment;
         var schedule = deployment.Schedule!;
-        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
-        var rollup = new FernetRollupContract(l1, deployment.Rollup);
-        var token = new StakingTokenContract(l1, deployment.Token);
-        var publisher = DevAccounts.Account(1);
-        var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
-        var database = ((InProcessSiloHandle)chain.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IConfiguration>()[PostgresCluster.ConnectionKey]!;
-
-        var sequencer = await SlotFailoverTests.ImportSequencerAsync(chain);
-        await chain.Grains.GetGrain<ITenantGrain>(SlotFailoverTests.Tenant).SaveAsync(SlotFailoverTests.Tenant);
-        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(SlotFailoverTests.Tenant);
-        var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
-        await grain.ImportAsync(SlotFailoverTests.Tenant);
-        await grain.RegisterAsync(SlotFailoverTests.Tenant, new SequencerRegistration(publisher, publisher, 100 * Token));
-        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
-        await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-        var first = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
+        var (l1, rollup, token, publisher, prover, database, sequencer, first) = await SlotFailoverTests.ActiveSequencerAsync(chain);
         var (a, b) = (first, first + 1);
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {a}: reveal reorged back into Commitment, slot {b}: reveal mined in Commitment");
         var proverStart = await token.BalanceOfAsync(prover.Address);
