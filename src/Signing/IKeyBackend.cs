@@ -46,7 +46,8 @@ public interface IKeyBackend
     /// <summary>
     /// Destroys a key this backend generated: one whose registration failed, or one key custody deleted
     /// (<see cref="KeyCustody.DestroyDeletedKeyAsync"/>). Keys registered by reference are never passed here.
+    /// Returns what was done, in words for the audit trail and the operator (a vault may keep it recoverable).
     /// </summary>
-    Task DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>
+    Task<string> DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException($"The {Backend} backend does not generate keys.");
 }

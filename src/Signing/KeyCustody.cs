@@ -259,12 +259,12 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
     /// Removes a deleted key the platform generated (<see cref="GenerateKeyAsync"/>) from its backend: the private and
     /// public key objects in the PKCS#11 token, the key in the vault. Only after <see cref="DeleteKeyAsync"/> (stopped,
     /// history exported and kept), and never for a key an operator brought by reference: that one is theirs. Audited
-    /// (<c>destroy_key</c>) either way. Returns the reference destroyed.
+    /// (<c>destroy_key</c>) either way. Returns the key and what the backend did (a vault may keep it recoverable until purged).
     /// </summary>
     /// <exception cref="KeyCustodyException">Unknown key, another tenant's, not deleted, a keystore key, or not generated here.</exception>
     /// <exception cref="KeyBackendException">The backend could not destroy it; the key stays deleted in custody, so it never signs again.</exception>
     /// <exception cref="InvalidOperationException">The key's backend is not configured in this process.</exception>
-    public async Task<SigningKey> DestroyDeletedKeyAsync(string tenant, Address address, string requestedBy, CancellationToken cancellationToken = default)
+    public async Task<DestroyedKey> DestroyDeletedKeyAsync(string tenant, Address address, string requestedBy, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenant);
         ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
@@ -281,17 +281,18 @@ public sealed class KeyCustody(NpgsqlDataSource dataSource, IEnumerable<IKeyBack
             throw new KeyCustodyException(refused, address, $"destroy key for {address} refused: {why}.");
         }
         var found = key!;
+        string outcome;
         try
         {
-            await Backend(found.Backend).DestroyGeneratedKeyAsync(found.KeyReference, cancellationToken).ConfigureAwait(false);
+            outcome = await Backend(found.Backend).DestroyGeneratedKeyAsync(found.KeyReference, cancellationToken).ConfigureAwait(false);
         }
         catch (KeyBackendException failure)
         {
             await AuditAsync(new AuditEntry("destroy_key", "failed", "backend_failed", tenant, requestedBy, address, Detail: $"{KeyNames.Of(found.Backend)} key '{found.KeyReference}': {failure.Message}"), cancellationToken).ConfigureAwait(false);
             throw;
         }
-        await AuditAsync(new AuditEntry("destroy_key", "done", null, tenant, requestedBy, address, Detail: $"{KeyNames.Of(found.Backend)} key '{found.KeyReference}' removed from the backend; its history is kept"), cancellationToken).ConfigureAwait(false);
-        return found;
+        await AuditAsync(new AuditEntry("destroy_key", "done", null, tenant, requestedBy, address, Detail: $"{KeyNames.Of(found.Backend)} key '{found.KeyReference}': {outcome}; its history is kept"), cancellationToken).ConfigureAwait(false);
+        return new DestroyedKey(found, outcome);
     }
 
     /// <summary>Whether the platform made this key inside its backend (the audit trail holds its <c>generate_key</c>).</summary>

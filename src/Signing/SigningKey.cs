@@ -39,6 +39,9 @@ public enum KeyStatus
     Deleted,
 }
 
+/// <summary>A deleted key removed from its backend, and what the backend did, in words (destroyed in the token; deleted and purged, or recoverable until a date, in a vault).</summary>
+public sealed record DestroyedKey(SigningKey Key, string Outcome);
+
 /// <summary>The stored names of backends and statuses, written out so the database never depends on C# member names.</summary>
 public static class KeyNames
 {

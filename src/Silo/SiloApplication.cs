@@ -68,7 +68,7 @@ public static class SiloApplication
             if (options.Keys.KeyVault.Enabled)
             {
                 builder.Services.AddAzureKeyVaultKeys(options.Keys.KeyVault.CreateCredential(),
-                    new Hosting.Signing.AzureKeyVault.KeyVaultOptions { VaultUri = options.Keys.KeyVault.VaultUri, GeneratedKeyType = options.Keys.KeyVault.KeyType });
+                    new Hosting.Signing.AzureKeyVault.KeyVaultOptions { VaultUri = options.Keys.KeyVault.VaultUri, GeneratedKeyType = options.Keys.KeyVault.KeyType, PurgeDeletedKeys = options.Keys.KeyVault.PurgeDeletedKeys });
             }
             builder.Services.AddHostedKeys(options.Keys);
         }

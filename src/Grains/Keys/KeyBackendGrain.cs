@@ -67,7 +67,7 @@ public sealed class KeyBackendGrain(IServiceProvider services, ILocalSiloDetails
         try
         {
             var destroyed = await custody.DestroyDeletedKeyAsync(tenant, key, requestedBy);
-            return new KeyBackendOutcome(key, destroyed.KeyReference, KeyBackendFailure.None, $"'{destroyed.KeyReference}' removed from the {this.GetPrimaryKeyString()} backend", Here);
+            return new KeyBackendOutcome(key, destroyed.Key.KeyReference, KeyBackendFailure.None, destroyed.Outcome, Here);
         }
         catch (KeyBackendException failure)
         {

@@ -276,8 +276,8 @@ public static class KeyManagerEndpoints
         {
             try
             {
-                await custody.DestroyDeletedKeyAsync(key.Tenant, key.Address, requestedBy, cancellationToken);
-                return $"'{key.KeyReference}' was removed from the {backend} backend.";
+                var destroyed = await custody.DestroyDeletedKeyAsync(key.Tenant, key.Address, requestedBy, cancellationToken);
+                return $"'{key.KeyReference}' was removed from the {backend} backend: {destroyed.Outcome}.";
             }
             catch (Exception e) when (e is KeyBackendException or KeyCustodyException)
             {
@@ -288,7 +288,7 @@ public static class KeyManagerEndpoints
         {
             var outcome = await grains.GetGrain<Hosting.Contracts.Keys.IKeyBackendGrain>(backend).DestroyAsync(key.Tenant, key.Address, requestedBy).WaitAsync(cancellationToken);
             return outcome.Failure == Hosting.Contracts.Keys.KeyBackendFailure.None
-                ? $"'{key.KeyReference}' was removed from the {backend} backend (on {outcome.Silo})."
+                ? $"'{key.KeyReference}' was removed from the {backend} backend (on {outcome.Silo}): {outcome.Message}."
                 : $"It could not be removed from the {backend} backend: {outcome.Message}";
         }
         catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)

@@ -69,7 +69,7 @@ public sealed class KeyVaultBackend : IKeyBackend
         var key = new Uri(vault, $"keys/{name}").AbsoluteUri;
         try
         {
-            using var existing = await SendAsync(RequestMethod.Get, new Uri(key), null, key, cancellationToken, expectNotFound: true).ConfigureAwait(false);
+            using var existing = await SendAsync(RequestMethod.Get, new Uri(key), null, key, cancellationToken, expected: [404]).ConfigureAwait(false);
             throw new KeyVaultException(VaultError.Other, 409, KeyExists, $"Vault {vault.Host} already holds a key named '{name}'; labels name keys, so pick another.");
         }
         catch (KeyVaultException missing) when (missing.Error == VaultError.KeyNotFound)
@@ -86,14 +86,65 @@ public sealed class KeyVaultBackend : IKeyBackend
         return (kid.AbsoluteUri, address);
     }
 
-    /// <summary>Deletes a key this backend generated whose registration failed (<c>DELETE {vault}/keys/{name}</c>; a soft-deleting vault keeps it recoverable).</summary>
-    public async Task DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Deletes a key this backend generated (its registration failed, or custody deleted it): <c>DELETE {vault}/keys/{name}</c>.
+    /// A soft-deleting vault (every vault made since 2021) keeps the key recoverable until its scheduled purge date;
+    /// with <see cref="KeyVaultOptions.PurgeDeletedKeys"/> it is then purged (<c>DELETE {vault}/deletedkeys/{name}</c>,
+    /// retried while the vault still answers 409 "being deleted"), so it is gone for good and its name is free again.
+    /// Returns what happened, for the audit trail.
+    /// </summary>
+    /// <exception cref="KeyVaultException">The delete failed; or the key was deleted but purging it was refused (purge
+    /// protection, or no purge permission) or did not finish within <see cref="KeyVaultOptions.PurgeWait"/>: the message
+    /// says the key stays recoverable until when.</exception>
+    public async Task<string> DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default)
     {
         var uri = new Uri(keyReference);
-        var segments = uri.AbsolutePath.Trim('/').Split('/');
-        var key = new Uri(uri, $"/keys/{segments[1]}");
-        using var deleted = await SendAsync(RequestMethod.Delete, key, null, keyReference, cancellationToken).ConfigureAwait(false);
-        _keys.TryRemove(keyReference, out _);
+        var name = uri.AbsolutePath.Trim('/').Split('/')[1];
+        using (var deleted = await SendAsync(RequestMethod.Delete, new Uri(uri, $"/keys/{name}"), null, keyReference, cancellationToken).ConfigureAwait(false))
+        {
+            _keys.TryRemove(keyReference, out _);
+            if (!deleted.RootElement.TryGetProperty("recoveryId", out _))
+            {
+                return $"deleted from vault {uri.Host} (the vault does not soft-delete, so the key is gone)";
+            }
+            var until = deleted.RootElement.TryGetProperty("scheduledPurgeDate", out var date) && date.TryGetInt64(out var seconds)
+                ? $"until {DateTimeOffset.FromUnixTimeSeconds(seconds):yyyy-MM-dd HH:mm} UTC"
+                : "until the vault's retention period ends";
+            if (!_options.PurgeDeletedKeys)
+            {
+                return $"deleted from vault {uri.Host}; recoverable there {until} (soft delete), then purged by the vault (PurgeDeletedKeys is off)";
+            }
+            await PurgeAsync(uri, name, keyReference, until, cancellationToken).ConfigureAwait(false);
+            return $"deleted and purged from vault {uri.Host}: gone for good, and the name '{name}' is free";
+        }
+    }
+
+    private async Task PurgeAsync(Uri vault, string name, string keyReference, string until, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + _options.PurgeWait;
+        var wait = TimeSpan.FromMilliseconds(250);
+        while (true)
+        {
+            try
+            {
+                // 204 when purged. 409 (ObjectIsBeingDeleted) and 404 while the vault is still deleting: deletion is asynchronous.
+                using var purged = await SendAsync(RequestMethod.Delete, new Uri(vault, $"/deletedkeys/{name}"), null, keyReference, cancellationToken, expected: [404, 409]).ConfigureAwait(false);
+                return;
+            }
+            catch (KeyVaultException still) when (still.Status is 404 or 409 && DateTimeOffset.UtcNow + wait < deadline)
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(4).Ticks));
+            }
+            catch (KeyVaultException refused) when (refused.Status is 403 or 404 or 409)
+            {
+                var why = refused.Status == 403
+                    ? "the vault refused the purge (purge protection is on, or this identity lacks the keys/purge permission)"
+                    : $"the vault was still deleting it after {_options.PurgeWait.TotalSeconds:0} s";
+                throw new KeyVaultException(refused.Error, refused.Status, refused.ErrorCode,
+                    $"Key '{name}' was deleted from vault {vault.Host} but not purged: {why}; it stays recoverable there {until}. {refused.Message}", refused);
+            }
+        }
     }
 
     /// <summary>The error code of a refused generation whose name the vault already holds.</summary>
@@ -165,8 +216,9 @@ public sealed class KeyVaultBackend : IKeyBackend
         return (new Uri(Property(jwk, "kid", uri)), address);
     }
 
-    /// <param name="expectNotFound">A 404 is an expected answer (a name checked before it is created): not counted as a vault failure.</param>
-    private async Task<JsonDocument> SendAsync(RequestMethod method, Uri uri, byte[]? body, string keyReference, CancellationToken cancellationToken, bool expectNotFound = false)
+    /// <param name="expected">Error statuses that are expected answers (404 for a name checked before it is created, 409 while a
+    /// purge waits for the deletion): thrown as usual but not counted as vault failures.</param>
+    private async Task<JsonDocument> SendAsync(RequestMethod method, Uri uri, byte[]? body, string keyReference, CancellationToken cancellationToken, int[]? expected = null)
     {
         using var message = _pipeline.CreateMessage();
         var request = message.Request;
@@ -199,7 +251,10 @@ public sealed class KeyVaultBackend : IKeyBackend
         var response = message.Response;
         if (response.Status is >= 200 and < 300)
         {
-            return await JsonDocument.ParseAsync(response.ContentStream!, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // A purge answers 204 with no body.
+            return response.Status == 204 || response.ContentStream is null
+                ? JsonDocument.Parse("{}")
+                : await JsonDocument.ParseAsync(response.ContentStream, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         var (code, text) = ReadError(response);
         var error = response.Status switch
@@ -214,7 +269,7 @@ public sealed class KeyVaultBackend : IKeyBackend
         {
             PlatformMetrics.VaultThrottled(Backend);
         }
-        if (!(expectNotFound && error == VaultError.KeyNotFound))
+        if (expected?.Contains(response.Status) != true)
         {
             PlatformMetrics.VaultFailed(Backend, error);
         }

@@ -38,6 +38,17 @@ public sealed class KeyVaultOptions
     /// <summary>The key type of generated keys: EC-HSM (HSM-protected; a premium vault or Managed HSM) or EC (software-protected).</summary>
     public string GeneratedKeyType { get; set; } = "EC-HSM";
 
+    /// <summary>
+    /// When true, a generated key that custody destroys is also purged from the vault's soft-deleted keys
+    /// (<c>DELETE deletedkeys/{name}</c>; needs the keys/purge permission and a vault without purge protection), so it
+    /// cannot be recovered and its name can be generated again. Off by default: a soft-deleted key stays recoverable
+    /// by the vault's owner until the vault's retention period ends.
+    /// </summary>
+    public bool PurgeDeletedKeys { get; set; }
+
+    /// <summary>How long a purge waits for the vault to finish deleting the key (it answers 409 meanwhile).</summary>
+    public TimeSpan PurgeWait { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The HTTP transport; null uses Azure.Core's default. Tests pass one that trusts their certificate.</summary>
     public HttpPipelineTransport? Transport { get; set; }
 }

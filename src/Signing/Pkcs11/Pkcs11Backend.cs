@@ -104,7 +104,7 @@ public sealed class Pkcs11Backend : IKeyBackend, IDisposable
     /// Destroys the private and public key labelled as <paramref name="keyReference"/> names (a key whose registration
     /// failed, or a deleted key). A token that holds neither answers <see cref="HsmProblem.KeyNotFound"/>.
     /// </summary>
-    public Task DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>
+    public Task<string> DestroyGeneratedKeyAsync(string keyReference, CancellationToken cancellationToken = default) =>
         WithSessionAsync($"destroying key '{keyReference}'", session =>
         {
             var label = LabelOf(keyReference);
@@ -118,7 +118,7 @@ public sealed class Pkcs11Backend : IKeyBackend, IDisposable
             {
                 session.DestroyObject(handle);
             }
-            return true;
+            return $"its {objects.Count} object(s) labelled '{label}' destroyed in the token";
         }, cancellationToken);
 
     /// <summary>The private key's CKA_SENSITIVE, CKA_EXTRACTABLE and CKA_NEVER_EXTRACTABLE, as the token reports them.</summary>

@@ -29,6 +29,12 @@ public sealed class KeyVaultKeysOptions
     /// <summary>The key type of generated keys: EC-HSM (HSM-protected: a premium vault or Managed HSM) or EC (software-protected).</summary>
     public string KeyType { get; set; } = "EC-HSM";
 
+    /// <summary>
+    /// Purge a generated key from the vault's soft-deleted keys when an operator deletes it (needs the keys/purge
+    /// permission and no purge protection). Off by default: the vault keeps it recoverable until its retention ends.
+    /// </summary>
+    public bool PurgeDeletedKeys { get; set; }
+
     public bool Enabled => !string.IsNullOrWhiteSpace(VaultUrl);
 
     /// <summary>The vault's base URI (validated).</summary>

@@ -20,7 +20,12 @@ namespace Hosting.Signing.Tests.AzureKeyVault;
 /// <summary>
 /// A local HTTPS endpoint (Kestrel, self-signed certificate) that speaks the Key Vault key REST contract the
 /// backend uses: Bearer challenge on 401, GET keys/{name}[/{version}], POST keys/{name}/{version}/sign with
-/// ES256K. Faults can be queued per request: a status (429 with Retry-After, 403, 500…) for the next N calls.
+/// ES256K, POST keys/{name}/create, and deletion as a soft-deleting vault does it: DELETE keys/{name} answers the
+/// deleted-key bundle (recoveryId, scheduledPurgeDate) and keeps the key under deletedkeys/{name}, where a create of
+/// the same name is refused (409 ObjectIsDeletedButRecoverable) until DELETE deletedkeys/{name} purges it; a purge is
+/// refused with 409 ObjectIsBeingDeleted for <see cref="DeletionTime"/> after the delete, and with 403 when
+/// <see cref="PurgeProtection"/> is on. Faults can be queued per request: a status (429 with Retry-After, 403, 500…)
+/// for the next N calls.
 /// </summary>
 public sealed class FakeKeyVault : IAsyncDisposable
 {
@@ -29,6 +34,7 @@ public sealed class FakeKeyVault : IAsyncDisposable
     private readonly X509Certificate2 _certificate;
     private readonly ConcurrentDictionary<string, (string Version, PrivateKey Key)> _keys = new();
     private readonly ConcurrentQueue<(int Status, string? RetryAfter, string Code)> _faults = new();
+    private readonly ConcurrentDictionary<string, (string Version, PrivateKey Key, DateTimeOffset DeletedAt)> _deleted = new();
 
     private FakeKeyVault(WebApplication app, X509Certificate2 certificate, int port)
     {
@@ -44,6 +50,18 @@ public sealed class FakeKeyVault : IAsyncDisposable
 
     /// <summary>The challenge's resource; a real vault says https://vault.azure.net.</summary>
     public string Resource { get; set; } = "https://vault.azure.net";
+
+    /// <summary>False makes a vault without soft delete (before 2021): a deleted key is gone at once.</summary>
+    public bool SoftDelete { get; set; } = true;
+
+    /// <summary>A vault with purge protection: purges are refused with 403 until the retention period ends.</summary>
+    public bool PurgeProtection { get; set; }
+
+    /// <summary>How long a deletion takes in the vault: purges answer 409 ObjectIsBeingDeleted meanwhile.</summary>
+    public TimeSpan DeletionTime { get; set; } = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>The retention of soft-deleted keys (a vault's default is 90 days).</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(90);
 
     /// <summary>When true, sign answers carry the high-s twin of the signature (as an HSM may return).</summary>
     public bool HighS { get; set; } = true;
@@ -133,7 +151,15 @@ public sealed class FakeKeyVault : IAsyncDisposable
         var segments = request.Path.Value!.Trim('/').Split('/');
         if (request.Method == "POST" && segments.Length == 3 && segments[0] == "keys" && segments[2] == "create")
         {
+            if (_deleted.ContainsKey(segments[1]))
+            {
+                return await ErrorAsync(response, 409, "Conflict", $"Key {segments[1]} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.", "ObjectIsDeletedButRecoverable");
+            }
             return await CreateAsync(request, response, segments[1]);
+        }
+        if (segments.Length == 2 && segments[0] == "deletedkeys")
+        {
+            return await DeletedKeyAsync(request, response, segments[1]);
         }
         if (segments.Length < 2 || segments[0] != "keys" || !_keys.TryGetValue(segments[1], out var stored))
         {
@@ -149,7 +175,16 @@ public sealed class FakeKeyVault : IAsyncDisposable
         {
             _keys.TryRemove(segments[1], out _);
             Deleted.Enqueue(segments[1]);
-            await response.WriteAsJsonAsync(KeyBundle(kid, stored.Key));
+            var bundle = KeyBundle(kid, stored.Key);
+            if (SoftDelete)
+            {
+                var now = DateTimeOffset.UtcNow;
+                _deleted[segments[1]] = (stored.Version, stored.Key, now);
+                bundle["recoveryId"] = new Uri(Uri, $"deletedkeys/{segments[1]}").AbsoluteUri;
+                bundle["deletedDate"] = now.ToUnixTimeSeconds();
+                bundle["scheduledPurgeDate"] = (now + Retention).ToUnixTimeSeconds();
+            }
+            await response.WriteAsJsonAsync(bundle);
             return 200;
         }
         if (request.Method == "POST" && segments.Length == 4 && segments[2] == stored.Version && segments[3] == "sign")
@@ -175,6 +210,42 @@ public sealed class FakeKeyVault : IAsyncDisposable
         }
         return await ErrorAsync(response, 405, "MethodNotAllowed", $"{request.Method} {request.Path} is not part of this fake");
     }
+
+    /// <summary>GET deletedkeys/{name} (the deleted-key bundle) and DELETE deletedkeys/{name} (purge: 204).</summary>
+    private async Task<int> DeletedKeyAsync(HttpRequest request, HttpResponse response, string name)
+    {
+        if (!_deleted.TryGetValue(name, out var deleted))
+        {
+            return await ErrorAsync(response, 404, "KeyNotFound", $"Deleted Key not found: {name}");
+        }
+        if (request.Method == "GET")
+        {
+            await response.WriteAsJsonAsync(KeyBundle(new Uri(Uri, $"keys/{name}/{deleted.Version}").AbsoluteUri, deleted.Key));
+            return 200;
+        }
+        if (request.Method != "DELETE")
+        {
+            return await ErrorAsync(response, 405, "MethodNotAllowed", $"{request.Method} deletedkeys/{name} is not part of this fake");
+        }
+        if (DateTimeOffset.UtcNow - deleted.DeletedAt < DeletionTime)
+        {
+            return await ErrorAsync(response, 409, "Conflict", $"Key {name} is currently being deleted.", "ObjectIsBeingDeleted");
+        }
+        if (PurgeProtection)
+        {
+            return await ErrorAsync(response, 403, "Forbidden", $"Operation \"purge\" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.");
+        }
+        _deleted.TryRemove(name, out _);
+        Purged.Enqueue(name);
+        response.StatusCode = 204;
+        return 204;
+    }
+
+    /// <summary>Keys purged by DELETE deletedkeys/{name}.</summary>
+    public ConcurrentQueue<string> Purged { get; } = new();
+
+    /// <summary>Whether the vault holds a soft-deleted key of that name (recoverable, name not reusable).</summary>
+    public bool HoldsDeleted(string name) => _deleted.ContainsKey(name);
 
     /// <summary>POST keys/{name}/create as the vault answers it: a new key (or a new version of an existing one) of kty EC or EC-HSM on P-256K.</summary>
     private async Task<int> CreateAsync(HttpRequest request, HttpResponse response, string name)
@@ -215,10 +286,15 @@ public sealed class FakeKeyVault : IAsyncDisposable
 
     private static readonly BigInteger Order = new(Secp256k1.Order, isUnsigned: true, isBigEndian: true);
 
-    private static async Task<int> ErrorAsync(HttpResponse response, int status, string code, string message)
+    private static async Task<int> ErrorAsync(HttpResponse response, int status, string code, string message, string? innerCode = null)
     {
         response.StatusCode = status;
-        await response.WriteAsJsonAsync(new JsonObject { ["error"] = new JsonObject { ["code"] = code, ["message"] = message } });
+        var error = new JsonObject { ["code"] = code, ["message"] = message };
+        if (innerCode is not null)
+        {
+            error["innererror"] = new JsonObject { ["code"] = innerCode };
+        }
+        await response.WriteAsJsonAsync(new JsonObject { ["error"] = error });
         return status;
     }
 
