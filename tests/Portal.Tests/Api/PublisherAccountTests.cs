@@ -1,3 +1,4 @@
+using Hosting.Portal.Tests.Pages;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -162,11 +163,8 @@ public sealed class PublisherAccountTests(DevnetSiloOnL1 silo) : IClassFixture<D
         var (tenant, token) = await PortalTenants.CreateAsync(silo);
         var keystore = await PortalTenants.CastKeystoreAsync(Password);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
-        var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
-        await page.GotoAsync("/operator/sign-in");
-        await page.GetByLabel("Tenant API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
+        var page = await OperatorBrowser.SignInAsync(browser, silo.BaseAddress, token);
         await page.GetByRole(AriaRole.Link, new() { Name = "Publisher accounts" }).ClickAsync();
         await Assertions.Expect(page.Locator("main")).ToContainTextAsync("No publisher accounts yet");
 

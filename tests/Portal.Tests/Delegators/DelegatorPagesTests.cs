@@ -1,3 +1,4 @@
+using Hosting.Portal.Tests.Pages;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -41,7 +42,7 @@ public sealed class DelegatorPagesTests(DevnetSiloOnL1 silo) : IClassFixture<Dev
         var start = await silo.TokenBalanceAsync(Delegator);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
         var context = await browser.NewContextAsync(new() { BaseURL = silo.BaseAddress.ToString() });
         await context.ExposeFunctionAsync("__anvilRpc", async (string method, string parameters) =>
         {
@@ -176,7 +177,7 @@ public sealed class DelegatorPagesTests(DevnetSiloOnL1 silo) : IClassFixture<Dev
         var before = await silo.TokenBalanceAsync(delegator);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
         var context = await browser.NewContextAsync(new() { BaseURL = silo.BaseAddress.ToString() });
         await context.ExposeFunctionAsync("__anvilRpc", async (string method, string parameters) =>
         {
@@ -222,7 +223,7 @@ public sealed class DelegatorPagesTests(DevnetSiloOnL1 silo) : IClassFixture<Dev
     public async Task a_sign_in_with_a_nonce_the_portal_never_issued_is_refused_with_the_field_named_and_sets_no_cookie()
     {
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
         await page.GotoAsync("/delegator/sign-in");
         var csrf = page.Locator("meta[name=csrf]");

@@ -35,11 +35,8 @@ public sealed class OperatorCountdownTests(DevnetSiloOnL1 silo) : IClassFixture<
         Assert.True(registered.StatusCode == HttpStatusCode.Accepted, await registered.Content.ReadAsStringAsync());
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
-        var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
-        await page.GotoAsync("/operator/sign-in");
-        await page.GetByLabel("Tenant API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
+        var page = await OperatorBrowser.SignInAsync(browser, silo.BaseAddress, token);
         await page.GotoAsync($"/operator/sequencers/{keystore.Address}");
         await ReloadUntilAsync(page, "Entry: active from block");
         var main = page.Locator("main");

@@ -21,11 +21,8 @@ public sealed partial class OperatorKeyGenerationPageTests(DevnetSiloWithHsm sil
         var (tenant, token) = await PortalTenants.CreateAsync(silo);
         Directory.CreateDirectory(Screenshots);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
-        var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
-        await page.GotoAsync("/operator/sign-in");
-        await page.GetByLabel("Tenant API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
+        var page = await OperatorBrowser.SignInAsync(browser, silo.BaseAddress, token);
         await Assertions.Expect(page.GetByText("No sequencers yet.")).ToBeVisibleAsync();
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Generate a key in the HSM" }).ClickAsync();
@@ -78,11 +75,8 @@ public sealed class OperatorKeyGenerationWithoutHsmPageTests(DevnetSilo silo) : 
     {
         var (_, token) = await PortalTenants.CreateAsync(silo);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
-        var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
-        await page.GotoAsync("/operator/sign-in");
-        await page.GetByLabel("Tenant API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
+        var page = await OperatorBrowser.SignInAsync(browser, silo.BaseAddress, token);
         await page.GotoAsync("/operator/keys/generate");
         await Assertions.Expect(page.Locator("main")).ToContainTextAsync("No HSM is configured on this server");
         await Assertions.Expect(page.Locator("main")).ToContainTextAsync("Hosting:Keys:Pkcs11");

@@ -15,7 +15,7 @@ public sealed class OperatorPagesTests(DevnetSilo silo) : IClassFixture<DevnetSi
         Directory.CreateDirectory(Screenshots);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
 
         await page.GotoAsync("/operator");
@@ -57,7 +57,7 @@ public sealed class OperatorPagesTests(DevnetSilo silo) : IClassFixture<DevnetSi
         var keystore = await PortalTenants.CastKeystoreAsync("reload password");
         Directory.CreateDirectory(Screenshots);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
         var posts = new List<string>();
         page.Request += (_, request) =>

@@ -57,11 +57,8 @@ public sealed class OperatorPublishersAndCommissionTests(DevnetSiloOnL1 silo) : 
         Assert.Equal(HttpStatusCode.Forbidden, (await silo.WithToken(otherToken).GetAsync($"/api/v1/tenants/{tenant}/publishers")).StatusCode);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
-        var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
-        await page.GotoAsync("/operator/sign-in");
-        await page.GetByLabel("Tenant API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
+        var page = await OperatorBrowser.SignInAsync(browser, silo.BaseAddress, token);
 
         // The commission through the page while anvil holds blocks back: the transaction shows as pending on the publisher page.
         await silo.Anvil.RpcAsync("evm_setAutomine", false);

@@ -21,7 +21,7 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
         var (tenant, token) = await PortalTenants.CreateAsync(silo);
         Directory.CreateDirectory(Screenshots);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
         var page = await SignInAsync(browser, token);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
@@ -99,7 +99,7 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
         var (tenant, token) = await PortalTenants.CreateAsync(silo);
         Directory.CreateDirectory(Screenshots);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
         var page = await SignInAsync(browser, token);
         await page.GetByRole(AriaRole.Link, new() { Name = "Publisher accounts" }).ClickAsync();
         await Assertions.Expect(page.GetByText("No publisher accounts yet.")).ToBeVisibleAsync();
@@ -117,7 +117,7 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
     {
         var (tenant, token) = await PortalTenants.CreateAsync(silo);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true });
+        await using var browser = await OperatorBrowser.LaunchAsync(playwright);
         var page = await SignInAsync(browser, token);
         // The signed-in browser's own cookies, but a form this portal did not serve (no antiforgery field).
         var form = page.APIRequest.CreateFormData();
@@ -130,10 +130,7 @@ public sealed class TenantSettingsPagesTests(DevnetSilo silo) : IClassFixture<De
 
     private async Task<IPage> SignInAsync(IBrowser browser, string token)
     {
-        var page = await browser.NewPageAsync(new() { BaseURL = silo.BaseAddress.ToString() });
-        await page.GotoAsync("/operator/sign-in");
-        await page.GetByLabel("Tenant API token").FillAsync(token);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var page = await OperatorBrowser.SignInAsync(browser, silo.BaseAddress, token);
         await Assertions.Expect(page.GetByText("No sequencers yet.")).ToBeVisibleAsync();
         return page;
     }
