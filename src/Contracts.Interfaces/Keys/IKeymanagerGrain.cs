@@ -41,7 +41,7 @@ public sealed class KeystorePasswords(IReadOnlyList<string> values)
     [Id(0)]
     public IReadOnlyList<string> Values { get; } = values;
 
-    public override string ToString() => $"{Values.Count} keystore password(s), redacted";
+    public override string ToString() => $"{Values?.Count ?? 0} keystore password(s), redacted";
 }
 
 /// <summary>Keystores (Web3 Secret Storage v3 JSON), one password each, and an optional interchange file to import first.</summary>
@@ -52,7 +52,7 @@ public sealed record KeystoreUpload(
     [property: Id(2)] string? SlashingProtection)
 {
     // A record prints its members; the keystores' ciphertext is not secret but is long, the passwords are.
-    public override string ToString() => $"KeystoreUpload({Keystores.Count} keystores, {Passwords}, interchange: {SlashingProtection is not null})";
+    public override string ToString() => $"KeystoreUpload({Keystores?.Count ?? 0} keystores, {Passwords}, interchange: {SlashingProtection is not null})";
 }
 
 /// <summary>A remote key to register: the address it must have and its pkcs11: URI or Key Vault key URL.</summary>
