@@ -179,11 +179,17 @@ public static class KeyManagerEndpoints
         {
             return await routed(grains.GetGrain<IKeymanagerGrain>(IKeymanagerGrain.Key)).WaitAsync(http.RequestAborted);
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException)
+        catch (TimeoutException e)
+        {
+            // A large import can outlast Orleans' response timeout while the silo goes on decrypting: say so, not "nothing happened".
+            return new KeymanagerAnswer(KeymanagerFailure.NoCustody, null,
+                $"The silo with key custody did not answer in time ({e.Message}); the call may still complete there: list the keys to see what was done.", [], [], null, "");
+        }
+        catch (OrleansException e)
         {
             // The exception names the call, never its arguments (the passwords' type prints only their count).
             return new KeymanagerAnswer(KeymanagerFailure.NoCustody, null,
-                $"No silo with key custody took the call ({e.GetType().Name}: {e.Message}); nothing was changed by this portal.", [], [], null, "");
+                $"No silo with key custody took the call ({e.GetType().Name}: {e.Message}).", [], [], null, "");
         }
     }
 
