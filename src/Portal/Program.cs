@@ -17,10 +17,12 @@ public static class PortalProgram
     /// <summary>
     /// The standalone portal, built but not started (it joins the cluster when started). Throws naming the setting
     /// when one is missing or wrong: the cluster's database, the admin token, or the L1 settings (<see cref="Chain.PortalL1Settings"/>).
+    /// <paramref name="host"/> may add to the host before it is built (a test captures its log output).
     /// </summary>
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? host = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        host?.Invoke(builder);
         var connectionString = builder.Configuration["Hosting:Postgres:ConnectionString"]
             ?? throw new InvalidOperationException("Hosting:Postgres:ConnectionString is required: the standalone portal finds the cluster through PostgreSQL.");
         builder.UseOrleansClient(client => client

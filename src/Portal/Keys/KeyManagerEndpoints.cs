@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json.Serialization;
 using Hosting.Contracts.Domain;
+using Hosting.Contracts.Keys;
 using Hosting.Contracts.Telemetry;
 using RefusalReason = Hosting.Contracts.Sequencers.RefusalReason;
 using Hosting.Contracts.Sequencers;
@@ -49,22 +50,20 @@ public static class KeyManagerEndpoints
         return routes;
     }
 
-    private static async Task<IResult> ListKeystoresAsync(HttpContext http, string? tenant)
+    private static async Task<IResult> ListKeystoresAsync(HttpContext http, string? tenant, IGrainFactory grains)
     {
-        var (custody, owner, problem) = Resolve(http, tenant);
+        var (owner, problem) = Resolve(http, tenant);
         if (problem is not null)
         {
             return problem;
         }
-        var keys = await custody!.ListKeysAsync(owner, http.RequestAborted);
-        return Results.Ok(new KeystoreList([.. keys
-            .Where(k => k.Backend == SigningBackend.Keystore && k.Status != KeyStatus.Deleted && k.Purpose == KeyPurpose.Sequencer)
-            .Select(k => new KeystoreEntry(k.Address.ToString(), "", false))]));
+        return Answer(await RunAsync(http, grains, local => local.ListAsync(owner!, remote: false, http.RequestAborted), routed => routed.ListAsync(owner!, remote: false)),
+            answer => Results.Ok(new KeystoreList([.. answer.Keys.Select(k => new KeystoreEntry(k.Pubkey, "", false))])));
     }
 
     private static async Task<IResult> ImportKeystoresAsync(HttpContext http, string? tenant, IGrainFactory grains)
     {
-        var (custody, owner, problem) = Resolve(http, tenant);
+        var (owner, problem) = Resolve(http, tenant);
         if (problem is not null)
         {
             return problem;
@@ -90,88 +89,28 @@ public static class KeyManagerEndpoints
         {
             return TenantProblems.Unknown(owner!);
         }
-        if (request.SlashingProtection is { Length: > 0 } interchange)
-        {
-            try
-            {
-                await custody!.ImportHistoryAsync(interchange, Who(http), http.RequestAborted);
-            }
-            catch (FormatException e)
-            {
-                return RequestBody.Invalid("slashing_protection", $"The interchange file was refused, nothing imported: {e.Message}");
-            }
-        }
-        var held = (await custody!.ListKeysAsync(owner, http.RequestAborted))
-            .Where(k => k.Status != KeyStatus.Deleted).Select(k => k.Address).ToHashSet();
-        var inputs = keystores.Select((json, i) => new KeystoreInput(json, passwords[i] ?? "")).ToList();
-        var registered = await custody.RegisterKeystoresAsync(owner!, inputs, Who(http), cancellationToken: http.RequestAborted);
-        var statuses = new List<KeyStatusEntry>(registered.Count);
-        foreach (var result in registered)
-        {
-            if (result.Key is not { } key)
-            {
-                statuses.Add(new KeyStatusEntry("error", result.Error?.Message ?? "The keystore was not imported."));
-                continue;
-            }
-            var hostError = await HostAsync(grains, owner!, key.Address);
-            statuses.Add(hostError is not null ? new KeyStatusEntry("error", hostError)
-                : held.Contains(key.Address) ? new KeyStatusEntry("duplicate", $"{key.Address} was already imported for this tenant.")
-                : new KeyStatusEntry("imported", $"{key.Address} imported."));
-        }
-        return Results.Ok(new KeyStatuses(statuses));
+        var upload = new KeystoreUpload(keystores, new KeystorePasswords([.. passwords.Select(p => p ?? "")]), request.SlashingProtection);
+        return Answer(await RunAsync(http, grains, local => local.ImportKeystoresAsync(owner!, upload, Who(http), http.RequestAborted), routed => routed.ImportKeystoresAsync(owner!, upload, Who(http))),
+            answer => Results.Ok(new KeyStatuses(Statuses(answer))));
     }
 
-    private static async Task<IResult> DeleteKeystoresAsync(HttpContext http, string? tenant)
+    private static async Task<IResult> DeleteKeystoresAsync(HttpContext http, string? tenant, IGrainFactory grains) =>
+        await DeleteAsync(http, tenant, grains, remote: false);
+
+    private static async Task<IResult> ListRemoteKeysAsync(HttpContext http, string? tenant, IGrainFactory grains)
     {
-        var (custody, owner, problem) = Resolve(http, tenant);
+        var (owner, problem) = Resolve(http, tenant);
         if (problem is not null)
         {
             return problem;
         }
-        var (addresses, bad) = await ReadPubkeysAsync(http.Request);
-        if (bad is not null)
-        {
-            return bad;
-        }
-        var statuses = new List<KeyStatusEntry>();
-        var exported = new List<Address>();
-        foreach (var address in addresses!)
-        {
-            var key = await custody!.FindKeyAsync(address, http.RequestAborted);
-            if (key is null || key.Tenant != owner || key.Backend != SigningBackend.Keystore || key.Purpose != KeyPurpose.Sequencer)
-            {
-                statuses.Add(new KeyStatusEntry("not_found", $"This tenant has no keystore key {address}."));
-                continue;
-            }
-            exported.Add(address);
-            if (key.Status == KeyStatus.Deleted)
-            {
-                statuses.Add(new KeyStatusEntry("not_active", $"{address} was already deleted; its history is in slashing_protection."));
-                continue;
-            }
-            await custody.DeleteKeyAsync(owner!, address, Who(http), http.RequestAborted);
-            statuses.Add(new KeyStatusEntry("deleted", $"{address} stopped and deleted; its history is in slashing_protection and kept."));
-        }
-        var interchange = await custody!.ExportHistoryAsync(exported, http.RequestAborted);
-        return Results.Ok(new DeletedKeys(statuses, interchange));
-    }
-
-    private static async Task<IResult> ListRemoteKeysAsync(HttpContext http, string? tenant)
-    {
-        var (custody, owner, problem) = Resolve(http, tenant);
-        if (problem is not null)
-        {
-            return problem;
-        }
-        var keys = await custody!.ListKeysAsync(owner, http.RequestAborted);
-        return Results.Ok(new RemoteKeyList([.. keys
-            .Where(k => k.Backend != SigningBackend.Keystore && k.Status != KeyStatus.Deleted && k.Purpose == KeyPurpose.Sequencer)
-            .Select(k => new RemoteKeyEntry(k.Address.ToString(), k.KeyReference, false))]));
+        return Answer(await RunAsync(http, grains, local => local.ListAsync(owner!, remote: true, http.RequestAborted), routed => routed.ListAsync(owner!, remote: true)),
+            answer => Results.Ok(new RemoteKeyList([.. answer.Keys.Select(k => new RemoteKeyEntry(k.Pubkey, k.Url, false))])));
     }
 
     private static async Task<IResult> ImportRemoteKeysAsync(HttpContext http, string? tenant, IGrainFactory grains)
     {
-        var (custody, owner, problem) = Resolve(http, tenant);
+        var (owner, problem) = Resolve(http, tenant);
         if (problem is not null)
         {
             return problem;
@@ -185,51 +124,33 @@ public static class KeyManagerEndpoints
         {
             return RequestBody.Invalid("remote_keys", "Send at least one remote key: {\"pubkey\": address, \"url\": pkcs11: URI or Key Vault key URL}.");
         }
+        var keys = new List<RemoteKeyUpload>(remote.Count);
         for (var i = 0; i < remote.Count; i++)
         {
-            if (remote[i] is null || !Address.TryParse(remote[i].Pubkey, out _))
+            if (remote[i] is null || !Address.TryParse(remote[i].Pubkey, out var pubkey))
             {
                 return RequestBody.Invalid($"remote_keys[{i}].pubkey", $"'{remote[i]?.Pubkey}' is not an address: expected 0x and 40 hex digits.");
             }
-            if (BackendOf(remote[i].Url) is null)
+            if (Keymanager.BackendOf(remote[i].Url) is null)
             {
                 return RequestBody.Invalid($"remote_keys[{i}].url", $"'{remote[i].Url}' is not a key reference: expected a pkcs11: URI or an https:// Key Vault key URL.");
             }
+            keys.Add(new RemoteKeyUpload(pubkey, remote[i].Url!));
         }
         if (await grains.GetGrain<ITenantGrain>(owner!).GetAsync() is null)
         {
             return TenantProblems.Unknown(owner!);
         }
-        var held = (await custody!.ListKeysAsync(owner, http.RequestAborted)).Where(k => k.Status != KeyStatus.Deleted).Select(k => k.Address).ToHashSet();
-        var statuses = new List<KeyStatusEntry>();
-        foreach (var entry in remote)
-        {
-            var expected = Address.Parse(entry.Pubkey!);
-            try
-            {
-                var key = await custody.RegisterAsync(owner!, BackendOf(entry.Url)!.Value, entry.Url!, Who(http), http.RequestAborted);
-                if (key.Address != expected)
-                {
-                    await custody.DeleteKeyAsync(owner!, key.Address, Who(http), http.RequestAborted);
-                    statuses.Add(new KeyStatusEntry("error", $"The key at that reference is {key.Address}, not {expected}; not imported."));
-                    continue;
-                }
-                var hostError = await HostAsync(grains, owner!, key.Address);
-                statuses.Add(hostError is not null ? new KeyStatusEntry("error", hostError)
-                    : held.Contains(key.Address) ? new KeyStatusEntry("duplicate", $"{key.Address} was already imported for this tenant.")
-                    : new KeyStatusEntry("imported", $"{key.Address} imported."));
-            }
-            catch (Exception e) when (e is KeyCustodyException or KeyBackendException or InvalidOperationException)
-            {
-                statuses.Add(new KeyStatusEntry("error", e.Message));
-            }
-        }
-        return Results.Ok(new KeyStatuses(statuses));
+        return Answer(await RunAsync(http, grains, local => local.ImportRemoteKeysAsync(owner!, keys, Who(http), http.RequestAborted), routed => routed.ImportRemoteKeysAsync(owner!, keys, Who(http))),
+            answer => Results.Ok(new KeyStatuses(Statuses(answer))));
     }
 
-    private static async Task<IResult> DeleteRemoteKeysAsync(HttpContext http, string? tenant, IGrainFactory grains)
+    private static async Task<IResult> DeleteRemoteKeysAsync(HttpContext http, string? tenant, IGrainFactory grains) =>
+        await DeleteAsync(http, tenant, grains, remote: true);
+
+    private static async Task<IResult> DeleteAsync(HttpContext http, string? tenant, IGrainFactory grains, bool remote)
     {
-        var (custody, owner, problem) = Resolve(http, tenant);
+        var (owner, problem) = Resolve(http, tenant);
         if (problem is not null)
         {
             return problem;
@@ -239,82 +160,54 @@ public static class KeyManagerEndpoints
         {
             return bad;
         }
-        var statuses = new List<KeyStatusEntry>();
-        var exported = new List<Address>();
-        foreach (var address in addresses!)
-        {
-            var key = await custody!.FindKeyAsync(address, http.RequestAborted);
-            if (key is { Backend: not SigningBackend.Keystore, Purpose: KeyPurpose.Sequencer } && key.Tenant == owner)
-            {
-                exported.Add(address);
-            }
-            if (key is null || key.Tenant != owner || key.Backend == SigningBackend.Keystore || key.Status == KeyStatus.Deleted || key.Purpose != KeyPurpose.Sequencer)
-            {
-                statuses.Add(new KeyStatusEntry("not_found", $"This tenant has no remote key {address}."));
-                continue;
-            }
-            await custody.DeleteKeyAsync(owner!, address, Who(http), http.RequestAborted);
-            statuses.Add(new KeyStatusEntry("deleted", $"{address} stopped and deleted; its history is kept. {await DestroyInBackendAsync(custody, grains, key, Who(http), http.RequestAborted)}"));
-        }
-        // As for keystores: the history goes with the answer, since a key removed from its backend cannot sign it again elsewhere.
-        return Results.Ok(new DeletedKeys(statuses, await custody!.ExportHistoryAsync(exported, http.RequestAborted)));
+        return Answer(await RunAsync(http, grains, local => local.DeleteAsync(owner!, remote, addresses!, Who(http), http.RequestAborted), routed => routed.DeleteAsync(owner!, remote, addresses!, Who(http))),
+            answer => Results.Ok(new DeletedKeys(Statuses(answer), answer.SlashingProtection ?? "")));
     }
 
     /// <summary>
-    /// After a delete: removes a key the platform generated from its token or vault, here when this process holds the
-    /// backend, else on a silo that does (its key-backend grain). A key registered by reference stays where its owner
-    /// put it. Returns what happened, for the status message; a failure leaves the key deleted (it never signs again).
+    /// Runs a Keymanager call in this process's key custody when it has one (the co-hosted portal: no extra hop), else
+    /// in a silo's, through <see cref="IKeymanagerGrain"/> (the standalone portal: keystores are decrypted and held
+    /// there). No silo with custody, or none that answers, is <see cref="KeymanagerFailure.NoCustody"/>.
     /// </summary>
-    public static async Task<string> DestroyInBackendAsync(KeyCustody custody, IGrainFactory grains, SigningKey key, string requestedBy, CancellationToken cancellationToken)
+    private static async Task<KeymanagerAnswer> RunAsync(HttpContext http, IGrainFactory grains, Func<Keymanager, Task<KeymanagerAnswer>> local, Func<IKeymanagerGrain, Task<KeymanagerAnswer>> routed)
     {
-        if (!await custody.WasGeneratedAsync(key.Address, cancellationToken))
+        if (http.RequestServices.GetService<KeyCustody>() is { } custody)
         {
-            return $"The platform did not generate it, so it stays in the {KeyNames.Of(key.Backend)} backend.";
-        }
-        var backend = KeyNames.Of(key.Backend);
-        if (custody.HasBackend(key.Backend))
-        {
-            try
-            {
-                var destroyed = await custody.DestroyDeletedKeyAsync(key.Tenant, key.Address, requestedBy, cancellationToken);
-                return $"'{key.KeyReference}' was removed from the {backend} backend: {destroyed.Outcome}.";
-            }
-            catch (Exception e) when (e is KeyBackendException or KeyCustodyException)
-            {
-                return $"It could not be removed from the {backend} backend: {e.Message}";
-            }
+            return await local(new Keymanager(custody, grains));
         }
         try
         {
-            var outcome = await grains.GetGrain<Hosting.Contracts.Keys.IKeyBackendGrain>(backend).DestroyAsync(key.Tenant, key.Address, requestedBy).WaitAsync(cancellationToken);
-            return outcome.Failure == Hosting.Contracts.Keys.KeyBackendFailure.None
-                ? $"'{key.KeyReference}' was removed from the {backend} backend (on {outcome.Silo}): {outcome.Message}."
-                : $"It could not be removed from the {backend} backend: {outcome.Message}";
+            return await routed(grains.GetGrain<IKeymanagerGrain>(IKeymanagerGrain.Key)).WaitAsync(http.RequestAborted);
         }
-        catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
+        catch (TimeoutException e)
         {
-            return $"It could not be removed from the {backend} backend: no silo with the backend took the call ({e.Message}).";
+            // A large import can outlast Orleans' response timeout while the silo goes on decrypting: say so, not "nothing happened".
+            return new KeymanagerAnswer(KeymanagerFailure.NoCustody, null,
+                $"The silo with key custody did not answer in time ({e.Message}); the call may still complete there: list the keys to see what was done.", [], [], null, "");
+        }
+        catch (OrleansException e)
+        {
+            // The exception names the call, never its arguments (the passwords' type prints only their count).
+            return new KeymanagerAnswer(KeymanagerFailure.NoCustody, null,
+                $"No silo with key custody took the call ({e.GetType().Name}: {e.Message}).", [], [], null, "");
         }
     }
 
-    /// <summary>Makes a registered key one of the tenant's sequencers; null when it is, or the reason it cannot be.</summary>
-    internal static async Task<string?> HostAsync(IGrainFactory grains, string tenant, Address address)
+    private static IResult Answer(KeymanagerAnswer answer, Func<KeymanagerAnswer, IResult> done) => answer.Failure switch
     {
-        try
-        {
-            await grains.GetGrain<ISequencerGrain>(address.ToString()).ImportAsync(tenant);
-            return null;
-        }
-        catch (RequestRefusedException e) when (e.Reason == RefusalReason.AlreadyImported)
-        {
-            var view = await grains.GetGrain<ISequencerGrain>(address.ToString()).GetAsync();
-            return view?.Tenant == tenant ? null : e.Message;
-        }
-        catch (RequestRefusedException e)
-        {
-            return e.Message;
-        }
-    }
+        KeymanagerFailure.None => done(answer),
+        KeymanagerFailure.Invalid => RequestBody.Invalid(answer.Field!, answer.Message),
+        _ => Results.Problem(title: "Key custody is not configured", detail: answer.Message, statusCode: StatusCodes.Status503ServiceUnavailable),
+    };
+
+    private static List<KeyStatusEntry> Statuses(KeymanagerAnswer answer) => [.. answer.Statuses.Select(s => new KeyStatusEntry(s.Status, s.Message))];
+
+    /// <summary>After a delete: removes a key the platform generated from its token or vault (<see cref="Keymanager.DestroyInBackendAsync"/>).</summary>
+    public static Task<string> DestroyInBackendAsync(KeyCustody custody, IGrainFactory grains, SigningKey key, string requestedBy, CancellationToken cancellationToken) =>
+        Keymanager.DestroyInBackendAsync(custody, grains, key, requestedBy, cancellationToken);
+
+    /// <summary>Makes a registered key one of the tenant's sequencers; null when it is, or the reason it cannot be.</summary>
+    internal static Task<string?> HostAsync(IGrainFactory grains, string tenant, Address address) => Keymanager.HostAsync(grains, tenant, address);
 
     private static async Task<(IReadOnlyList<Address>? Addresses, IResult? Problem)> ReadPubkeysAsync(HttpRequest request)
     {
@@ -339,39 +232,26 @@ public static class KeyManagerEndpoints
         return (addresses, null);
     }
 
-    private static SigningBackend? BackendOf(string? url) =>
-        url is null ? null
-        : url.StartsWith("pkcs11:", StringComparison.OrdinalIgnoreCase) ? SigningBackend.Pkcs11
-        : Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps ? SigningBackend.AzureKeyVault
-        : null;
-
     /// <summary>
-    /// Key custody and the tenant the request acts for: a tenant token's own tenant (a different ?tenant= is 403),
-    /// or the tenant the platform admin names with ?tenant=.
+    /// The tenant the request acts for: a tenant token's own tenant (a different ?tenant= is 403), or the tenant the
+    /// platform admin names with ?tenant=.
     /// </summary>
-    internal static (KeyCustody? Custody, string? Tenant, IResult? Problem) Resolve(HttpContext http, string? tenant)
+    internal static (string? Tenant, IResult? Problem) Resolve(HttpContext http, string? tenant)
     {
-        if (http.RequestServices.GetService<KeyCustody>() is not { } custody)
-        {
-            return (null, null, Results.Problem(
-                title: "Key custody is not configured",
-                detail: "Key custody is not wired in this process: the key API is served by a silo with Hosting:Postgres:ConnectionString set (environment Hosting__Postgres__ConnectionString).",
-                statusCode: StatusCodes.Status503ServiceUnavailable));
-        }
         if (http.User.IsInRole(BearerTokenHandler.AdminRole))
         {
             return string.IsNullOrWhiteSpace(tenant)
-                ? (null, null, RequestBody.Invalid("tenant", "The platform admin names the tenant with ?tenant=<tenant id>."))
-                : (custody, tenant, null);
+                ? (null, RequestBody.Invalid("tenant", "The platform admin names the tenant with ?tenant=<tenant id>."))
+                : (tenant, null);
         }
         var own = http.User.FindFirst(BearerTokenHandler.TenantClaim)?.Value;
         if (own is null || (tenant is { Length: > 0 } && tenant != own))
         {
-            return (null, null, Results.Problem(title: "Forbidden",
+            return (null, Results.Problem(title: "Forbidden",
                 detail: "Your token does not grant access to this resource: a tenant token reaches its own tenant only.",
                 statusCode: StatusCodes.Status403Forbidden));
         }
-        return (custody, own, null);
+        return (own, null);
     }
 
     private static string Who(HttpContext http) => http.User.FindFirst(ClaimTypes.Name)?.Value ?? "unknown";

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Hosting.Contracts.Domain;
+using Hosting.Contracts.Keys;
 using Hosting.Contracts.Telemetry;
 using Hosting.Grains.L1;
 using Hosting.Grains.Slots;
@@ -102,8 +103,9 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             {
                 if (DateTime.UtcNow - _backendsPublishedAt > RepublishAfter)
                 {
-                    // The backends are fixed at start; written again now and then for a table that lost them.
-                    await holders.PublishBackendsAsync([.. new[] { SigningBackend.Pkcs11, SigningBackend.AzureKeyVault }.Where(custody.HasBackend).Select(KeyNames.Of)], cancellationToken);
+                    // The backends are fixed at start; written again now and then for a table that lost them. Every
+                    // silo with custody takes keystores: a portal without custody imports them through one (IKeymanagerGrain).
+                    await holders.PublishBackendsAsync([IKeymanagerGrain.Key, .. new[] { SigningBackend.Pkcs11, SigningBackend.AzureKeyVault }.Where(custody.HasBackend).Select(KeyNames.Of)], cancellationToken);
                     _backendsPublishedAt = DateTime.UtcNow;
                 }
                 var signable = live.Where(k => CanSign(k.Address, k.Backend)).Select(k => k.Address).ToHashSet();
