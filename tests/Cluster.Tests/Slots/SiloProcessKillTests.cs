@@ -51,16 +51,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
         try
         {
             // Set up through the platform's own grains (the client reaches them over the silos' gateways).
-            await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ITenantGrain>(SiloProcessCluster.Tenant).SaveAsync(SiloProcessCluster.Tenant));
-            await cluster.Grains.GetGrain<IPublisherGrain>(cluster.Publisher.ToString()).AttachAsync(SiloProcessCluster.Tenant);
-            var grain = cluster.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
-            await grain.ImportAsync(SiloProcessCluster.Tenant);
-            await grain.RegisterAsync(SiloProcessCluster.Tenant, new SequencerRegistration(cluster.Publisher, cluster.Publisher, 100 * Token));
-            // Approved now rather than by the agent's first start, whose approval would be a block mined mid-slot.
-            await token.ApproveAsync(DevAccounts.Store.Find(prover)!, deployment.Rollup, 1_000 * deployment.MinBond);
-            await cluster.Anvil.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-            await FollowedAsync(cluster);
-            var first = schedule.SlotAt(await cluster.HeadAsync())!.Value + schedule.Lag + 1;
+            var first = await ActiveSequencerAsync(cluster, token);
             var proverStart = await token.BalanceOfAsync(prover);
             output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {first}: kill in Proposal, slot {first + 1}: kill in Proving");
 
@@ -75,11 +66,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
                 {
                     await StopAsync(agent);
                 }
-                agent = await ProverProcess.StartAsync($"prover-{slot}",
-                    new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(ProverAccount) },
-                    "--rpc-url", cluster.Anvil.RpcUrl.ToString(), "--deployment", cluster.DeploymentFile, "--platform", front.Web.ToString(),
-                    "--fee", "1", "--prove-after-blocks", ProveAfterBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--poll-ms", "100");
-                Assert.True(await agent.WaitForAsync("ready", Patience), $"the agent did not start:\n{string.Join("\n", agent.Lines)}");
+                agent = await StartAgentAsync(cluster, front, slot);
                 Assert.Equal(schedule.StartOf(slot) - 1, await cluster.HeadAsync());
 
                 await MineToAsync(cluster, schedule.StartOf(slot));
@@ -111,27 +98,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
 
             foreach (var slot in new[] { first, first + 1 })
             {
-                var view = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync());
-                output.WriteLine($"slot {slot}: outcome {view.Outcome}, L2 block {view.L2BlockNumber}, last error {view.LastError ?? "none"}");
-                Assert.Equal(SlotOutcome.Finalised, view.Outcome);
-                Assert.Equal(prover, view.CommittedProver);
-                var onL1 = await rollup.ProposalOfAsync(slot);
-                Assert.Equal(sequencer, onL1.Sequencer);
-                Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
-                Assert.Equal(1, await SlotFailoverTests.BlockProposedCountAsync(cluster.Anvil, deployment.Rollup, slot));
-
-                var rows = await SlotFailoverTests.SignedDutiesAsync(cluster.Database, sequencer, slot);
-                Assert.Equal(["commitment_authorisation", "proposal"], rows.Select(r => r.Duty).Order(StringComparer.Ordinal));
-                Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(rows.Single(r => r.Duty == "proposal").Payload));
-                Assert.Equal(await rollup.CommitmentDigestAsync(slot, onL1.Proposal.BlockHash, prover, deployment.MinBond),
-                    Keccak256.Hash(rows.Single(r => r.Duty == "commitment_authorisation").Payload));
-                var audit = await SlotFailoverTests.AuditOutcomesAsync(cluster.Database, sequencer, slot);
-                output.WriteLine($"slot {slot}: gate audit {string.Join(", ", audit)}");
-                Assert.Equal(2, audit.Count(a => a.EndsWith(" granted", StringComparison.Ordinal)));
-                Assert.All(audit, a => Assert.True(a.EndsWith(" granted", StringComparison.Ordinal) || a.EndsWith(" repeated", StringComparison.Ordinal), a));
-
-                var bond = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover)).GetAsync());
-                Assert.Equal(BondStatus.Released, bond.Status);
+                await AssertOneSignaturePerDutyAsync(cluster, rollup, slot, sequencer, prover);
             }
             // Two proofs: each bond came back with the prover's 3 000 bps of the 10-token block reward.
             Assert.Equal(proverStart + 2 * (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover));
@@ -159,6 +126,145 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
                 await StopAsync(agent);
             }
         }
+    }
+
+    /// <summary>
+    /// Issue 7's `kill -9` during Commitment: the slot grain authorises the agent's quote at Proposal's last block, and
+    /// its silo process is SIGKILLed as soon as the authorisation exists, before the commitment can be mined (anvil is
+    /// mined on demand; the agent may or may not have fetched it and sent commitProver by then). The protocol's path
+    /// (PROTOCOL.md: one commitment per slot, from the prover the signature names) must still run to the end:
+    /// committed by that prover in Commitment, revealed by the grain reactivated on a survivor, proven, finalised; the
+    /// gate holds one proposal and one commitment authorisation, never a second authorisation or payload.
+    /// </summary>
+    [Fact]
+    public async Task A_silo_process_killed_with_SIGKILL_in_Commitment_after_the_authorisation_leaves_its_slot_committed_revealed_and_finalised_once()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await SiloProcessCluster.StartAsync(silos: 3, sequencers: 1, output);
+        output.WriteLine($"3 silo processes ready after {clock.Elapsed.TotalSeconds:0.0} s");
+        var deployment = cluster.Deployment;
+        var schedule = deployment.Schedule!;
+        var rollup = new FernetRollupContract(new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [cluster.Anvil.RpcUrl] })), deployment.Rollup);
+        var token = new StakingTokenContract(new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [cluster.Anvil.RpcUrl] })), deployment.Token);
+        var prover = DevAccounts.Account(ProverAccount);
+        ProverProcess? agent = null;
+        try
+        {
+            var slot = await ActiveSequencerAsync(cluster, token);
+            var sequencer = cluster.Sequencers.Single();
+            var proverStart = await token.BalanceOfAsync(prover);
+            await MineToAsync(cluster, schedule.StartOf(slot) - 1);
+            var slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+            var host = await HostOfAsync(cluster, slotGrain);
+            var front = cluster.Silos.First(s => !s.HasExited && s != host);
+            agent = await StartAgentAsync(cluster, front, slot);
+
+            await MineToAsync(cluster, schedule.StartOf(slot));
+            await WaitAsync($"slot {slot}: the agent's quote", async () => (await slotGrain.GetAsync()).Quotes >= 1);
+            await MineToAsync(cluster, schedule.CommitmentStart(slot) - 1);
+            // Proposal's last block: the grain settles the proposal and authorises the quote; the silo dies right then.
+            CommitmentAuthorisation? before = null;
+            await WaitAsync($"slot {slot}: the authorisation", async () => (before = await slotGrain.AuthorisationForAsync(prover)) is not null);
+            var (killed, _, declaredDead) = await KillHostAsync(cluster, slotGrain, slot, "Commitment (authorised, not committed)");
+            var sentBeforeKill = agent.Printed($"slot {slot}: commitProver sent");
+            output.WriteLine($"slot {slot}: the agent had {(sentBeforeKill ? "already" : "not yet")} sent commitProver when {killed.Name} died");
+            Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
+
+            // Commitment's blocks, one at a time: the agent's commitment lands in one of them.
+            await MineToAsync(cluster, schedule.CommitmentStart(slot));
+            await WaitAsync($"slot {slot}: the agent's commitment", async () =>
+            {
+                if (await rollup.SlotStatusAsync(slot) is SlotStatus.Committed or SlotStatus.Revealed)
+                {
+                    return true;
+                }
+                if (await cluster.HeadAsync() < schedule.RevealStart(slot) - 1 && agent.Printed($"slot {slot}: commitProver sent"))
+                {
+                    await cluster.Anvil.MineAsync(1);
+                }
+                return false;
+            });
+            // The grain reactivated on a survivor hands out the same authorisation (stored), never a second one.
+            var after = await SlotFailoverTests.RetryAsync(() => slotGrain.AuthorisationForAsync(prover));
+            Assert.Equal(before!.Signature, after?.Signature);
+            await MineToAsync(cluster, schedule.RevealStart(slot));
+            await WaitAsync($"slot {slot}: the reveal", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
+            await MineToAsync(cluster, schedule.ProvingStart(slot) + ProveAfterBlocks);
+            await WaitAsync($"slot {slot}: the proof", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Finalised);
+            await MineToAsync(cluster, schedule.EndOf(slot) - 1);
+            await WaitAsync($"slot {slot}: Finalised on the platform", async () => (await slotGrain.GetAsync()).Outcome == SlotOutcome.Finalised);
+            output.WriteLine($"slot {slot} finalised after {clock.Elapsed.TotalSeconds:0.0} s; {killed.Name} Dead in membership {(await declaredDead).TotalSeconds:0.0} s after the kill");
+
+            await AssertOneSignaturePerDutyAsync(cluster, rollup, slot, sequencer, prover);
+            Assert.Equal(1, await SlotFailoverTests.RollupEventCountAsync(cluster.Anvil, deployment.Rollup, SlotFailoverTests.ProverCommitted, slot));
+            Assert.Equal(proverStart + (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover));
+            Assert.True(agent.Printed($"slot {slot}: proven and finalised"), string.Join("\n", agent.Lines));
+            Assert.DoesNotContain(agent.Lines, l => l.Contains("reverted", StringComparison.Ordinal));
+            output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch
+        {
+            cluster.WriteLogTails(80);
+            throw;
+        }
+        finally
+        {
+            if (agent is not null)
+            {
+                await StopAsync(agent);
+            }
+        }
+    }
+
+    /// <summary>The hosted sequencer registered and Active through the platform's grains; the prover approved. Returns the first slot whose seed is fixed after that.</summary>
+    private static async Task<ulong> ActiveSequencerAsync(SiloProcessCluster cluster, StakingTokenContract token)
+    {
+        var deployment = cluster.Deployment;
+        await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ITenantGrain>(SiloProcessCluster.Tenant).SaveAsync(SiloProcessCluster.Tenant));
+        await cluster.Grains.GetGrain<IPublisherGrain>(cluster.Publisher.ToString()).AttachAsync(SiloProcessCluster.Tenant);
+        var grain = cluster.Grains.GetGrain<ISequencerGrain>(cluster.Sequencers.Single().ToString());
+        await grain.ImportAsync(SiloProcessCluster.Tenant);
+        await grain.RegisterAsync(SiloProcessCluster.Tenant, new SequencerRegistration(cluster.Publisher, cluster.Publisher, 100 * Token));
+        await token.ApproveAsync(DevAccounts.Store.Find(DevAccounts.Account(ProverAccount))!, deployment.Rollup, 1_000 * deployment.MinBond);
+        await cluster.Anvil.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+        await FollowedAsync(cluster);
+        return deployment.Schedule!.SlotAt(await cluster.HeadAsync())!.Value + deployment.Schedule.Lag + 1;
+    }
+
+    /// <summary>A prover agent (fee 1) talking to <paramref name="front"/>, started while the head is before <paramref name="slot"/>.</summary>
+    private static async Task<ProverProcess> StartAgentAsync(SiloProcessCluster cluster, SiloProcess front, ulong slot)
+    {
+        var agent = await ProverProcess.StartAsync($"prover-{slot}",
+            new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(ProverAccount) },
+            "--rpc-url", cluster.Anvil.RpcUrl.ToString(), "--deployment", cluster.DeploymentFile, "--platform", front.Web.ToString(),
+            "--fee", "1", "--prove-after-blocks", ProveAfterBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--poll-ms", "100");
+        Assert.True(await agent.WaitForAsync("ready", Patience), $"the agent did not start:\n{string.Join("\n", agent.Lines)}");
+        Assert.True(await cluster.HeadAsync() < cluster.Deployment.Schedule!.StartOf(slot), "starting the agent moved the chain into the slot");
+        return agent;
+    }
+
+    /// <summary>One BlockProposed; the gate's proposal and commitment authorisation are what L1 took, and every request was granted or repeated.</summary>
+    private async Task AssertOneSignaturePerDutyAsync(SiloProcessCluster cluster, FernetRollupContract rollup, ulong slot, Address sequencer, Address prover)
+    {
+        var view = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync());
+        output.WriteLine($"slot {slot}: outcome {view.Outcome}, L2 block {view.L2BlockNumber}, last error {view.LastError ?? "none"}");
+        Assert.Equal(SlotOutcome.Finalised, view.Outcome);
+        Assert.Equal(prover, view.CommittedProver);
+        var onL1 = await rollup.ProposalOfAsync(slot);
+        Assert.Equal(sequencer, onL1.Sequencer);
+        Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
+        Assert.Equal(1, await SlotFailoverTests.BlockProposedCountAsync(cluster.Anvil, cluster.Deployment.Rollup, slot));
+        var rows = await SlotFailoverTests.SignedDutiesAsync(cluster.Database, sequencer, slot);
+        Assert.Equal(["commitment_authorisation", "proposal"], rows.Select(r => r.Duty).Order(StringComparer.Ordinal));
+        Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(rows.Single(r => r.Duty == "proposal").Payload));
+        Assert.Equal(await rollup.CommitmentDigestAsync(slot, onL1.Proposal.BlockHash, prover, cluster.Deployment.MinBond),
+            Keccak256.Hash(rows.Single(r => r.Duty == "commitment_authorisation").Payload));
+        var audit = await SlotFailoverTests.AuditOutcomesAsync(cluster.Database, sequencer, slot);
+        output.WriteLine($"slot {slot}: gate audit {string.Join(", ", audit)}");
+        Assert.Equal(2, audit.Count(a => a.EndsWith(" granted", StringComparison.Ordinal)));
+        Assert.All(audit, a => Assert.True(a.EndsWith(" granted", StringComparison.Ordinal) || a.EndsWith(" repeated", StringComparison.Ordinal), a));
+        var bond = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover)).GetAsync());
+        Assert.Equal(BondStatus.Released, bond.Status);
     }
 
     /// <summary>The process hosting <paramref name="slotGrain"/>'s activation (activated first if it is not).</summary>
