@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Numerics;
 using Hosting.Cluster.Tests.L1;
 using Hosting.Cluster.Tests.Postgres;
@@ -8,6 +9,7 @@ using Hosting.Contracts.Publishers;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Slots;
 using Hosting.Contracts.Tenants;
+using Hosting.Contracts.Transactions;
 using Hosting.Grains.L1;
 using Hosting.L1.Contracts;
 using Hosting.L1.Crypto;
@@ -161,6 +163,11 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
 
             await MineToAsync(cluster, schedule.StartOf(slot));
             await WaitAsync($"slot {slot}: the agent's quote", async () => (await slotGrain.GetAsync()).Quotes >= 1);
+            await WaitAsync($"slot {slot}: the proposal sent", async () => (await slotGrain.GetAsync()).ProposalTransaction is not null);
+            // Automine off for the kill: the agent's commitProver, if it is sent before the kill, waits in anvil's pool
+            // instead of being mined at once, so the silo always dies before the commitment is on L1.
+            await cluster.Anvil.SettledAsync();
+            await cluster.Anvil.RpcAsync("evm_setAutomine", false);
             await MineToAsync(cluster, schedule.CommitmentStart(slot) - 1);
             // Proposal's last block: the grain settles the proposal and authorises the quote; the silo dies right then.
             CommitmentAuthorisation? before = null;
@@ -170,20 +177,12 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
             output.WriteLine($"slot {slot}: the agent had {(sentBeforeKill ? "already" : "not yet")} sent commitProver when {killed.Name} died");
             Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
 
-            // Commitment's blocks, one at a time: the agent's commitment lands in one of them.
+            // Commitment's first block (the pool's transactions with it), then automine again, as the other tests run.
             await MineToAsync(cluster, schedule.CommitmentStart(slot));
-            await WaitAsync($"slot {slot}: the agent's commitment", async () =>
-            {
-                if (await rollup.SlotStatusAsync(slot) is SlotStatus.Committed or SlotStatus.Revealed)
-                {
-                    return true;
-                }
-                if (await cluster.HeadAsync() < schedule.RevealStart(slot) - 1 && agent.Printed($"slot {slot}: commitProver sent"))
-                {
-                    await cluster.Anvil.MineAsync(1);
-                }
-                return false;
-            });
+            await cluster.Anvil.RpcAsync("evm_setAutomine", true);
+            // Sent before the kill, it was mined into Commitment's first block just now; sent after the grain's
+            // reactivation, automine puts it in the next block, Commitment's last (the rollup takes it in no other phase).
+            await WaitAsync($"slot {slot}: the agent's commitment", async () => await rollup.SlotStatusAsync(slot) is SlotStatus.Committed or SlotStatus.Revealed);
             // The grain reactivated on a survivor hands out the same authorisation (stored), never a second one.
             var after = await SlotFailoverTests.RetryAsync(() => slotGrain.AuthorisationForAsync(prover));
             Assert.Equal(before!.Signature, after?.Signature);
@@ -214,6 +213,105 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
                 await StopAsync(agent);
             }
         }
+    }
+
+    /// <summary>
+    /// The whole cluster (both silo processes) SIGKILLed mid-slot, at Commitment's first moment (the prover authorised,
+    /// nothing committed), and two fresh processes started on the same PostgreSQL database. While it is down the
+    /// prover (the test) commits with the authorisation it fetched. The restarted cluster must follow the chain from
+    /// where it was, reveal in time, and finalise the slot: one BlockProposed, one gate row per duty, only granted or
+    /// repeated in the audit. A transaction the ingress accepted before the slot is finalised with it (stage 6); one
+    /// accepted during the slot, after the block was built, is still in the pool (stage 2) after the restart.
+    /// </summary>
+    [Fact]
+    public async Task The_whole_cluster_killed_with_SIGKILL_mid_slot_and_restarted_on_the_same_database_finalises_the_slot_and_keeps_accepted_transactions()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await SiloProcessCluster.StartAsync(silos: 2, sequencers: 1, output);
+        output.WriteLine($"2 silo processes ready after {clock.Elapsed.TotalSeconds:0.0} s");
+        var deployment = cluster.Deployment;
+        var schedule = deployment.Schedule!;
+        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [cluster.Anvil.RpcUrl] }));
+        var rollup = new FernetRollupContract(l1, deployment.Rollup);
+        var token = new StakingTokenContract(l1, deployment.Token);
+        var prover = DevAccounts.Store.Find(DevAccounts.Account(ProverAccount))!;
+        try
+        {
+            var slot = await ActiveSequencerAsync(cluster, token);
+            var sequencer = cluster.Sequencers.Single();
+            await MineToAsync(cluster, schedule.StartOf(slot) - 1);
+            var inBlock = await SubmitTransactionAsync(cluster, 9);
+
+            var slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+            await MineToAsync(cluster, schedule.StartOf(slot));
+            await WaitAsync($"slot {slot}: the proposal sent", async () => (await slotGrain.GetAsync()).ProposalTransaction is not null);
+            var quote = await slotGrain.QuoteAsync(await SlotPipelineTests.SignedAsync(
+                new ProverQuote(slot, prover.Address, Token, deployment.MinBond, schedule.RevealStart(slot)), deployment.Rollup));
+            Assert.True(quote.Accepted, quote.Reason);
+            var waiting = await SubmitTransactionAsync(cluster, 7);
+            Assert.Equal(TransactionStage.Proposed, (await TransactionAsync(cluster, inBlock)).Stage);
+
+            await MineToAsync(cluster, schedule.CommitmentStart(slot) - 1);
+            CommitmentAuthorisation? authorisation = null;
+            await WaitAsync($"slot {slot}: the authorisation", async () => (authorisation = await slotGrain.AuthorisationForAsync(prover.Address)) is not null);
+            var down = Stopwatch.StartNew();
+            output.WriteLine($"slot {slot}: kill -9 of every silo ({string.Join(", ", cluster.Silos.Select(x => $"{x.Name} pid {x.Id}"))}) at head {await cluster.HeadAsync()}, authorised, not committed");
+            var restart = cluster.KillAllAndRestartAsync(2);
+            // The prover commits while the platform is down: it lands in Commitment's first block.
+            await rollup.CommitProverAsync(prover, slot, authorisation!.Bond, authorisation.Signature);
+            await cluster.Anvil.MineAsync(1);
+            Assert.Equal(SlotStatus.Committed, await rollup.SlotStatusAsync(slot));
+            await restart;
+            output.WriteLine($"cluster back (2 new processes ready, client connected) {down.Elapsed.TotalSeconds:0.0} s after the kill, at {clock.Elapsed.TotalSeconds:0.0} s");
+
+            // The restarted cluster follows from where it was; the reveal must go out at Commitment's last block.
+            await FollowedAsync(cluster);
+            while (await cluster.HeadAsync() < schedule.RevealStart(slot))
+            {
+                await MineToAsync(cluster, await cluster.HeadAsync() + 1);
+            }
+            await WaitAsync($"slot {slot}: the reveal by the restarted cluster", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
+            await MineToAsync(cluster, schedule.ProvingStart(slot));
+            var canonical = await rollup.ProposalOfAsync(slot);
+            await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, (await rollup.TipAsync()).Archive, canonical.Proposal, prover.Address));
+            await MineToAsync(cluster, schedule.ProvingStart(slot) + 1);
+            Assert.Equal(SlotStatus.Finalised, await rollup.SlotStatusAsync(slot));
+            await MineToAsync(cluster, schedule.EndOf(slot) - 1);
+            await WaitAsync($"slot {slot}: Finalised on the platform", async () => (await slotGrain.GetAsync()).Outcome == SlotOutcome.Finalised);
+
+            await AssertOneSignaturePerDutyAsync(cluster, rollup, slot, sequencer, prover.Address);
+            Assert.Equal(1, await SlotFailoverTests.RollupEventCountAsync(cluster.Anvil, deployment.Rollup, SlotFailoverTests.ProverCommitted, slot));
+            var finalised = await TransactionAsync(cluster, inBlock);
+            Assert.True(finalised.Stage >= TransactionStage.Proven && finalised.Slot == slot, $"the transaction accepted before slot {slot}: stage {finalised.Stage} in slot {finalised.Slot}");
+            var pooled = await TransactionAsync(cluster, waiting);
+            Assert.Equal(TransactionStage.InPool, pooled.Stage);
+            Assert.True((await cluster.Grains.GetGrain<ITransactionPoolGrain>(ITransactionPoolGrain.Key).GetAsync()).Pending >= 1);
+            output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch
+        {
+            cluster.WriteLogTails(80);
+            throw;
+        }
+    }
+
+    /// <summary>A fresh random blob posted to a live silo's ingress as a user would; its hash once accepted (202).</summary>
+    private static async Task<string> SubmitTransactionAsync(SiloProcessCluster cluster, int fee)
+    {
+        using var http = new HttpClient { BaseAddress = cluster.Silos.First(x => !x.HasExited).Web };
+        var blob = "0x" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)).ToLowerInvariant();
+        var response = await http.PostAsJsonAsync("/api/v1/transactions", new { transaction = blob, fee = fee.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return response.Headers.Location!.ToString().Split('/')[^1];
+    }
+
+    /// <summary>The transaction as a user reads it (GET /api/v1/transactions/{hash}) from a live silo.</summary>
+    private static async Task<(TransactionStage Stage, ulong? Slot)> TransactionAsync(SiloProcessCluster cluster, string hash)
+    {
+        using var http = new HttpClient { BaseAddress = cluster.Silos.First(x => !x.HasExited).Web };
+        var body = await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/transactions/{hash}");
+        var slot = body.GetProperty("slot");
+        return ((TransactionStage)body.GetProperty("stage").GetInt32(), slot.ValueKind == System.Text.Json.JsonValueKind.Number ? slot.GetUInt64() : null);
     }
 
     /// <summary>The hosted sequencer registered and Active through the platform's grains; the prover approved. Returns the first slot whose seed is fixed after that.</summary>
