@@ -262,6 +262,8 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
             await cluster.Anvil.MineAsync(1);
             Assert.Equal(SlotStatus.Committed, await rollup.SlotStatusAsync(slot));
             await restart;
+            // Grain references of the old client died with it.
+            slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
             output.WriteLine($"cluster back (2 new processes ready, client connected) {down.Elapsed.TotalSeconds:0.0} s after the kill, at {clock.Elapsed.TotalSeconds:0.0} s");
 
             // The restarted cluster follows from where it was; the reveal must go out at Commitment's last block.
