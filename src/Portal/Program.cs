@@ -43,6 +43,10 @@ public static class PortalProgram
         {
             throw new InvalidOperationException("Hosting:Portal:AdminToken is required (at least 32 characters): the platform admin's bearer token.");
         }
+        if (portal.ProverAgentTokens.Select((token, i) => (token, i)).FirstOrDefault(t => t.token is { Length: > 0 and < 32 }) is { token: not null } weak)
+        {
+            throw new InvalidOperationException($"Hosting:Portal:ProverAgentTokens:{weak.i} must have at least 32 characters, got {weak.token.Length}.");
+        }
         // The delegator pages read the same L1 as the silos: Hosting:L1:RpcUrls and Hosting:L1:DeploymentFile.
         builder.Services.AddSingleton(Chain.PortalL1Settings.Load(builder.Configuration));
         builder.Services.AddPortal(portal);

@@ -9,7 +9,9 @@ using Hosting.Contracts.Slots;
 namespace Hosting.Prover;
 
 /// <summary>The platform's proof-boost endpoints (docs/slot-pipeline.md): POST a quote, GET the authorisation, ask about backup.</summary>
-public sealed class PlatformClient(HttpClient http)
+/// <remarks><paramref name="agentToken"/>: the platform's prover agent token, sent only with the backup question (the one
+/// call that needs it); null for an agent that never asks.</remarks>
+public sealed class PlatformClient(HttpClient http, string? agentToken = null)
 {
     public enum QuoteResult
     {
@@ -67,7 +69,12 @@ public sealed class PlatformClient(HttpClient http)
     /// </summary>
     public async Task<(string Verdict, string Reason)> BackupAnswerAsync(ulong slot, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(new Uri($"api/v1/slots/{slot}/backup", UriKind.Relative), cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"api/v1/slots/{slot}/backup", UriKind.Relative));
+        if (agentToken is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", agentToken);
+        }
+        using var response = await http.SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"the platform answered {(int)response.StatusCode}: {await ProblemAsync(response, cancellationToken)}");

@@ -73,7 +73,7 @@ public static class Program
         }
         using var http = new HttpClient { BaseAddress = new Uri(options.PlatformUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(10) };
         Log($"ready: fee {options.Fee}, bond {options.Bond ?? deployment.MinBond}, proves {options.ProveAfterBlocks} block(s) into Proving, fault {ProverOptions.FaultName(options.Fault)}; platform {options.PlatformUrl}, L1 {options.RpcUrl}");
-        await new ProverAgent(options, deployment, key, l1, new PlatformClient(http), Log).RunAsync(stopping.Token);
+        await new ProverAgent(options, deployment, key, l1, new PlatformClient(http, ProverOptions.AgentToken(Environment.GetEnvironmentVariable)), Log).RunAsync(stopping.Token);
         Log("stopped");
         return 0;
     }

@@ -16,12 +16,19 @@ public enum ProverFault
 /// <summary>
 /// The agent's settings, from <c>--name value</c> arguments or <c>PROVER_NAME</c> environment variables (the
 /// argument wins). Secrets come only from the environment: <c>PROVER_KEYSTORE_PASSWORD</c> for
-/// <c>--keystore</c>, or <c>PROVER_DEV_KEY</c> (devnet only) for a raw private key.
+/// <c>--keystore</c>, <c>PROVER_DEV_KEY</c> (devnet only) for a raw private key, and <c>PROVER_AGENT_TOKEN</c>,
+/// the platform's prover agent token a backup agent presents (read by <see cref="AgentToken"/>, never kept here,
+/// so printing the options cannot show it).
 /// </summary>
 public sealed record ProverOptions
 {
     public const string PasswordVariable = "PROVER_KEYSTORE_PASSWORD";
     public const string DevKeyVariable = "PROVER_DEV_KEY";
+    public const string AgentTokenVariable = "PROVER_AGENT_TOKEN";
+
+    /// <summary>The platform's prover agent token from the environment, or null.</summary>
+    public static string? AgentToken(Func<string, string?> environment) =>
+        environment(AgentTokenVariable) is { Length: > 0 } token ? token.Trim() : null;
 
     public required Uri RpcUrl { get; init; }
     public required string DeploymentFile { get; init; }
@@ -62,14 +69,15 @@ public sealed record ProverOptions
         }
         string? Get(string name) => given.TryGetValue(name, out var value) ? value
             : environment("PROVER_" + name.ToUpperInvariant().Replace('-', '_')) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
-        foreach (var secret in new[] { "keystore-password", "dev-key" })
+        var secrets = new Dictionary<string, string> { ["keystore-password"] = PasswordVariable, ["dev-key"] = DevKeyVariable, ["agent-token"] = AgentTokenVariable };
+        foreach (var (secret, variable) in secrets)
         {
             if (given.ContainsKey(secret))
             {
-                errors.Add($"--{secret} is not read from the command line (other users see it in the process list): set {(secret == "dev-key" ? DevKeyVariable : PasswordVariable)} instead.");
+                errors.Add($"--{secret} is not read from the command line (other users see it in the process list): set {variable} instead.");
             }
         }
-        var known = new HashSet<string>(StringComparer.Ordinal) { "rpc-url", "deployment", "platform", "keystore", "fee", "bond", "prove-after-blocks", "fault", "poll-ms", "backup", "backup-other-slots", "keystore-password", "dev-key" };
+        var known = new HashSet<string>(StringComparer.Ordinal) { "rpc-url", "deployment", "platform", "keystore", "fee", "bond", "prove-after-blocks", "fault", "poll-ms", "backup", "backup-other-slots", "keystore-password", "dev-key", "agent-token" };
         errors.AddRange(given.Keys.Where(k => !known.Contains(k)).Select(k => $"--{k} is not a setting; known: {string.Join(", ", known.Order().Select(n => "--" + n))}."));
 
         var rpc = Url("rpc-url", Get("rpc-url"), errors);
@@ -115,6 +123,10 @@ public sealed record ProverOptions
         var backupOtherSlots = Get("backup-other-slots") is { } otherText
             ? bool.TryParse(otherText, out var other) ? other : Error<bool>(errors, $"--backup-other-slots: '{otherText}' is not true or false.")
             : true;
+        if (backup && AgentToken(environment) is null)
+        {
+            errors.Add($"--backup true needs the platform's prover agent token in {AgentTokenVariable}: only the platform's own agents may ask whether to submit a backup block (Hosting:Portal:ProverAgentTokens on the platform).");
+        }
         if (errors.Count > 0)
         {
             return (null, errors);

@@ -107,6 +107,10 @@ public static class SiloApplication
         {
             options.Portal.AdminToken = Hosting.Portal.Access.PortalOptions.DevnetAdminToken;
         }
+        if (options.Mode == HostingMode.Devnet && options.Portal.ProverAgentTokens.Length == 0)
+        {
+            options.Portal.ProverAgentTokens = [Hosting.Portal.Access.PortalOptions.DevnetProverAgentToken];
+        }
         builder.Services.AddPortal(options.Portal);
         builder.Services.AddTransactionIngress(options.Transactions);
 

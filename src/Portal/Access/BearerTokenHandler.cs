@@ -11,8 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Hosting.Portal.Access;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer</c> with either the platform admin token or a tenant token; a
-/// tenant token's principal carries its tenant id, which the "tenant" policy matches against the route.
+/// Authenticates <c>Authorization: Bearer</c> with the platform admin token, a platform prover agent token or a
+/// tenant token; a tenant token's principal carries its tenant id, which the "tenant" policy matches against the route.
 /// </summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -24,6 +24,7 @@ public sealed class BearerTokenHandler(
     public const string SchemeName = "Bearer";
     public const string TenantClaim = "hosting:tenant";
     public const string AdminRole = "platform-admin";
+    public const string ProverAgentRole = "prover-agent";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -40,6 +41,14 @@ public sealed class BearerTokenHandler(
         if (portal.AdminToken is { Length: > 0 } admin && FixedTimeEquals(token, admin))
         {
             return Success(new Claim(ClaimTypes.Role, AdminRole), new Claim(ClaimTypes.Name, "platform-admin"));
+        }
+        for (var i = 0; i < portal.ProverAgentTokens.Length; i++)
+        {
+            if (portal.ProverAgentTokens[i] is { Length: > 0 } agent && FixedTimeEquals(token, agent))
+            {
+                // Named by its position in the settings, so logs and traces never carry the token itself.
+                return Success(new Claim(ClaimTypes.Role, ProverAgentRole), new Claim(ClaimTypes.Name, $"prover-agent/{i}"));
+            }
         }
         if (!TenantCredential.TryParse(token, out var tenantId, out var secretHash))
         {

@@ -8,8 +8,19 @@ public sealed class PortalOptions
     /// <summary>The devnet's well-known platform-admin token; production must set its own.</summary>
     public const string DevnetAdminToken = "devnet-admin-token";
 
+    /// <summary>The devnet's well-known prover agent token (what `./hosting devnet` gives its backup agent); production must set its own.</summary>
+    public const string DevnetProverAgentToken = "devnet-prover-agent-token";
+
     /// <summary>The platform administrator's bearer token: creates tenants and issues their tokens.</summary>
     public string? AdminToken { get; set; }
+
+    /// <summary>
+    /// Bearer tokens of the platform's own prover agents (several, so one can be rotated while the next is in use):
+    /// only they may ask whether to submit a backup block (<c>GET /api/v1/slots/{slot}/backup</c>), so a third
+    /// party neither learns a tenant's verdict nor counts in <c>hosting.proofboost.backup_decisions</c>. Empty:
+    /// every such question is refused.
+    /// </summary>
+    public string[] ProverAgentTokens { get; set; } = [];
 
     /// <summary>
     /// Reverse proxies (IP addresses) whose X-Forwarded-For/-Host/-Proto the portal believes. Empty (the default):
@@ -53,6 +64,18 @@ public sealed class PortalOptions
         if (DataProtectionKeysDirectory is { Length: > 0 } keys && !Directory.Exists(keys))
         {
             errors.Add($"{Section}:DataProtectionKeysDirectory '{keys}' is not a directory.");
+        }
+        for (var i = 0; i < ProverAgentTokens.Length; i++)
+        {
+            // The value is a secret: the errors name the setting and its length, never the token.
+            if (string.IsNullOrWhiteSpace(ProverAgentTokens[i]))
+            {
+                errors.Add($"{Section}:ProverAgentTokens:{i} is empty: give a prover agent token or remove the entry.");
+            }
+            else if (AdminToken is { Length: > 0 } admin && string.Equals(ProverAgentTokens[i], admin, StringComparison.Ordinal))
+            {
+                errors.Add($"{Section}:ProverAgentTokens:{i} is the platform-admin token: a prover agent needs a token of its own.");
+            }
         }
         if (NoncePermitsPerWindow < 1)
         {

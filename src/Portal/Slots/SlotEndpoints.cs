@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Slots;
+using Hosting.Portal.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -12,7 +13,8 @@ namespace Hosting.Portal.Slots;
 /// Proof-boost for provers (PROTOCOL.md, "proof-boost"): a prover sends its signed quote for a slot and, once
 /// chosen, fetches the canonical sequencer's commitment authorisation. No bearer token: a prover is who its
 /// EIP-191 signature says, and an authorisation is useless to anyone but the prover it names (commitProver must
-/// be sent from that address).
+/// be sent from that address). The backup question is the exception: only the platform's own prover agents may ask
+/// it (<see cref="ProverAgentAccess"/>), since its answer is a tenant's policy and each answer is counted.
 /// </summary>
 public static class SlotEndpoints
 {
@@ -28,7 +30,8 @@ public static class SlotEndpoints
             .Produces<AuthorisationResponse>().ProducesValidationProblem().ProducesProblem(404);
         slots.MapGet("/backup", BackupAsync)
             .WithSummary("Whether the platform's own prover agents may submit a backup block for the slot, by the winning tenant's policy")
-            .Produces<BackupAnswerResponse>().ProducesValidationProblem();
+            .Produces<BackupAnswerResponse>().ProducesValidationProblem()
+            .RequireProverAgent();
         return routes;
     }
 

@@ -73,6 +73,13 @@ public sealed class HostingOptions
         {
             errors.Add($"Hosting:Portal:AdminToken must have at least 32 characters, got {Portal.AdminToken.Length}.");
         }
+        for (var i = 0; Mode == HostingMode.Production && i < Portal.ProverAgentTokens.Length; i++)
+        {
+            if (Portal.ProverAgentTokens[i] is { Length: > 0 and < 32 } shortToken)
+            {
+                errors.Add($"Hosting:Portal:ProverAgentTokens:{i} must have at least 32 characters, got {shortToken.Length}.");
+            }
+        }
         if (AdvertisedAddress is { Length: > 0 } advertised && !System.Net.IPAddress.TryParse(advertised, out _))
         {
             errors.Add($"Hosting:AdvertisedAddress must be an IP address, got '{advertised}'.");

@@ -23,13 +23,16 @@ public sealed class PlatformWeb : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The prover agent token this web app accepts for the backup question (what the platform's backup agents present).</summary>
+    public const string AgentToken = "test-prover-agent-token-5b1c0e7d2a9f4e38";
+
     public static async Task<PlatformWeb> StartAsync(IGrainFactory grains)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
         var builder = WebApplication.CreateSlimBuilder(["--urls", address.ToString()]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(grains);
-        builder.Services.AddPortal(new PortalOptions { AdminToken = PortalOptions.DevnetAdminToken });
+        builder.Services.AddPortal(new PortalOptions { AdminToken = PortalOptions.DevnetAdminToken, ProverAgentTokens = [AgentToken] });
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();

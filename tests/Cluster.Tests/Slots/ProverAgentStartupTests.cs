@@ -15,7 +15,8 @@ public sealed class ProverAgentStartupTests : IDisposable
     public async Task Bad_settings_are_all_listed_and_a_key_on_the_command_line_is_refused_without_echoing_it()
     {
         await using var agent = await ProverProcess.StartAsync("bad", new Dictionary<string, string>(),
-            "--rpc-url", "ftp://nowhere", "--fault", "sometimes", "--fee", "cheap", "--dev-key", DevAccounts.PrivateKeyHex(2));
+            "--rpc-url", "ftp://nowhere", "--fault", "sometimes", "--fee", "cheap", "--dev-key", DevAccounts.PrivateKeyHex(2),
+            "--backup", "true", "--agent-token", "secret-agent-token-on-the-command-line");
         Assert.Equal(2, await agent.ExitCodeAsync(TimeSpan.FromSeconds(30)));
         var text = string.Join("\n", agent.Lines);
         Assert.Contains("--rpc-url: 'ftp://nowhere' is not an http(s) URL", text);
@@ -23,6 +24,10 @@ public sealed class ProverAgentStartupTests : IDisposable
         Assert.Contains("--fee: 'cheap' is not a whole number", text);
         Assert.Contains("--deployment (PROVER_DEPLOYMENT) is required", text);
         Assert.Contains("set PROVER_DEV_KEY instead", text);
+        Assert.Contains("--agent-token is not read from the command line", text);
+        Assert.Contains("set PROVER_AGENT_TOKEN instead", text);
+        Assert.Contains("--backup true needs the platform's prover agent token in PROVER_AGENT_TOKEN", text);
+        Assert.DoesNotContain("secret-agent-token-on-the-command-line", text);
         Assert.DoesNotContain(DevAccounts.PrivateKeyHex(2)[2..], text, StringComparison.OrdinalIgnoreCase);
     }
 

@@ -13,6 +13,7 @@ using Hosting.Grains.Slots;
 using Hosting.L1.Contracts;
 using Hosting.L1.Rpc;
 using Hosting.L1.Signing;
+using Hosting.Portal.Access;
 using Xunit.Abstractions;
 using SlotStatus = Hosting.L1.Contracts.FernetRollupContract.RollupSlotStatus;
 
@@ -172,6 +173,10 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             // Nobody qualifies (both slashed), so nobody is authorised: no grace to wait out here.
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
+            // Backup is not open yet, so our agent has not asked; the slot grain already knows the answer (skip). Asked
+            // by anyone else (no token, a made-up token, the platform admin's) it is refused and not counted.
+            await CheckBackupQuestionRefusedAsync(web, slot);
+            Assert.Equal(0, skips.Total(("tenant", Tenant)));
             await MineToAsync(chain, schedule.RevealStart(slot));
             Assert.True(await rollup.CallAsync<bool>("isBackupOpen", new BigInteger(slot)));
             var skipped = $"slot {slot}: backup open; not submitting: the tenant whose sequencer won slot {slot} set its backup policy to never";
@@ -264,6 +269,23 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         }
         await MineToAsync(chain, schedule.EndOf(slot) - 1);
         output.WriteLine($"slot {slot}: {await grain.GetAsync()}");
+    }
+
+    /// <summary>The backup question without a credential is 401, with one that is not a prover agent token 403, both as problems.</summary>
+    private static async Task CheckBackupQuestionRefusedAsync(PlatformWeb web, ulong slot)
+    {
+        using var http = new HttpClient { BaseAddress = web.Address };
+        var anonymous = await http.GetAsync($"/api/v1/slots/{slot}/backup");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
+        foreach (var token in new[] { "made-up-token", PortalOptions.DevnetAdminToken })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/slots/{slot}/backup");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            var refused = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.DoesNotContain("verdict", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
     }
 
     /// <summary>With a deployed rollup: a quote signed by another key names both addresses, an expired one its expiry.</summary>

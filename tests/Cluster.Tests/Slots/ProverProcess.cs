@@ -24,9 +24,10 @@ public sealed class ProverProcess : ChildProcess
     /// <summary>
     /// Starts a prover agent for dev account <paramref name="account"/> against the chain and the platform's web app,
     /// quoting <paramref name="fee"/> (and <paramref name="bond"/>, else the rollup's minimum) with fault mode <paramref name="fault"/> ("backup" stands for the platform's own
-    /// agent: it never quotes and submits backup blocks), and waits for its "ready" line.
+    /// agent: it never quotes and submits backup blocks, presenting <paramref name="agentToken"/>, by default the one
+    /// <paramref name="web"/> accepts), and waits for its "ready" line.
     /// </summary>
-    public static async Task<ProverProcess> StartAgentAsync(string name, int account, ChainUnderTest chain, PlatformWeb web, string fee, string fault, TimeSpan patience, BigInteger? bond = null)
+    public static async Task<ProverProcess> StartAgentAsync(string name, int account, ChainUnderTest chain, PlatformWeb web, string fee, string fault, TimeSpan patience, BigInteger? bond = null, string agentToken = PlatformWeb.AgentToken)
     {
         string[] arguments =
         [
@@ -34,7 +35,12 @@ public sealed class ProverProcess : ChildProcess
             "--fee", fee, "--fault", fault == "backup" ? "never-quote" : fault, "--backup", fault == "backup" ? "true" : "false", "--poll-ms", "100",
             .. bond is { } terms ? new[] { "--bond", terms.ToString(System.Globalization.CultureInfo.InvariantCulture) } : [],
         ];
-        var agent = await StartAsync(name, new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(account) }, arguments);
+        var environment = new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(account) };
+        if (fault == "backup")
+        {
+            environment["PROVER_AGENT_TOKEN"] = agentToken;
+        }
+        var agent = await StartAsync(name, environment, arguments);
         if (!await agent.WaitForAsync("ready", patience))
         {
             var lines = string.Join("\n", agent.Lines);

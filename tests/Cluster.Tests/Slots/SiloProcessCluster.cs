@@ -184,6 +184,44 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         await _client.StartAsync();
     }
 
+    /// <summary>
+    /// `kill -9` of every live silo process (the whole cluster at once: no silo left to take anything over), then
+    /// <paramref name="count"/> fresh processes on the same database and settings, ready, and a new client.
+    /// </summary>
+    public async Task KillAllAndRestartAsync(int count)
+    {
+        foreach (var silo in Silos.Where(s => !s.HasExited))
+        {
+            silo.KillHard();
+        }
+        await DisconnectClientAsync();
+        var restarted = Enumerable.Range(Silos.Count, count).Select(i => SiloProcess.Start($"silo-{i}", _settings)).ToList();
+        Silos.AddRange(restarted);
+        foreach (var silo in restarted)
+        {
+            Assert.True(await silo.ReadyAsync(TimeSpan.FromSeconds(180)), $"{silo.Name} never became ready after the restart:\n{string.Join("\n", silo.Lines.TakeLast(60))}");
+        }
+        await ConnectClientAsync();
+    }
+
+    private async Task DisconnectClientAsync()
+    {
+        if (_client is null)
+        {
+            return;
+        }
+        try
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _client.StopAsync(stop.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or OrleansException)
+        {
+        }
+        _client.Dispose();
+        _client = null;
+    }
+
     /// <summary>The last lines of every silo's log, for a failed run's output.</summary>
     public void WriteLogTails(int lines)
     {
@@ -198,18 +236,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_client is not null)
-        {
-            try
-            {
-                using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _client.StopAsync(stop.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or OrleansException)
-            {
-            }
-            _client.Dispose();
-        }
+        await DisconnectClientAsync();
         await Task.WhenAll(Silos.Select(s => s.DisposeAsync().AsTask()));
         await Anvil.DisposeAsync();
         Directory.Delete(_folder, recursive: true);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Numerics;
 using Hosting.Cluster.Tests.L1;
 using Hosting.Cluster.Tests.Postgres;
@@ -8,6 +9,7 @@ using Hosting.Contracts.Publishers;
 using Hosting.Contracts.Sequencers;
 using Hosting.Contracts.Slots;
 using Hosting.Contracts.Tenants;
+using Hosting.Contracts.Transactions;
 using Hosting.Grains.L1;
 using Hosting.L1.Contracts;
 using Hosting.L1.Crypto;
@@ -51,16 +53,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
         try
         {
             // Set up through the platform's own grains (the client reaches them over the silos' gateways).
-            await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ITenantGrain>(SiloProcessCluster.Tenant).SaveAsync(SiloProcessCluster.Tenant));
-            await cluster.Grains.GetGrain<IPublisherGrain>(cluster.Publisher.ToString()).AttachAsync(SiloProcessCluster.Tenant);
-            var grain = cluster.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
-            await grain.ImportAsync(SiloProcessCluster.Tenant);
-            await grain.RegisterAsync(SiloProcessCluster.Tenant, new SequencerRegistration(cluster.Publisher, cluster.Publisher, 100 * Token));
-            // Approved now rather than by the agent's first start, whose approval would be a block mined mid-slot.
-            await token.ApproveAsync(DevAccounts.Store.Find(prover)!, deployment.Rollup, 1_000 * deployment.MinBond);
-            await cluster.Anvil.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-            await FollowedAsync(cluster);
-            var first = schedule.SlotAt(await cluster.HeadAsync())!.Value + schedule.Lag + 1;
+            var first = await ActiveSequencerAsync(cluster, token);
             var proverStart = await token.BalanceOfAsync(prover);
             output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {first}: kill in Proposal, slot {first + 1}: kill in Proving");
 
@@ -75,11 +68,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
                 {
                     await StopAsync(agent);
                 }
-                agent = await ProverProcess.StartAsync($"prover-{slot}",
-                    new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(ProverAccount) },
-                    "--rpc-url", cluster.Anvil.RpcUrl.ToString(), "--deployment", cluster.DeploymentFile, "--platform", front.Web.ToString(),
-                    "--fee", "1", "--prove-after-blocks", ProveAfterBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--poll-ms", "100");
-                Assert.True(await agent.WaitForAsync("ready", Patience), $"the agent did not start:\n{string.Join("\n", agent.Lines)}");
+                agent = await StartAgentAsync(cluster, front, slot);
                 Assert.Equal(schedule.StartOf(slot) - 1, await cluster.HeadAsync());
 
                 await MineToAsync(cluster, schedule.StartOf(slot));
@@ -111,27 +100,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
 
             foreach (var slot in new[] { first, first + 1 })
             {
-                var view = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync());
-                output.WriteLine($"slot {slot}: outcome {view.Outcome}, L2 block {view.L2BlockNumber}, last error {view.LastError ?? "none"}");
-                Assert.Equal(SlotOutcome.Finalised, view.Outcome);
-                Assert.Equal(prover, view.CommittedProver);
-                var onL1 = await rollup.ProposalOfAsync(slot);
-                Assert.Equal(sequencer, onL1.Sequencer);
-                Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
-                Assert.Equal(1, await SlotFailoverTests.BlockProposedCountAsync(cluster.Anvil, deployment.Rollup, slot));
-
-                var rows = await SlotFailoverTests.SignedDutiesAsync(cluster.Database, sequencer, slot);
-                Assert.Equal(["commitment_authorisation", "proposal"], rows.Select(r => r.Duty).Order(StringComparer.Ordinal));
-                Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(rows.Single(r => r.Duty == "proposal").Payload));
-                Assert.Equal(await rollup.CommitmentDigestAsync(slot, onL1.Proposal.BlockHash, prover, deployment.MinBond),
-                    Keccak256.Hash(rows.Single(r => r.Duty == "commitment_authorisation").Payload));
-                var audit = await SlotFailoverTests.AuditOutcomesAsync(cluster.Database, sequencer, slot);
-                output.WriteLine($"slot {slot}: gate audit {string.Join(", ", audit)}");
-                Assert.Equal(2, audit.Count(a => a.EndsWith(" granted", StringComparison.Ordinal)));
-                Assert.All(audit, a => Assert.True(a.EndsWith(" granted", StringComparison.Ordinal) || a.EndsWith(" repeated", StringComparison.Ordinal), a));
-
-                var bond = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover)).GetAsync());
-                Assert.Equal(BondStatus.Released, bond.Status);
+                await AssertOneSignaturePerDutyAsync(cluster, rollup, slot, sequencer, prover);
             }
             // Two proofs: each bond came back with the prover's 3 000 bps of the 10-token block reward.
             Assert.Equal(proverStart + 2 * (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover));
@@ -159,6 +128,243 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
                 await StopAsync(agent);
             }
         }
+    }
+
+    /// <summary>
+    /// Issue 7's `kill -9` during Commitment: the slot grain authorises the agent's quote at Proposal's last block, and
+    /// its silo process is SIGKILLed as soon as the authorisation exists, before the commitment can be mined (anvil is
+    /// mined on demand; the agent may or may not have fetched it and sent commitProver by then). The protocol's path
+    /// (PROTOCOL.md: one commitment per slot, from the prover the signature names) must still run to the end:
+    /// committed by that prover in Commitment, revealed by the grain reactivated on a survivor, proven, finalised; the
+    /// gate holds one proposal and one commitment authorisation, never a second authorisation or payload.
+    /// </summary>
+    [Fact]
+    public async Task A_silo_process_killed_with_SIGKILL_in_Commitment_after_the_authorisation_leaves_its_slot_committed_revealed_and_finalised_once()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await SiloProcessCluster.StartAsync(silos: 3, sequencers: 1, output);
+        output.WriteLine($"3 silo processes ready after {clock.Elapsed.TotalSeconds:0.0} s");
+        var deployment = cluster.Deployment;
+        var schedule = deployment.Schedule!;
+        var rollup = new FernetRollupContract(new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [cluster.Anvil.RpcUrl] })), deployment.Rollup);
+        var token = new StakingTokenContract(new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [cluster.Anvil.RpcUrl] })), deployment.Token);
+        var prover = DevAccounts.Account(ProverAccount);
+        ProverProcess? agent = null;
+        try
+        {
+            var slot = await ActiveSequencerAsync(cluster, token);
+            var sequencer = cluster.Sequencers.Single();
+            var proverStart = await token.BalanceOfAsync(prover);
+            await MineToAsync(cluster, schedule.StartOf(slot) - 1);
+            var slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+            var host = await HostOfAsync(cluster, slotGrain);
+            var front = cluster.Silos.First(s => !s.HasExited && s != host);
+            agent = await StartAgentAsync(cluster, front, slot);
+
+            await MineToAsync(cluster, schedule.StartOf(slot));
+            await WaitAsync($"slot {slot}: the agent's quote", async () => (await slotGrain.GetAsync()).Quotes >= 1);
+            await WaitAsync($"slot {slot}: the proposal sent", async () => (await slotGrain.GetAsync()).ProposalTransaction is not null);
+            // Automine off for the kill: the agent's commitProver, if it is sent before the kill, waits in anvil's pool
+            // instead of being mined at once, so the silo always dies before the commitment is on L1.
+            await cluster.Anvil.SettledAsync();
+            await cluster.Anvil.RpcAsync("evm_setAutomine", false);
+            await MineToAsync(cluster, schedule.CommitmentStart(slot) - 1);
+            // Proposal's last block: the grain settles the proposal and authorises the quote; the silo dies right then.
+            CommitmentAuthorisation? before = null;
+            await WaitAsync($"slot {slot}: the authorisation", async () => (before = await slotGrain.AuthorisationForAsync(prover)) is not null);
+            var (killed, _, declaredDead) = await KillHostAsync(cluster, slotGrain, slot, "Commitment (authorised, not committed)");
+            var sentBeforeKill = agent.Printed($"slot {slot}: commitProver sent");
+            output.WriteLine($"slot {slot}: the agent had {(sentBeforeKill ? "already" : "not yet")} sent commitProver when {killed.Name} died");
+            Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
+
+            // Commitment's first block (the pool's transactions with it), then automine again, as the other tests run.
+            await MineToAsync(cluster, schedule.CommitmentStart(slot));
+            await cluster.Anvil.RpcAsync("evm_setAutomine", true);
+            // Sent before the kill, it was mined into Commitment's first block just now; sent after the grain's
+            // reactivation, automine puts it in the next block, Commitment's last (the rollup takes it in no other phase).
+            await WaitAsync($"slot {slot}: the agent's commitment", async () => await rollup.SlotStatusAsync(slot) is SlotStatus.Committed or SlotStatus.Revealed);
+            // The grain reactivated on a survivor hands out the same authorisation (stored), never a second one.
+            var after = await SlotFailoverTests.RetryAsync(() => slotGrain.AuthorisationForAsync(prover));
+            Assert.Equal(before!.Signature, after?.Signature);
+            await MineToAsync(cluster, schedule.RevealStart(slot));
+            await WaitAsync($"slot {slot}: the reveal", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
+            await MineToAsync(cluster, schedule.ProvingStart(slot) + ProveAfterBlocks);
+            await WaitAsync($"slot {slot}: the proof", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Finalised);
+            await MineToAsync(cluster, schedule.EndOf(slot) - 1);
+            await WaitAsync($"slot {slot}: Finalised on the platform", async () => (await slotGrain.GetAsync()).Outcome == SlotOutcome.Finalised);
+            output.WriteLine($"slot {slot} finalised after {clock.Elapsed.TotalSeconds:0.0} s; {killed.Name} Dead in membership {(await declaredDead).TotalSeconds:0.0} s after the kill");
+
+            await AssertOneSignaturePerDutyAsync(cluster, rollup, slot, sequencer, prover);
+            Assert.Equal(1, await SlotFailoverTests.RollupEventCountAsync(cluster.Anvil, deployment.Rollup, SlotFailoverTests.ProverCommitted, slot));
+            Assert.Equal(proverStart + (10 * Token) * 3_000 / 10_000, await token.BalanceOfAsync(prover));
+            Assert.True(agent.Printed($"slot {slot}: proven and finalised"), string.Join("\n", agent.Lines));
+            Assert.DoesNotContain(agent.Lines, l => l.Contains("reverted", StringComparison.Ordinal));
+            output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch
+        {
+            cluster.WriteLogTails(80);
+            throw;
+        }
+        finally
+        {
+            if (agent is not null)
+            {
+                await StopAsync(agent);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The whole cluster (both silo processes) SIGKILLed mid-slot, at Commitment's first moment (the prover authorised,
+    /// nothing committed), and two fresh processes started on the same PostgreSQL database. While it is down the
+    /// prover (the test) commits with the authorisation it fetched. The restarted cluster must follow the chain from
+    /// where it was, reveal in time, and finalise the slot: one BlockProposed, one gate row per duty, only granted or
+    /// repeated in the audit. A transaction the ingress accepted before the slot is finalised with it (stage 6); one
+    /// accepted during the slot, after the block was built, is still in the pool (stage 2) after the restart.
+    /// </summary>
+    [Fact]
+    public async Task The_whole_cluster_killed_with_SIGKILL_mid_slot_and_restarted_on_the_same_database_finalises_the_slot_and_keeps_accepted_transactions()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await SiloProcessCluster.StartAsync(silos: 2, sequencers: 1, output);
+        output.WriteLine($"2 silo processes ready after {clock.Elapsed.TotalSeconds:0.0} s");
+        var deployment = cluster.Deployment;
+        var schedule = deployment.Schedule!;
+        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [cluster.Anvil.RpcUrl] }));
+        var rollup = new FernetRollupContract(l1, deployment.Rollup);
+        var token = new StakingTokenContract(l1, deployment.Token);
+        var prover = DevAccounts.Store.Find(DevAccounts.Account(ProverAccount))!;
+        try
+        {
+            var slot = await ActiveSequencerAsync(cluster, token);
+            var sequencer = cluster.Sequencers.Single();
+            await MineToAsync(cluster, schedule.StartOf(slot) - 1);
+            var inBlock = await SubmitTransactionAsync(cluster, 9);
+
+            var slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+            await MineToAsync(cluster, schedule.StartOf(slot));
+            await WaitAsync($"slot {slot}: the proposal sent", async () => (await slotGrain.GetAsync()).ProposalTransaction is not null);
+            var quote = await slotGrain.QuoteAsync(await SlotPipelineTests.SignedAsync(
+                new ProverQuote(slot, prover.Address, Token, deployment.MinBond, schedule.RevealStart(slot)), deployment.Rollup));
+            Assert.True(quote.Accepted, quote.Reason);
+            var waiting = await SubmitTransactionAsync(cluster, 7);
+            Assert.Equal(TransactionStage.Proposed, (await TransactionAsync(cluster, inBlock)).Stage);
+
+            await MineToAsync(cluster, schedule.CommitmentStart(slot) - 1);
+            CommitmentAuthorisation? authorisation = null;
+            await WaitAsync($"slot {slot}: the authorisation", async () => (authorisation = await slotGrain.AuthorisationForAsync(prover.Address)) is not null);
+            var down = Stopwatch.StartNew();
+            output.WriteLine($"slot {slot}: kill -9 of every silo ({string.Join(", ", cluster.Silos.Select(x => $"{x.Name} pid {x.Id}"))}) at head {await cluster.HeadAsync()}, authorised, not committed");
+            var restart = cluster.KillAllAndRestartAsync(2);
+            // The prover commits while the platform is down: it lands in Commitment's first block.
+            await rollup.CommitProverAsync(prover, slot, authorisation!.Bond, authorisation.Signature);
+            await cluster.Anvil.MineAsync(1);
+            Assert.Equal(SlotStatus.Committed, await rollup.SlotStatusAsync(slot));
+            await restart;
+            // Grain references of the old client died with it.
+            slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
+            output.WriteLine($"cluster back (2 new processes ready, client connected) {down.Elapsed.TotalSeconds:0.0} s after the kill, at {clock.Elapsed.TotalSeconds:0.0} s");
+
+            // The restarted cluster follows from where it was; the reveal must go out at Commitment's last block.
+            await FollowedAsync(cluster);
+            while (await cluster.HeadAsync() < schedule.RevealStart(slot))
+            {
+                await MineToAsync(cluster, await cluster.HeadAsync() + 1);
+            }
+            await WaitAsync($"slot {slot}: the reveal by the restarted cluster", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
+            await MineToAsync(cluster, schedule.ProvingStart(slot));
+            var canonical = await rollup.ProposalOfAsync(slot);
+            await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, (await rollup.TipAsync()).Archive, canonical.Proposal, prover.Address));
+            await MineToAsync(cluster, schedule.ProvingStart(slot) + 1);
+            Assert.Equal(SlotStatus.Finalised, await rollup.SlotStatusAsync(slot));
+            await MineToAsync(cluster, schedule.EndOf(slot) - 1);
+            await WaitAsync($"slot {slot}: Finalised on the platform", async () => (await slotGrain.GetAsync()).Outcome == SlotOutcome.Finalised);
+
+            await AssertOneSignaturePerDutyAsync(cluster, rollup, slot, sequencer, prover.Address);
+            Assert.Equal(1, await SlotFailoverTests.RollupEventCountAsync(cluster.Anvil, deployment.Rollup, SlotFailoverTests.ProverCommitted, slot));
+            var finalised = await TransactionAsync(cluster, inBlock);
+            Assert.True(finalised.Stage >= TransactionStage.Proven && finalised.Slot == slot, $"the transaction accepted before slot {slot}: stage {finalised.Stage} in slot {finalised.Slot}");
+            var pooled = await TransactionAsync(cluster, waiting);
+            Assert.Equal(TransactionStage.InPool, pooled.Stage);
+            Assert.True((await cluster.Grains.GetGrain<ITransactionPoolGrain>(ITransactionPoolGrain.Key).GetAsync()).Pending >= 1);
+            output.WriteLine($"done after {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+        catch
+        {
+            cluster.WriteLogTails(80);
+            throw;
+        }
+    }
+
+    /// <summary>A fresh random blob posted to a live silo's ingress as a user would; its hash once accepted (202).</summary>
+    private static async Task<string> SubmitTransactionAsync(SiloProcessCluster cluster, int fee)
+    {
+        using var http = new HttpClient { BaseAddress = cluster.Silos.First(x => !x.HasExited).Web };
+        var blob = "0x" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(64)).ToLowerInvariant();
+        var response = await http.PostAsJsonAsync("/api/v1/transactions", new { transaction = blob, fee = fee.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return response.Headers.Location!.ToString().Split('/')[^1];
+    }
+
+    /// <summary>The transaction as a user reads it (GET /api/v1/transactions/{hash}) from a live silo.</summary>
+    private static async Task<(TransactionStage Stage, ulong? Slot)> TransactionAsync(SiloProcessCluster cluster, string hash)
+    {
+        using var http = new HttpClient { BaseAddress = cluster.Silos.First(x => !x.HasExited).Web };
+        var body = await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/transactions/{hash}");
+        var slot = body.GetProperty("slot");
+        return ((TransactionStage)body.GetProperty("stage").GetInt32(), slot.ValueKind == System.Text.Json.JsonValueKind.Number ? slot.GetUInt64() : null);
+    }
+
+    /// <summary>The hosted sequencer registered and Active through the platform's grains; the prover approved. Returns the first slot whose seed is fixed after that.</summary>
+    private static async Task<ulong> ActiveSequencerAsync(SiloProcessCluster cluster, StakingTokenContract token)
+    {
+        var deployment = cluster.Deployment;
+        await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ITenantGrain>(SiloProcessCluster.Tenant).SaveAsync(SiloProcessCluster.Tenant));
+        await cluster.Grains.GetGrain<IPublisherGrain>(cluster.Publisher.ToString()).AttachAsync(SiloProcessCluster.Tenant);
+        var grain = cluster.Grains.GetGrain<ISequencerGrain>(cluster.Sequencers.Single().ToString());
+        await grain.ImportAsync(SiloProcessCluster.Tenant);
+        await grain.RegisterAsync(SiloProcessCluster.Tenant, new SequencerRegistration(cluster.Publisher, cluster.Publisher, 100 * Token));
+        await token.ApproveAsync(DevAccounts.Store.Find(DevAccounts.Account(ProverAccount))!, deployment.Rollup, 1_000 * deployment.MinBond);
+        await cluster.Anvil.MineAsync((int)deployment.EntryPeriodBlocks + 1);
+        await FollowedAsync(cluster);
+        return deployment.Schedule!.SlotAt(await cluster.HeadAsync())!.Value + deployment.Schedule.Lag + 1;
+    }
+
+    /// <summary>A prover agent (fee 1) talking to <paramref name="front"/>, started while the head is before <paramref name="slot"/>.</summary>
+    private static async Task<ProverProcess> StartAgentAsync(SiloProcessCluster cluster, SiloProcess front, ulong slot)
+    {
+        var agent = await ProverProcess.StartAsync($"prover-{slot}",
+            new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(ProverAccount) },
+            "--rpc-url", cluster.Anvil.RpcUrl.ToString(), "--deployment", cluster.DeploymentFile, "--platform", front.Web.ToString(),
+            "--fee", "1", "--prove-after-blocks", ProveAfterBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--poll-ms", "100");
+        Assert.True(await agent.WaitForAsync("ready", Patience), $"the agent did not start:\n{string.Join("\n", agent.Lines)}");
+        Assert.True(await cluster.HeadAsync() < cluster.Deployment.Schedule!.StartOf(slot), "starting the agent moved the chain into the slot");
+        return agent;
+    }
+
+    /// <summary>One BlockProposed; the gate's proposal and commitment authorisation are what L1 took, and every request was granted or repeated.</summary>
+    private async Task AssertOneSignaturePerDutyAsync(SiloProcessCluster cluster, FernetRollupContract rollup, ulong slot, Address sequencer, Address prover)
+    {
+        var view = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync());
+        output.WriteLine($"slot {slot}: outcome {view.Outcome}, L2 block {view.L2BlockNumber}, last error {view.LastError ?? "none"}");
+        Assert.Equal(SlotOutcome.Finalised, view.Outcome);
+        Assert.Equal(prover, view.CommittedProver);
+        var onL1 = await rollup.ProposalOfAsync(slot);
+        Assert.Equal(sequencer, onL1.Sequencer);
+        Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
+        Assert.Equal(1, await SlotFailoverTests.BlockProposedCountAsync(cluster.Anvil, cluster.Deployment.Rollup, slot));
+        var rows = await SlotFailoverTests.SignedDutiesAsync(cluster.Database, sequencer, slot);
+        Assert.Equal(["commitment_authorisation", "proposal"], rows.Select(r => r.Duty).Order(StringComparer.Ordinal));
+        Assert.Equal(await rollup.ProposalDigestAsync(slot, onL1.Proposal), Keccak256.Hash(rows.Single(r => r.Duty == "proposal").Payload));
+        Assert.Equal(await rollup.CommitmentDigestAsync(slot, onL1.Proposal.BlockHash, prover, cluster.Deployment.MinBond),
+            Keccak256.Hash(rows.Single(r => r.Duty == "commitment_authorisation").Payload));
+        var audit = await SlotFailoverTests.AuditOutcomesAsync(cluster.Database, sequencer, slot);
+        output.WriteLine($"slot {slot}: gate audit {string.Join(", ", audit)}");
+        Assert.Equal(2, audit.Count(a => a.EndsWith(" granted", StringComparison.Ordinal)));
+        Assert.All(audit, a => Assert.True(a.EndsWith(" granted", StringComparison.Ordinal) || a.EndsWith(" repeated", StringComparison.Ordinal), a));
+        var bond = await SlotFailoverTests.RetryAsync(() => cluster.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover)).GetAsync());
+        Assert.Equal(BondStatus.Released, bond.Status);
     }
 
     /// <summary>The process hosting <paramref name="slotGrain"/>'s activation (activated first if it is not).</summary>
