@@ -23,6 +23,7 @@ namespace Hosting.Cluster.Tests.Postgres;
 public sealed class AsynchronousCommitTests
 {
     private const string GateKey = "HostingTest:Gate";
+    private const string SettingKey = "HostingTest:AsynchronousCommits";
     private const string Tenant = "acme";
 
     [Fact]
@@ -45,9 +46,11 @@ public sealed class AsynchronousCommitTests
             Assert.Contains("not on the same PostgreSQL server", apart.Reason);
         }
 
-        // And the silos as they start: the same check decides, and a silo whose gate is elsewhere writes durably.
+        // And the silos as they start: the same check decides, and a silo whose gate is elsewhere writes durably, as
+        // does one told not to (Hosting:Storage:AsynchronousCommits=false) with its gate on the same server.
         Assert.True(await SiloCommitsAsynchronouslyAsync(storage, gate: storage));
         Assert.False(await SiloCommitsAsynchronouslyAsync(storage, gate: gateApart));
+        Assert.False(await SiloCommitsAsynchronouslyAsync(storage, gate: storage, asynchronousCommits: false));
     }
 
     [Fact]
@@ -131,9 +134,9 @@ public sealed class AsynchronousCommitTests
         }
     }
 
-    private static async Task<bool> SiloCommitsAsynchronouslyAsync(string storage, string gate)
+    private static async Task<bool> SiloCommitsAsynchronouslyAsync(string storage, string gate, bool asynchronousCommits = true)
     {
-        var cluster = await StartAsync(storage, gate, $"order-{Guid.NewGuid():N}"[..14]);
+        var cluster = await StartAsync(storage, gate, $"order-{Guid.NewGuid():N}"[..14], asynchronousCommits);
         try
         {
             var services = ((InProcessSiloHandle)cluster.Silos[0]).SiloHost.Services;
@@ -159,7 +162,7 @@ public sealed class AsynchronousCommitTests
         return database;
     }
 
-    private static async Task<TestCluster> StartAsync(string storage, string gate, string serviceId)
+    private static async Task<TestCluster> StartAsync(string storage, string gate, string serviceId, bool asynchronousCommits = true)
     {
         var builder = new TestClusterBuilder(1);
         builder.Options.UseTestClusterMembership = false;
@@ -167,6 +170,7 @@ public sealed class AsynchronousCommitTests
         builder.Options.ClusterId = $"cluster-{Guid.NewGuid():N}"[..20];
         builder.Properties[PostgresCluster.ConnectionKey] = storage;
         builder.Properties[GateKey] = gate;
+        builder.Properties[SettingKey] = asynchronousCommits ? "true" : "false";
         builder.AddSiloBuilderConfigurator<SiloWithGateAt>();
         builder.AddClientBuilderConfigurator<PostgresCluster.ClientOnPostgres>();
         var cluster = builder.Build();
@@ -193,7 +197,7 @@ public sealed class AsynchronousCommitTests
         public void Configure(ISiloBuilder siloBuilder)
         {
             // Orleans' default liveness: its durable membership writes every 30 s stay out of the crash tests' window.
-            siloBuilder.UsePostgres(siloBuilder.Configuration[PostgresCluster.ConnectionKey]!);
+            siloBuilder.UsePostgres(siloBuilder.Configuration[PostgresCluster.ConnectionKey]!, siloBuilder.Configuration[SettingKey] != "false");
             siloBuilder.Services.AddSingleton(TimeProvider.System);
             siloBuilder.Services.AddSigningGate(siloBuilder.Configuration[GateKey]!, o => o.NodeName = $"silo-{Guid.NewGuid():N}"[..13]);
         }
