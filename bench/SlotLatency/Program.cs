@@ -99,6 +99,10 @@ if (pollMs is not null)
 }
 var app = SiloApplication.Build([.. siloArgs]);
 await app.StartAsync();
+// Which way the pool's reservation and the slot's block record commit (Hosting:Storage:AsynchronousCommits, e.g. the
+// environment's Hosting__Storage__AsynchronousCommits=false, and the silo's same-server check at start).
+var storage = (Hosting.Silo.Database.OrderedGrainStorage)app.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(Hosting.Grains.GrainStorage.Name);
+Console.WriteLine($"grain writes ordered before the gate's commit: {(storage.AsynchronousCommits ? "asynchronous (synchronous_commit = off)" : "durable")}");
 var grains = app.Services.GetRequiredService<IGrainFactory>();
 var keys = app.Services.GetRequiredService<AccountKeys>();
 var custody = app.Services.GetRequiredService<KeyCustody>();

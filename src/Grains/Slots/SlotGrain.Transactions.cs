@@ -51,6 +51,11 @@ public sealed partial class SlotGrain
             TransactionsReleased = false,
         };
         using (DutySpans.Step("build record", Slot))
+        // Without waiting for the WAL flush: the record exists so that a retry signs the same block, and nothing built
+        // from it leaves before the signing gate's durable commit (same server, checked at silo start), which flushes
+        // this commit with its own. Lost in a PostgreSQL crash before that, nothing was signed and the next attempt
+        // builds afresh. The proposal's signature leaves only inside the transaction the publisher records durably.
+        using (GrainStorage.OrderedBeforeDurableCommit())
         {
             await state.WriteStateAsync();
         }

@@ -47,7 +47,14 @@ public sealed class TransactionPoolGrain(
             Pending = [.. state.State.Pending.Where(p => !hashes.Contains(p.Hash))],
             Reserved = [.. state.State.Reserved, new SlotReservation { Slot = slot, Transactions = entries }],
         };
-        await state.WriteStateAsync();
+        // Without waiting for the WAL flush: the reservation matters only once the slot's block is signed, and the
+        // signing gate's durable commit on the same server comes first and flushes this commit with its own. Lost in
+        // a PostgreSQL crash before that, the transactions are simply pending again (their acceptance, AddAsync, is
+        // a durable write), and no block that carries them was signed.
+        using (GrainStorage.OrderedBeforeDurableCommit())
+        {
+            await state.WriteStateAsync();
+        }
         return chosen;
     }
 

@@ -40,6 +40,9 @@ public sealed class HostingOptions
     /// <summary>The log format in effect for this mode.</summary>
     public LogFormat EffectiveLogFormat => LogFormat ?? (Mode == HostingMode.Production ? Configuration.LogFormat.Json : Configuration.LogFormat.Text);
     public PostgresOptions Postgres { get; set; } = new();
+
+    /// <summary>How grain state is committed to PostgreSQL (production only).</summary>
+    public StorageOptions Storage { get; set; } = new();
     public L1Options L1 { get; set; } = new();
 
     /// <summary>Devnet-only settings: the demo tenant the `hosting devnet` command seeds.</summary>
@@ -201,4 +204,16 @@ public sealed class PostgresOptions
 
     /// <summary>Whether a production silo applies the schema (infra/postgres) before it starts; `migrate` does it alone.</summary>
     public bool MigrateOnStart { get; set; } = true;
+}
+
+/// <summary>How grain state is committed to PostgreSQL, bound from "Hosting:Storage".</summary>
+public sealed class StorageOptions
+{
+    /// <summary>
+    /// Lets the writes a grain declares ordered before a durable commit (the pool's reservation for a slot, the slot's
+    /// record of its block) commit with <c>synchronous_commit = off</c>, so the duty path waits for two WAL flushes
+    /// (signing gate, publisher) instead of four. Used only when the silo's start-up check finds grain storage and the
+    /// signing gate on the same PostgreSQL primary; <c>false</c> makes every write durable. Default <c>true</c>.
+    /// </summary>
+    public bool AsynchronousCommits { get; set; } = true;
 }
