@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -72,7 +71,7 @@ public static partial class KeyGenerationEndpoints
             return bad;
         }
         var outcome = await GenerateAsync(http.RequestServices, grains, tenantId, request!.Backend, request.Label,
-            http.User.FindFirst(ClaimTypes.Name)?.Value ?? "unknown", http.RequestAborted);
+            KeyManagerEndpoints.Who(http), http.RequestAborted);
         if (outcome.Key is { } key)
         {
             return Results.Created($"/api/v1/tenants/{tenantId}/sequencers/{key.Address}", key);
@@ -140,7 +139,7 @@ public static partial class KeyGenerationEndpoints
                 _ => KeyGeneration.Failed(StatusCodes.Status503ServiceUnavailable, "The backend could not generate the key", "backend", $"Nothing was generated or recorded: {outcome.Message}"),
             };
         }
-        if (await KeyManagerEndpoints.HostAsync(grains, tenant, address) is { } refused)
+        if (await Keymanager.HostAsync(grains, tenant, address) is { } refused)
         {
             return KeyGeneration.Failed(StatusCodes.Status409Conflict, "Not hosted", null, $"The key {address} is in custody but not hosted: {refused}");
         }

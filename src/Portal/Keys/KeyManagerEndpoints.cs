@@ -202,13 +202,6 @@ public static class KeyManagerEndpoints
 
     private static List<KeyStatusEntry> Statuses(KeymanagerAnswer answer) => [.. answer.Statuses.Select(s => new KeyStatusEntry(s.Status, s.Message))];
 
-    /// <summary>After a delete: removes a key the platform generated from its token or vault (<see cref="Keymanager.DestroyInBackendAsync"/>).</summary>
-    public static Task<string> DestroyInBackendAsync(KeyCustody custody, IGrainFactory grains, SigningKey key, string requestedBy, CancellationToken cancellationToken) =>
-        Keymanager.DestroyInBackendAsync(custody, grains, key, requestedBy, cancellationToken);
-
-    /// <summary>Makes a registered key one of the tenant's sequencers; null when it is, or the reason it cannot be.</summary>
-    internal static Task<string?> HostAsync(IGrainFactory grains, string tenant, Address address) => Keymanager.HostAsync(grains, tenant, address);
-
     private static async Task<(IReadOnlyList<Address>? Addresses, IResult? Problem)> ReadPubkeysAsync(HttpRequest request)
     {
         var (body, bad) = await RequestBody.ReadAsync<DeleteKeysRequest>(request);
@@ -254,7 +247,8 @@ public static class KeyManagerEndpoints
         return (own, null);
     }
 
-    private static string Who(HttpContext http) => http.User.FindFirst(ClaimTypes.Name)?.Value ?? "unknown";
+    /// <summary>Who asked, for the audit trail: the signed-in principal's name.</summary>
+    internal static string Who(HttpContext http) => http.User.FindFirst(ClaimTypes.Name)?.Value ?? "unknown";
 
 }
 

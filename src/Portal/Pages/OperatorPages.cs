@@ -156,7 +156,7 @@ public static class OperatorPages
         {
             return FormOutcome.RedirectWith(http, "/operator/keys/import", $"Not imported: {result.Error?.Message}", failed: true);
         }
-        if (await KeyManagerEndpoints.HostAsync(grains, tenant, key.Address) is { } refused)
+        if (await Keymanager.HostAsync(grains, tenant, key.Address) is { } refused)
         {
             return FormOutcome.RedirectWith(http, "/operator/keys/import", $"The key is in custody but not hosted: {refused}", failed: true);
         }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -53,7 +52,7 @@ public static partial class PublisherEndpoints
         {
             return RequestBody.Invalid("address", $"'{address}' is not a publisher account address: expected 0x and 40 hex digits.");
         }
-        var outcome = await RemoveAsync(http.RequestServices, grains, tenantId, account, Who(http), http.RequestAborted);
+        var outcome = await RemoveAsync(http.RequestServices, grains, tenantId, account, KeyManagerEndpoints.Who(http), http.RequestAborted);
         return outcome.Removed is { } removed
             ? Results.Ok(removed)
             : Results.Problem(title: outcome.Title, detail: outcome.Message, statusCode: outcome.Status);
@@ -124,7 +123,7 @@ public static partial class PublisherEndpoints
         }
         var backend = key.Backend == SigningBackend.Keystore
             ? "Its keystore ciphertext was dropped."
-            : await KeyManagerEndpoints.DestroyInBackendAsync(custody, grains, key, requestedBy, CancellationToken.None);
+            : await Keymanager.DestroyInBackendAsync(custody, grains, key, requestedBy, CancellationToken.None);
         return new(new RemovedPublisherAccount(address.ToString(), "deleted", KeyNames.Of(key.Backend),
             $"{address} no longer sends for tenant '{tenant}': its key is stopped and deleted from custody, its history kept. {backend}"), StatusCodes.Status200OK, null, "");
     }
@@ -136,7 +135,7 @@ public static partial class PublisherEndpoints
         {
             return bad;
         }
-        var outcome = await AddAsync(http.RequestServices, grains, tenantId, request!, Who(http), http.RequestAborted);
+        var outcome = await AddAsync(http.RequestServices, grains, tenantId, request!, KeyManagerEndpoints.Who(http), http.RequestAborted);
         if (outcome.Account is { } account)
         {
             return Results.Created($"/api/v1/tenants/{tenantId}/publishers", account);
@@ -295,7 +294,6 @@ public static partial class PublisherEndpoints
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex LabelPattern();
 
-    private static string Who(HttpContext http) => http.User.FindFirst(ClaimTypes.Name)?.Value ?? "unknown";
 
     private static async Task<IResult> ListAsync(HttpContext http, string tenantId, IGrainFactory grains)
     {

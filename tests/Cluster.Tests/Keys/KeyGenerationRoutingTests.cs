@@ -71,7 +71,7 @@ public sealed class KeyGenerationRoutingTests
             // token on the silo that has it.
             var export = await custody.DeleteKeyAsync(Tenant, address, "operator@acme");
             var deleted = (await custody.FindKeyAsync(address))!;
-            var removed = await KeyManagerEndpoints.DestroyInBackendAsync(custody, cluster.Client, deleted, "operator@acme", CancellationToken.None);
+            var removed = await Hosting.Signing.Keymanager.DestroyInBackendAsync(custody, cluster.Client, deleted, "operator@acme", CancellationToken.None);
             Assert.Contains("was removed from the pkcs11 backend", removed, StringComparison.Ordinal);
             var gone = await Assert.ThrowsAsync<HsmException>(() => token.DescribeKeyAsync(key.Url));
             Assert.Equal(HsmProblem.KeyNotFound, gone.Problem);
