@@ -70,7 +70,7 @@ internal static class GateBench
         Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
         Console.WriteLine();
         DiskFlushProbe.Start();
-        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms |");
+        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms, WAL bytes per signature (full-page images per signature), WAL flushes per signature |");
         Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var keys in new[] { 1, 16, 256 })
         {
@@ -106,7 +106,7 @@ internal static class GateBench
                     var background = await BackgroundAsync(dataSource);
                     var rowStarted = Stopwatch.GetTimestamp();
                     var result = await run();
-                    var during = (await BackgroundAsync(dataSource)).Since(background) with { DiskFlushMaxMs = DiskFlushProbe.MaxSince(rowStarted) };
+                    var during = (await BackgroundAsync(dataSource)).Since(background) with { DiskFlushMaxMs = DiskFlushProbe.MaxSince(rowStarted), Signatures = Interlocked.Read(ref issued) - before };
                     await Task.Delay(1500); // PostgreSQL publishes backend statistics within a second
                     var ratio = (Interlocked.Read(ref issued) - before) / (double)Math.Max(1, await CommitsAsync(dataSource) - commits - 1);
                     Report(keys, variant, load, result, ratio, during);
@@ -161,13 +161,16 @@ internal static class GateBench
     /// What else ran while a row was measured, to tell a stall's cause: this process's garbage collection pauses,
     /// PostgreSQL's checkpoints, and autovacuum/autoanalyze of the gate's tables.
     /// </summary>
-    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, double DiskFlushMaxMs = 0)
+    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, long WalBytes, long WalFullPages, long WalSyncs, double DiskFlushMaxMs = 0, long Signatures = 0)
     {
         public Background Since(Background before) =>
-            new(GcPauseMs - before.GcPauseMs, Gen2 - before.Gen2, Checkpoints - before.Checkpoints, Vacuums - before.Vacuums);
+            new(GcPauseMs - before.GcPauseMs, Gen2 - before.Gen2, Checkpoints - before.Checkpoints, Vacuums - before.Vacuums,
+                WalBytes - before.WalBytes, WalFullPages - before.WalFullPages, WalSyncs - before.WalSyncs);
 
+        /// <summary>What the disk was asked to write per signature: WAL bytes (full-page images among them) and flushes.</summary>
         public override string ToString() =>
-            string.Create(CultureInfo.InvariantCulture, $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {DiskFlushMaxMs:F0}");
+            string.Create(CultureInfo.InvariantCulture,
+                $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {DiskFlushMaxMs:F0}, {WalBytes / (double)Math.Max(1, Signatures):F0} B ({WalFullPages / (double)Math.Max(1, Signatures):F2} full-page images), {WalSyncs / (double)Math.Max(1, Signatures):F2}");
     }
 
     /// <summary>
@@ -210,10 +213,12 @@ internal static class GateBench
     {
         await using var command = dataSource.CreateCommand(
             "select (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter), "
-            + "(select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables)::bigint");
+            + "(select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables)::bigint, "
+            + "wal_bytes::bigint, wal_fpi, wal_sync from pg_stat_wal");
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return new Background(GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(2), reader.GetInt64(0), reader.GetInt64(1));
+        return new Background(GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(2), reader.GetInt64(0), reader.GetInt64(1),
+            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
     }
 
     private static async Task<double> Timed(SigningGate gate, Address key, ulong slot)
