@@ -166,7 +166,7 @@ public sealed class GatedFallbackTests(ITestOutputHelper output)
         }
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var slot = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
-        await ProverAgentTests.MineToAsync(chain, schedule.StartOf(slot) - 1);
+        await chain.MineToAsync(schedule.StartOf(slot) - 1);
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {slot}");
         return (sequencer, slot, database);
     }

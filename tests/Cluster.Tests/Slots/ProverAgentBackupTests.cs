@@ -31,7 +31,7 @@ public sealed class ProverAgentBackupTests(ITestOutputHelper output)
         try
         {
             var slot = (schedule.SlotAt(await chain.HeadAsync()) ?? 0) + 2;
-            await ProverAgentTests.MineToAsync(chain, schedule.StartOf(slot) - 4);
+            await chain.MineToAsync(schedule.StartOf(slot) - 4);
             var ownOnly = await StartAsync(agents, chain, "own-only", 2, web.Address.ToString(), ["--backup-other-slots", "false"]);
             var deaf = await StartAsync(agents, chain, "deaf", 3, $"http://127.0.0.1:{FreePort.Next()}");
             // Same key as "deaf" (neither sends anything), but a token the platform never issued.
@@ -39,9 +39,9 @@ public sealed class ProverAgentBackupTests(ITestOutputHelper output)
             Assert.True(await chain.HeadAsync() < schedule.StartOf(slot), "starting the agents moved the chain into the slot");
 
             // An agent joins a slot it sees in Proposal; nobody proposes, so backup opens with Commitment.
-            await ProverAgentTests.MineToAsync(chain, schedule.StartOf(slot));
+            await chain.MineToAsync(schedule.StartOf(slot));
             await Task.Delay(TimeSpan.FromSeconds(1));
-            await ProverAgentTests.MineToAsync(chain, schedule.CommitmentStart(slot));
+            await chain.MineToAsync(schedule.CommitmentStart(slot));
             Assert.True(await rollup.CallAsync<bool>("isBackupOpen", new System.Numerics.BigInteger(slot)));
             Assert.True(await ownOnly.WaitForAsync($"slot {slot}: backup open; not submitting: no sequencer the platform hosts won slot {slot}, and --backup-other-slots is false", Patience),
                 string.Join("\n", ownOnly.Lines));
@@ -53,15 +53,15 @@ public sealed class ProverAgentBackupTests(ITestOutputHelper output)
 
             // Joins the next slot only (this one is past Proposal).
             var others = await StartAsync(agents, chain, "others", 0, web.Address.ToString());
-            await ProverAgentTests.MineToAsync(chain, schedule.EndOf(slot) - 1);
+            await chain.MineToAsync(schedule.EndOf(slot) - 1);
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.Equal(SlotStatus.None, await rollup.SlotStatusAsync(slot));
             Assert.DoesNotContain(agents, a => a.Printed("submitBackupBlock sent"));
 
             var next = slot + 1;
-            await ProverAgentTests.MineToAsync(chain, schedule.StartOf(next));
+            await chain.MineToAsync(schedule.StartOf(next));
             await Task.Delay(TimeSpan.FromSeconds(1));
-            await ProverAgentTests.MineToAsync(chain, schedule.CommitmentStart(next));
+            await chain.MineToAsync(schedule.CommitmentStart(next));
             Assert.True(await others.WaitForAsync($"slot {next}: backup block finalised", Patience), string.Join("\n", others.Lines));
             Assert.True(others.Printed($"slot {next}: backup open; no sequencer the platform hosts won slot {next}, and --backup-other-slots is true: submitting"));
             Assert.Equal(SlotStatus.BackupFinalised, await rollup.SlotStatusAsync(next));

@@ -63,7 +63,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         }
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var slot = schedule.SlotAt(await chain.HeadAsync())!.Value + 1;
-        await MineToAsync(chain, schedule.StartOf(slot) - 1);
+        await chain.MineToAsync(schedule.StartOf(slot) - 1);
 
         var agents = new List<ProverProcess>();
         async Task RestartAsync(params (int Account, string Fee, string Fault)[] wanted)
@@ -167,9 +167,9 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await RestartAsync((2, "1", "none"), (3, "2", "none"), (0, "0", "backup"));
             cBefore = await token.BalanceOfAsync(c);
             using var skips = new CounterWatch("hosting.proofboost.backup_decisions");
-            await MineToAsync(chain, schedule.StartOf(slot));
+            await chain.MineToAsync(schedule.StartOf(slot));
             await WaitAsync($"slot {slot}: 2 quotes", async () => (await Slot().GetAsync()).Quotes >= 2);
-            await MineToAsync(chain, schedule.CommitmentStart(slot));
+            await chain.MineToAsync(schedule.CommitmentStart(slot));
             // Nobody qualifies (both slashed), so nobody is authorised: no grace to wait out here.
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
@@ -177,12 +177,12 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             // by anyone else (no token, a made-up token, the platform admin's) it is refused and not counted.
             await CheckBackupQuestionRefusedAsync(web, slot);
             Assert.Equal(0, skips.Total(("tenant", Tenant)));
-            await MineToAsync(chain, schedule.RevealStart(slot));
+            await chain.MineToAsync(schedule.RevealStart(slot));
             Assert.True(await rollup.CallAsync<bool>("isBackupOpen", new BigInteger(slot)));
             var skipped = $"slot {slot}: backup open; not submitting: the tenant whose sequencer won slot {slot} set its backup policy to never";
             Assert.True(await agents[2].WaitForAsync(skipped, Patience), string.Join("\n", agents[2].Lines));
             // A block later (the agent asks again at every block) it still sends nothing.
-            await MineToAsync(chain, schedule.RevealStart(slot) + 1);
+            await chain.MineToAsync(schedule.RevealStart(slot) + 1);
             await Task.Delay(TimeSpan.FromSeconds(2));
             Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
             Assert.False(agents[2].Printed($"slot {slot}: backup open; the platform says submit"), string.Join("\n", agents[2].Lines));
@@ -198,7 +198,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await rollup.SendAsync(someoneElse, "submitBackupBlock",
                 [new BigInteger(slot), proposal.ToAbi(), block.Data, SlotPipelineTests.DevnetProof(slot, tip.Archive, proposal, b)]);
             await WaitAsync($"slot {slot}: someone else's backup block", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.BackupFinalised);
-            await MineToAsync(chain, schedule.EndOf(slot) - 1);
+            await chain.MineToAsync(schedule.EndOf(slot) - 1);
             view = await Slot().GetAsync();
             Assert.Equal(SlotOutcome.Backup, view.Outcome);
             Assert.Contains("NoCommitment", view.LastError, StringComparison.Ordinal);
@@ -233,9 +233,9 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         var rollup = new FernetRollupContract(new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] })), chain.Deployment.Rollup);
         var grain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
 
-        await MineToAsync(chain, schedule.StartOf(slot));
+        await chain.MineToAsync(schedule.StartOf(slot));
         await WaitAsync($"slot {slot}: {quotes} quotes", async () => (await grain.GetAsync()).Quotes >= quotes);
-        await MineToAsync(chain, schedule.CommitmentStart(slot));
+        await chain.MineToAsync(schedule.CommitmentStart(slot));
         if (committed)
         {
             // The platform reveals in the block after the commitment: seen as Committed or already Revealed.
@@ -247,7 +247,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(7));
             Assert.Equal(SlotStatus.Proposed, await rollup.SlotStatusAsync(slot));
         }
-        await MineToAsync(chain, schedule.RevealStart(slot));
+        await chain.MineToAsync(schedule.RevealStart(slot));
         if (committed)
         {
             await WaitAsync($"slot {slot}: the reveal", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
@@ -256,18 +256,18 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         {
             await WaitAsync($"slot {slot}: the backup block", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.BackupFinalised);
         }
-        await MineToAsync(chain, schedule.ProvingStart(slot) + 1);
+        await chain.MineToAsync(schedule.ProvingStart(slot) + 1);
         if (proven)
         {
             await WaitAsync($"slot {slot}: the proof", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Finalised);
         }
-        await MineToAsync(chain, schedule.BackupStart(slot));
+        await chain.MineToAsync(schedule.BackupStart(slot));
         if (slashed is { } prover)
         {
             await WaitAsync($"slot {slot}: the slash", async () =>
                 (await chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover)).GetAsync()).Status == BondStatus.Slashed);
         }
-        await MineToAsync(chain, schedule.EndOf(slot) - 1);
+        await chain.MineToAsync(schedule.EndOf(slot) - 1);
         output.WriteLine($"slot {slot}: {await grain.GetAsync()}");
     }
 
@@ -344,15 +344,5 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await Task.Delay(50);
         }
         Assert.Fail($"waited {Patience.TotalSeconds} s for {what}");
-    }
-
-    internal static async Task MineToAsync(ChainUnderTest chain, ulong block)
-    {
-        var head = await chain.HeadAsync();
-        if (block > head)
-        {
-            await chain.MineAsync((int)(block - head));
-        }
-        await chain.FollowedAsync();
     }
 }

@@ -158,14 +158,14 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
 
         // (f) Both quote; A is cheaper, so A is authorised at Proposal's last block, and the silo dies right after.
         var slotF = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(f));
-        await MineToAsync(chain, schedule.StartOf(f));
+        await chain.MineToAsync(schedule.StartOf(f));
         foreach (var (who, fee) in new[] { (lazy, 1), (prover, 2) })
         {
             var answer = await RetryAsync(async () => await slotF.QuoteAsync(await SlotPipelineTests.SignedAsync(
                 new ProverQuote(f, who.Address, fee * Token, deployment.MinBond, schedule.RevealStart(f)), deployment.Rollup)));
             Assert.True(answer.Accepted, answer.Reason);
         }
-        await MineToAsync(chain, schedule.CommitmentStart(f) - 1);
+        await chain.MineToAsync(schedule.CommitmentStart(f) - 1);
         Assert.True(await Eventually.WaitAsync(async () => await RetryAsync(() => slotF.AuthorisationForAsync(lazy.Address)) is not null, TimeSpan.FromSeconds(90)), $"slot {f}: A was never authorised");
         await KillHostAsync(chain, slotF, $"slot {f} at Proposal's last block, after A's authorisation");
         // The fallback timer died with the silo: past the grace, still no one else authorised.
@@ -173,35 +173,35 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         Assert.Null(await RetryAsync(() => slotF.AuthorisationForAsync(prover.Address)));
         // Commitment's first block: the reactivated grain finds A's grace over and nothing committed, and falls back to B.
         await chain.MineAsync(1);
-        await FollowedAsync(chain);
+        await chain.FollowedAsync();
         CommitmentAuthorisation? fallback = null;
         Assert.True(await Eventually.WaitAsync(async () => (fallback = await RetryAsync(() => slotF.AuthorisationForAsync(prover.Address))) is not null, TimeSpan.FromSeconds(90)),
             $"slot {f}: B was never authorised: {await RetryAsync(() => slotF.GetAsync())}");
         output.WriteLine($"slot {f}: B authorised at head {await chain.HeadAsync()} (Commitment {schedule.CommitmentStart(f)}-{schedule.RevealStart(f) - 1}) after {clock.Elapsed.TotalSeconds:0.0} s");
         await rollup.CommitProverAsync(prover, f, fallback!.Bond, fallback.Signature);
-        await FollowedAsync(chain);
+        await chain.FollowedAsync();
         await ProveWhenRevealedAsync(chain, rollup, f, prover);
 
         // (p) The proposal is held after the gate signed it, and its silo is killed there.
         var slotP = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(p));
-        await MineToAsync(chain, schedule.StartOf(p) - 1);
+        await chain.MineToAsync(schedule.StartOf(p) - 1);
         HoldingDutySigner.Hold(p);
         await chain.MineAsync(1);
         await HoldingDutySigner.Held.WaitAsync(TimeSpan.FromSeconds(90));
         await KillHostAsync(chain, slotP, $"slot {p} in Proposal, signed and not sent");
         Assert.Equal(0, await RollupEventCountAsync(chain, BlockProposed, p));
-        await FollowedAsync(chain);
+        await chain.FollowedAsync();
         Assert.True(await Eventually.WaitAsync(async () => (await RetryAsync(() => slotP.GetAsync())).ProposalTransaction is not null, TimeSpan.FromSeconds(90)),
             $"slot {p}: the proposal was never sent after the kill: {await RetryAsync(() => slotP.GetAsync())}");
         output.WriteLine($"slot {p}: proposal sent by the reactivated grain at head {await chain.HeadAsync()} after {clock.Elapsed.TotalSeconds:0.0} s");
         var quoted = await RetryAsync(async () => await slotP.QuoteAsync(await SlotPipelineTests.SignedAsync(
             new ProverQuote(p, prover.Address, 2 * Token, deployment.MinBond, schedule.RevealStart(p)), deployment.Rollup)));
         Assert.True(quoted.Accepted, quoted.Reason);
-        await MineToAsync(chain, schedule.CommitmentStart(p) - 1);
+        await chain.MineToAsync(schedule.CommitmentStart(p) - 1);
         CommitmentAuthorisation? authorisation = null;
         Assert.True(await Eventually.WaitAsync(async () => (authorisation = await RetryAsync(() => slotP.AuthorisationForAsync(prover.Address))) is not null, TimeSpan.FromSeconds(90)));
         await rollup.CommitProverAsync(prover, p, authorisation!.Bond, authorisation.Signature);
-        await FollowedAsync(chain);
+        await chain.FollowedAsync();
         await ProveWhenRevealedAsync(chain, rollup, p, prover);
 
         foreach (var slot in new[] { f, p })
@@ -245,13 +245,13 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
         // One block at a time, each followed, as real time would: the grain reveals at Commitment's last block.
         while (await chain.HeadAsync() < schedule.ProvingStart(slot))
         {
-            await MineToAsync(chain, await chain.HeadAsync() + 1);
+            await chain.MineToAsync(await chain.HeadAsync() + 1);
         }
         Assert.True(await Eventually.WaitAsync(async () => await rollup.SlotStatusAsync(slot) == FernetRollupContract.RollupSlotStatus.Revealed, TimeSpan.FromSeconds(30)),
             $"slot {slot}: not revealed by Proving: {await RetryAsync(() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync())}");
         var canonical = await rollup.ProposalOfAsync(slot);
         await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, (await rollup.TipAsync()).Archive, canonical.Proposal, prover.Address));
-        await FollowedAsync(chain);
+        await chain.FollowedAsync();
         Assert.True(await Eventually.WaitAsync(async () => (await RetryAsync(() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync())).Outcome == SlotOutcome.Finalised, TimeSpan.FromSeconds(90)),
             $"slot {slot}: not finalised");
     }
@@ -261,12 +261,12 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     {
         var schedule = chain.Deployment.Schedule!;
         var slotGrain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
-        await MineToAsync(chain, schedule.StartOf(slot) - 1);
+        await chain.MineToAsync(schedule.StartOf(slot) - 1);
         bool quoted = false, killed = false, committed = false, proven = false;
         while (await chain.HeadAsync() < schedule.EndOf(slot) - 1)
         {
             await chain.MineAsync(1);
-            await FollowedAsync(chain);
+            await chain.FollowedAsync();
             var phase = schedule.PhaseAt(slot, await chain.HeadAsync());
             if (phase == SlotPhase.Proposal && !quoted)
             {
@@ -305,7 +305,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
                 await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, tip.Archive, canonical.Proposal, prover.Address));
             }
         }
-        await FollowedAsync(chain);
+        await chain.FollowedAsync();
         Assert.True(killed, $"slot {slot}: the silo was never killed in {killIn}: {await slotGrain.GetAsync()}");
         Assert.True(committed, $"slot {slot}: no authorisation for the prover: {await slotGrain.GetAsync()}");
         Assert.True(proven, $"slot {slot}: never revealed, so never proven: {await slotGrain.GetAsync()}");
@@ -421,39 +421,6 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
                 await Task.Delay(200);
             }
         }
-    }
-
-    private static async Task MineToAsync(ChainUnderTest chain, ulong block)
-    {
-        var head = await chain.HeadAsync();
-        if (block > head)
-        {
-            await chain.MineAsync((int)(block - head));
-        }
-        await FollowedAsync(chain);
-    }
-
-    /// <summary>Waits until the follower has caught up with the head, riding out the calls that fail while a killed silo is declared dead.</summary>
-    private static async Task FollowedAsync(ChainUnderTest chain)
-    {
-        var follower = chain.Grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key);
-        var head = await chain.HeadAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                if ((await follower.GetAsync()).LastBlock >= head)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is OrleansException or TimeoutException)
-            {
-            }
-            await Task.Delay(20);
-        }
-        Assert.Fail($"the follower did not reach {head}");
     }
 
     /// <summary>The gate, with the silos' duty signer wrapped in <see cref="HoldingDutySigner"/>.</summary>

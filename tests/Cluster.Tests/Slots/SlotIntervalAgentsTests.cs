@@ -82,7 +82,7 @@ public sealed class SlotIntervalAgentsTests(ITestOutputHelper output)
             await token.ApproveAsync(DevAccounts.Store.Find(prover)!, deployment.Rollup, 1_000 * deployment.MinBond);
         }
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         Assert.Equal(hosted.Count, (int)await registry.ActiveCountAsync());
 
         async Task<Address> LeaderAsync(ulong slot)
@@ -101,7 +101,7 @@ public sealed class SlotIntervalAgentsTests(ITestOutputHelper output)
         for (var walked = 0; ; first++, walked++)
         {
             Assert.True(walked < 40, "no slot pair led by both tenants in 40 slots");
-            await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(first) - 1);
+            await chain.MineToAsync(schedule.StartOf(first) - 1);
             if (hosted[await LeaderAsync(first)] != hosted[await LeaderAsync(first + 1)])
             {
                 break;

@@ -63,7 +63,7 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
         }
         await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         Assert.Equal(hosted.Count + outsiders.Count, (int)await registry.ActiveCountAsync());
 
         async Task<(Address Leader, bool Ours)> LeaderAsync(ulong slot)
@@ -82,7 +82,7 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
         var first = schedule.SlotAt(await chain.HeadAsync())!.Value + 1;
         for (; ; first++)
         {
-            await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(first) - 1);
+            await chain.MineToAsync(schedule.StartOf(first) - 1);
             if ((await LeaderAsync(first)).Ours != (await LeaderAsync(first + 1)).Ours)
             {
                 break;

@@ -73,7 +73,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var head = await chain.HeadAsync();
         var first = schedule.SlotAt(head)!.Value + 1;
-        await MineToAsync(chain, schedule.StartOf(first) - 1);
+        await chain.MineToAsync(schedule.StartOf(first) - 1);
         Assert.Equal(8, (int)await registry.ActiveCountAsync());
 
         var proverStart = await token.BalanceOfAsync(prover.Address);
@@ -110,7 +110,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             while (await chain.HeadAsync() < schedule.EndOf(slot) - 1)
             {
                 await chain.MineAsync(1);
-                await FollowedAsync(chain);
+                await chain.FollowedAsync();
                 var now = await chain.HeadAsync();
                 var phase = schedule.PhaseAt(slot, now);
                 if (phase == SlotPhase.Proposal && !quoted)
@@ -160,7 +160,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
                     await rollup.SubmitProofAsync(prover, slot, DevnetProof(slot, tip.Archive, canonical.Proposal, prover.Address));
                 }
             }
-            await FollowedAsync(chain);
+            await chain.FollowedAsync();
 
             var view = await grain.GetAsync();
             var onL1 = await rollup.ProposalOfAsync(slot);
@@ -248,32 +248,5 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             total += await registry.PendingRewardsAsync(withdrawer, sequencer);
         }
         return total;
-    }
-
-    internal static async Task MineToAsync(ChainUnderTest chain, ulong block)
-    {
-        var head = await chain.HeadAsync();
-        if (block > head)
-        {
-            await chain.MineAsync((int)(block - head));
-        }
-        await FollowedAsync(chain);
-    }
-
-    /// <summary>Waits until the follower (and so every slot duty it delivered) has caught up with the head, polling fast.</summary>
-    internal static async Task FollowedAsync(ChainUnderTest chain)
-    {
-        var follower = chain.Grains.GetGrain<IL1FollowerGrain>(IL1FollowerGrain.Key);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var head = await chain.HeadAsync();
-            if ((await follower.GetAsync()).LastBlock >= head)
-            {
-                return;
-            }
-            await Task.Delay(20);
-        }
-        Assert.Fail($"the follower did not reach the head: {await follower.GetAsync()}");
     }
 }

@@ -52,7 +52,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         Assert.Equal(schedule.CommitmentStart(a) - 1, await chain.HeadAsync());
         var beforeCommit = await SnapshotAsync(chain);
         await rollup.CommitProverAsync(prover, a, authorisation.Bond, authorisation.Signature);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {a}: committed", async () => await Slot(a).GetAsync() is { Outcome: SlotOutcome.Committed });
         Assert.Equal(BondStatus.Escrowed, (await Bond(a).GetAsync()).Status);
         Assert.Equal(proverStart - deployment.MinBond, await token.BalanceOfAsync(prover.Address));
@@ -67,7 +67,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         Assert.Equal(proverStart, await token.BalanceOfAsync(prover.Address));
         // The prover's record follows the surviving branch: the commitment it no longer holds is not counted.
         Assert.Equal(0, (await Record().GetAsync()).Committed);
-        await SlotPipelineTests.MineToAsync(chain, schedule.EndOf(a) - 1);
+        await chain.MineToAsync(schedule.EndOf(a) - 1);
         Assert.Equal(BondStatus.None, (await Bond(a).GetAsync()).Status);
 
         // Slot b: proven, then a reorg takes the proof away: back to Revealed with the bond escrowed again; the
@@ -75,18 +75,18 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         authorisation = await QuoteAndAuthoriseAsync(chain, b, prover);
         await rollup.CommitProverAsync(prover, b, authorisation.Bond, authorisation.Signature);
         output.WriteLine($"slot {b}: committed at head {await chain.HeadAsync()}; Reveal is blocks {schedule.RevealStart(b)}-{schedule.ProvingStart(b) - 1}");
-        await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(b));
+        await chain.MineToAsync(schedule.RevealStart(b));
         output.WriteLine($"slot {b}: mined to head {await chain.HeadAsync()}");
         if (!await Eventually.WaitAsync(async () => await rollup.SlotStatusAsync(b) == SlotStatus.Revealed, Patience))
         {
             var stuck = await Slot(b).GetAsync();
             Assert.Fail($"waited {Patience.TotalSeconds} s for slot {b}: revealed; L1 says {await rollup.SlotStatusAsync(b)}, head {await chain.HeadAsync()}, Reveal {schedule.RevealStart(b)}-{schedule.ProvingStart(b) - 1}, the slot grain {stuck.Outcome}, committed prover {stuck.CommittedProver}, last error: {stuck.LastError}");
         }
-        await SlotPipelineTests.MineToAsync(chain, schedule.ProvingStart(b));
+        await chain.MineToAsync(schedule.ProvingStart(b));
         var beforeProof = await SnapshotAsync(chain);
         var escrowed = await token.BalanceOfAsync(prover.Address);
         await ProveAsync(rollup, b, prover);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {b}: finalised", async () => (await Slot(b).GetAsync()).Outcome == SlotOutcome.Finalised);
         Assert.Equal(BondStatus.Released, (await Bond(b).GetAsync()).Status);
         await ReorgAsync(chain, beforeProof);
@@ -99,12 +99,12 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         Assert.Equal(escrowed, await token.BalanceOfAsync(prover.Address));
         Assert.Equal((1, 0), ((await Record().GetAsync()).Committed, (await Record().GetAsync()).Proved));
         await ProveAsync(rollup, b, prover);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {b}: finalised again", async () => (await Slot(b).GetAsync()).Outcome == SlotOutcome.Finalised);
         Assert.Equal(BondStatus.Released, (await Bond(b).GetAsync()).Status);
         Assert.Equal(SlotStatus.Finalised, await rollup.SlotStatusAsync(b));
         Assert.Null((await Slot(b).GetAsync()).LastError);
-        await SlotPipelineTests.MineToAsync(chain, schedule.EndOf(b) - 1);
+        await chain.MineToAsync(schedule.EndOf(b) - 1);
         Assert.Equal(BondStatus.Released, (await Bond(b).GetAsync()).Status);
 
         // Slot c: the commitment lands in Commitment's first block and a one-block reorg replaces that block. The prover
@@ -114,7 +114,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         authorisation = await QuoteAndAuthoriseAsync(chain, c, prover);
         beforeCommit = await SnapshotAsync(chain);
         await rollup.CommitProverAsync(prover, c, authorisation.Bond, authorisation.Signature);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {c}: committed", async () => await Slot(c).GetAsync() is { Outcome: SlotOutcome.Committed });
         var oldCommitmentBlock = await l1.GetBlockAsync(Hosting.L1.Rpc.BlockTag.Latest);
         Assert.Equal(schedule.CommitmentStart(c), oldCommitmentBlock!.Number);
@@ -129,17 +129,17 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         Assert.NotEqual(oldCommitmentBlock.Hash, (await l1.GetBlockAsync(Hosting.L1.Rpc.BlockTag.Latest))!.Hash);
         // Commitment's last block: the follower meets the new branch here and the slot grain sends the reveal.
         await chain.MineAsync(1);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {c}: revealed on L1", async () => await rollup.SlotStatusAsync(c) == SlotStatus.Revealed);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {c}: revealed", async () => await Slot(c).GetAsync() is { Outcome: SlotOutcome.Revealed });
         var revealedC = await Slot(c).GetAsync();
         Assert.Equal(prover.Address, revealedC.CommittedProver);
         Assert.Equal(schedule.RevealStart(c), (await l1.GetTransactionReceiptAsync(revealedC.RevealTransaction!.Value))!.BlockNumber);
         Assert.Equal(BondStatus.Escrowed, (await Bond(c).GetAsync()).Status);
-        await SlotPipelineTests.MineToAsync(chain, schedule.ProvingStart(c));
+        await chain.MineToAsync(schedule.ProvingStart(c));
         await ProveAsync(rollup, c, prover);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {c}: finalised", async () => (await Slot(c).GetAsync()).Outcome == SlotOutcome.Finalised);
         Assert.Equal(BondStatus.Released, (await Bond(c).GetAsync()).Status);
         Assert.Equal(1, await SlotFailoverTests.RollupEventCountAsync(chain.Anvil, deployment.Rollup, "ProverCommitted(uint256,address,address,bytes32,uint256)", c));
@@ -186,14 +186,14 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         // Commitment's first block, so the reveal's block and the block it was sent at are both gone.
         var authorisation = await QuoteAndAuthoriseAsync(chain, a, prover);
         await rollup.CommitProverAsync(prover, a, authorisation.Bond, authorisation.Signature);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {a}: committed", async () => await Slot(a).GetAsync() is { Outcome: SlotOutcome.Committed });
         Assert.Equal(schedule.CommitmentStart(a), await chain.HeadAsync());
         var beforeCommitmentsLastBlock = await SnapshotAsync(chain);
         await chain.MineAsync(1);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {a}: revealed on L1", async () => await rollup.SlotStatusAsync(a) == SlotStatus.Revealed);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {a}: revealed", async () => await Slot(a).GetAsync() is { Outcome: SlotOutcome.Revealed });
         var firstReveal = (await Slot(a).GetAsync()).RevealTransaction!.Value;
         Assert.Equal(schedule.RevealStart(a), (await l1.GetTransactionReceiptAsync(firstReveal))!.BlockNumber);
@@ -212,7 +212,7 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         {
             await chain.MineAsync(1);
         }
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {a}: revealed again", async () => await Slot(a).GetAsync() is { Outcome: SlotOutcome.Revealed } v && v.RevealTransaction != firstReveal);
         await AssertRevealedInRevealAsync(chain, l1, a, (await Slot(a).GetAsync()).RevealTransaction!.Value);
         await ProveToFinalisedAsync(chain, rollup, a, prover);
@@ -222,13 +222,13 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         // it reverts. The slot grain finds it reverted and sends a fresh one, which lands in Reveal.
         authorisation = await QuoteAndAuthoriseAsync(chain, b, prover);
         await rollup.CommitProverAsync(prover, b, authorisation.Bond, authorisation.Signature);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {b}: committed", async () => await Slot(b).GetAsync() is { Outcome: SlotOutcome.Committed });
         Assert.Equal(schedule.CommitmentStart(b), await chain.HeadAsync());
         await chain.Anvil.RpcAsync("evm_setAutomine", false);
         beforeCommitmentsLastBlock = await SnapshotAsync(chain);
         await chain.MineAsync(1);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {b}: the reveal sent", async () => (await Slot(b).GetAsync()).RevealTransaction is not null);
         await chain.Anvil.RpcAsync("evm_revert", beforeCommitmentsLastBlock);
         Assert.Equal("0x1", (await chain.Anvil.RpcAsync("txpool_status")).GetProperty("pending").GetString());
@@ -239,9 +239,9 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
         Assert.False(reverted.Succeeded, $"the reveal mined in Commitment's last block ({reverted.BlockNumber}) should revert");
         output.WriteLine($"slot {b}: reveal {reverted.TransactionHash} mined in block {reverted.BlockNumber} (Commitment) and reverted, after {clock.Elapsed.TotalSeconds:0.0} s");
         await chain.MineAsync(1);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {b}: revealed after a fresh reveal", async () => await rollup.SlotStatusAsync(b) == SlotStatus.Revealed);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {b}: revealed", async () => await Slot(b).GetAsync() is { Outcome: SlotOutcome.Revealed });
         var again = (await Slot(b).GetAsync()).RevealTransaction!.Value;
         Assert.NotEqual(reverted.TransactionHash, again);
@@ -282,9 +282,9 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
 
     private static async Task ProveToFinalisedAsync(ChainUnderTest chain, FernetRollupContract rollup, ulong slot, IEthSigner prover)
     {
-        await SlotPipelineTests.MineToAsync(chain, chain.Deployment.Schedule!.ProvingStart(slot));
+        await chain.MineToAsync(chain.Deployment.Schedule!.ProvingStart(slot));
         await ProveAsync(rollup, slot, prover);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         await WaitAsync($"slot {slot}: finalised", async () => (await chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync()).Outcome == SlotOutcome.Finalised);
     }
 
@@ -314,11 +314,11 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
     {
         var schedule = chain.Deployment.Schedule!;
         var slotGrain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
-        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(slot));
+        await chain.MineToAsync(schedule.StartOf(slot));
         var answer = await slotGrain.QuoteAsync(await SlotPipelineTests.SignedAsync(
             new ProverQuote(slot, prover.Address, 1 * Token, chain.Deployment.MinBond, schedule.RevealStart(slot)), chain.Deployment.Rollup));
         Assert.True(answer.Accepted, answer.Reason);
-        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(slot) - 1);
+        await chain.MineToAsync(schedule.CommitmentStart(slot) - 1);
         CommitmentAuthorisation? authorisation = null;
         await WaitAsync($"slot {slot}: the prover's authorisation", async () => (authorisation = await slotGrain.AuthorisationForAsync(prover.Address)) is not null);
         return authorisation!;
@@ -336,11 +336,11 @@ public sealed class SlotRollbackTests(ITestOutputHelper output)
     /// <summary>Reverts to <paramref name="snapshot"/> and mines a longer branch of empty blocks, so the follower takes the new branch.</summary>
     private static async Task ReorgAsync(ChainUnderTest chain, string snapshot)
     {
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         var headBefore = await chain.HeadAsync();
         await chain.Anvil.RpcAsync("evm_revert", snapshot);
         await chain.MineAsync((int)(headBefore - await chain.HeadAsync()) + 1);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
     }
 
     private static async Task WaitAsync(string what, Func<Task<bool>> done)

@@ -82,11 +82,11 @@ public sealed class SlotScaleScenarioTests(ITestOutputHelper output)
         var registered = clock.Elapsed;
 
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         Assert.Equal(hostedCount + outsiderCount, (int)await registry.ActiveCountAsync());
         var head = await chain.HeadAsync();
         var first = schedule.SlotAt(head)!.Value + 1;
-        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(first) - 1);
+        await chain.MineToAsync(schedule.StartOf(first) - 1);
         output.WriteLine($"{hostedCount} hosted + {outsiderCount} competing sequencers registered in {registered.TotalSeconds:0.0} s, all active after {clock.Elapsed.TotalSeconds:0.0} s");
 
         var bookStart = await BooksAsync(chain);
@@ -114,7 +114,7 @@ public sealed class SlotScaleScenarioTests(ITestOutputHelper output)
             while (await chain.HeadAsync() < schedule.EndOf(slot) - 1)
             {
                 await chain.MineAsync(1);
-                await SlotPipelineTests.FollowedAsync(chain);
+                await chain.FollowedAsync();
                 var phase = schedule.PhaseAt(slot, await chain.HeadAsync());
                 if (phase == SlotPhase.Proposal && !quoted)
                 {
@@ -142,7 +142,7 @@ public sealed class SlotScaleScenarioTests(ITestOutputHelper output)
                     await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, (await rollup.TipAsync()).Archive, canonical.Proposal, prover.Address));
                 }
             }
-            await SlotPipelineTests.FollowedAsync(chain);
+            await chain.FollowedAsync();
 
             var view = await grain.GetAsync();
             var sent = await SentAsync(chain, publishers) - sentBefore;
@@ -163,7 +163,7 @@ public sealed class SlotScaleScenarioTests(ITestOutputHelper output)
         }
 
         // Every RewardCredited reached the books once the follower is at the head.
-        await SlotPipelineTests.FollowedAsync(chain);
+        await chain.FollowedAsync();
         var reward = 10 * Token;
         var books = await BooksAsync(chain);
         var mismatches = new List<string>();

@@ -48,7 +48,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         await token.ApproveAsync(prover, deployment.Rollup, 1_000 * Token);
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var first = schedule.SlotAt(await chain.HeadAsync())!.Value + 1;
-        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(first) - 1);
+        await chain.MineToAsync(schedule.StartOf(first) - 1);
 
         // Two transactions: the dearer one goes first in the block.
         var cheap = await SubmitAsync(chain, RandomBlob(100), 5);
@@ -68,7 +68,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Equal((await slot1.GetAsync()).ProposalTransaction, proposed1.L1Transaction);
         Assert.Equal(0, (await pool.GetAsync()).Pending);
         Assert.Equal(2, (await pool.GetAsync()).ReservedBySlot[s1]);
-        await SlotPipelineTests.MineToAsync(chain, schedule.RevealStart(s1) - 2);
+        await chain.MineToAsync(schedule.RevealStart(s1) - 2);
         Assert.Equal(TransactionStage.Proposed, (await StageAsync(chain, cheap)).Stage);
         await chain.MineAsync(1);
         await WaitForAsync(chain, cheap, TransactionStage.InPool, s1);
@@ -86,7 +86,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         // Slot 2: proposed, then a reorg takes the proposal block away; the publisher sends the same proposal again.
         var s2 = s1 + 1;
         var slot2 = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(s2));
-        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(s2) - 1);
+        await chain.MineToAsync(schedule.StartOf(s2) - 1);
         var snapshot = (await chain.Anvil.RpcAsync("evm_snapshot")).GetString()!;
         await chain.MineAsync(1);
         await WaitForAsync(chain, dear, TransactionStage.Proposed, s2);
@@ -124,7 +124,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
 
         // The rest of the happy path: commitment (4), reveal (5), proof (6), FINALITY_DEPTH blocks (7).
         // The prover is authorised once the Proposal phase's last block is followed; its commitment lands in Commitment's first.
-        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(s2) - 1);
+        await chain.MineToAsync(schedule.CommitmentStart(s2) - 1);
         Assert.Equal(TransactionStage.Proposed, (await StageAsync(chain, cheap)).Stage);
         CommitmentAuthorisation? authorisation = null;
         Assert.True(await Eventually.WaitAsync(async () => (authorisation = await slot2.AuthorisationForAsync(prover.Address)) is not null, Patience));
@@ -168,7 +168,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         var cheapAt = input.IndexOf(Convert.ToHexStringLower(cheap.Blob), StringComparison.Ordinal);
         Assert.True(dearAt > 0 && cheapAt > dearAt, $"blobs at {dearAt} (fee 9) and {cheapAt} (fee 5) in the reveal");
 
-        await SlotPipelineTests.MineToAsync(chain, schedule.ProvingStart(s2));
+        await chain.MineToAsync(schedule.ProvingStart(s2));
         var canonical = await rollup.ProposalOfAsync(s2);
         await rollup.SubmitProofAsync(prover, s2, SlotPipelineTests.DevnetProof(s2, (await rollup.TipAsync()).Archive, canonical.Proposal, prover.Address));
         await WaitForAsync(chain, cheap, TransactionStage.Proven, s2);
@@ -177,7 +177,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Equal(canonical.Proposal.Archive, (await rollup.TipAsync()).Archive);
 
         // Final only once the proving block is FINALITY_DEPTH (2) deep.
-        await SlotPipelineTests.MineToAsync(chain, proven.L1Block!.Value + deployment.FinalityDepth - 1);
+        await chain.MineToAsync(proven.L1Block!.Value + deployment.FinalityDepth - 1);
         Assert.Equal(TransactionStage.Proven, (await StageAsync(chain, cheap)).Stage);
         await chain.MineAsync(1);
         await WaitForAsync(chain, cheap, TransactionStage.Final, s2);
@@ -218,7 +218,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
 
         // An outsider that scores higher in the slot, registered so that it becomes active one block after the
         // slot starts: the platform ranks first at the Proposal start, proposes, and is then outbid.
-        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(slot) - deployment.EntryPeriodBlocks);
+        await chain.MineToAsync(schedule.StartOf(slot) - deployment.EntryPeriodBlocks);
         var ours = await rollup.ScoreAsync(slot, hosted);
         Hosting.L1.Signing.LocalKeySigner outsider;
         do
@@ -232,7 +232,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         var cheap = await SubmitAsync(chain, RandomBlob(80), 3);
         var dear = await SubmitAsync(chain, RandomBlob(90), 4);
         var pool = chain.Grains.GetGrain<ITransactionPoolGrain>(ITransactionPoolGrain.Key);
-        await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(slot) - 1);
+        await chain.MineToAsync(schedule.StartOf(slot) - 1);
         await chain.MineAsync(1);
         await WaitForAsync(chain, cheap, TransactionStage.Proposed, slot);
         var block = BlockBuilder.Build(slot, (await rollup.TipAsync()).Archive, Hash32.Zero);
@@ -245,7 +245,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Contains($"outbid by {outsider.Address}", (await StageAsync(chain, cheap)).History[^1].Reason);
         Assert.Equal(SlotOutcome.Outbid, (await chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot)).GetAsync()).Outcome);
         Assert.Equal(0, (await pool.GetAsync()).Pending);
-        await SlotPipelineTests.MineToAsync(chain, schedule.CommitmentStart(slot));
+        await chain.MineToAsync(schedule.CommitmentStart(slot));
         Assert.True(await Eventually.WaitAsync(async () => (await pool.GetAsync()).Pending == 2, Patience), $"not released: {await pool.GetAsync()}");
         Assert.Equal(TransactionStage.InPool, (await StageAsync(chain, dear)).Stage);
 
@@ -253,7 +253,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         ulong? included = null;
         for (var next = slot + 1; next <= slot + 8 && included is null; next++)
         {
-            await SlotPipelineTests.MineToAsync(chain, schedule.StartOf(next));
+            await chain.MineToAsync(schedule.StartOf(next));
             if (await rollup.ScoreAsync(next, hosted) > await rollup.ScoreAsync(next, outsider.Address))
             {
                 await WaitForAsync(chain, dear, TransactionStage.Proposed, next);
