@@ -29,53 +29,18 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
     private const string Tenant = "acme";
     private const int MaxRealTimeSlots = 5;
     private static readonly BigInteger Token = BigInteger.Pow(10, 18);
-    private static readonly BigInteger Stake = 100 * Token;
 
     [Fact]
     public async Task On_one_second_blocks_hosted_leaders_propose_and_finalise_in_real_time_and_an_outsider_slot_is_stood_down()
     {
         var clock = Stopwatch.StartNew();
         await using var chain = await ChainUnderTest.StartAsync(silos: 2);
-        var deployment = chain.Deployment;
-        var schedule = deployment.Schedule ?? throw new InvalidOperationException("the deployment file has no slot schedule");
-        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
-        var rollup = new FernetRollupContract(l1, deployment.Rollup);
-        var registry = new SequencerRegistryContract(l1, deployment.Registry);
-        var token = new StakingTokenContract(l1, deployment.Token);
-        var publisher = DevAccounts.Account(1);
-        var outsiderFunder = DevAccounts.Store.Find(DevAccounts.Account(2))!;
         var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
-
-        await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
-        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
-        var hosted = Enumerable.Range(0, 6).Select(_ => DevAccounts.NewSequencer()).ToList();
-        foreach (var sequencer in hosted)
-        {
-            var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
-            await grain.ImportAsync(Tenant);
-            await grain.RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, Stake));
-        }
-        var outsiders = Enumerable.Range(0, 2).Select(_ => new LocalKeySigner(PrivateKey.Generate())).ToDictionary(s => s.Address);
-        await token.ApproveAsync(outsiderFunder, deployment.Registry, Stake * outsiders.Count);
-        foreach (var outsider in outsiders.Keys)
-        {
-            await registry.RegisterAsync(outsiderFunder, outsider, outsiderFunder.Address, Stake);
-        }
-        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
+        var network = await SlotNetwork.SetUpAsync(chain, Tenant, hosted: 6, outsiders: 2, prover);
+        var (deployment, schedule, rollup, registry, _, publisher, outsiderFunder, hosted, outsiders) = network;
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         await chain.FollowedAsync();
         Assert.Equal(hosted.Count + outsiders.Count, (int)await registry.ActiveCountAsync());
-
-        async Task<(Address Leader, bool Ours)> LeaderAsync(ulong slot)
-        {
-            var scores = new Dictionary<Address, BigInteger>();
-            foreach (var sequencer in hosted.Concat(outsiders.Keys))
-            {
-                scores[sequencer] = await rollup.ScoreAsync(slot, sequencer);
-            }
-            var leader = scores.MaxBy(s => s.Value).Key;
-            return (leader, hosted.Contains(leader));
-        }
 
         // On demand, walk to the last block before a slot s where the two slots whose seeds are fixed by then (s and
         // s + 1) have one hosted and one outside leader, so the real-time part sees both within two slots.
@@ -83,7 +48,7 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
         for (; ; first++)
         {
             await chain.MineToAsync(schedule.StartOf(first) - 1);
-            if ((await LeaderAsync(first)).Ours != (await LeaderAsync(first + 1)).Ours)
+            if ((await network.LeaderAsync(first)).Ours != (await network.LeaderAsync(first + 1)).Ours)
             {
                 break;
             }
@@ -99,7 +64,7 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
         var failures = new List<string>();
         for (var slot = first; slot < first + MaxRealTimeSlots && (finalised < 2 || stoodDown < 1); slot++)
         {
-            var (leader, ours) = await LeaderAsync(slot);
+            var (leader, ours) = await network.LeaderAsync(slot);
             var grain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
             var sentBefore = (await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).GetAsync())!.Sent;
             var (quoted, competed, committed, proven) = (false, false, false, false);

@@ -30,43 +30,17 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
     private const string Tenant = "acme";
     private const int Slots = 10;
     private static readonly BigInteger Token = BigInteger.Pow(10, 18);
-    private static readonly BigInteger Stake = 100 * Token;
 
     [Fact]
     public async Task Hosted_leaders_propose_and_finalise_their_slots_and_the_platform_stands_down_in_slots_an_outsider_leads()
     {
         var clock = Stopwatch.StartNew();
         await using var chain = await ChainUnderTest.StartAsync(silos: 2);
-        var deployment = chain.Deployment;
-        var schedule = deployment.Schedule ?? throw new InvalidOperationException("the deployment file has no slot schedule");
-        var l1 = new EthereumClient(new JsonRpcClient(new RpcOptions { Endpoints = [chain.Anvil.RpcUrl] }));
-        var rollup = new FernetRollupContract(l1, deployment.Rollup);
-        var registry = new SequencerRegistryContract(l1, deployment.Registry);
-        var token = new StakingTokenContract(l1, deployment.Token);
-        var publisher = DevAccounts.Account(1);
-        var outsiderFunder = DevAccounts.Store.Find(DevAccounts.Account(2))!;
         var prover = DevAccounts.Store.Find(DevAccounts.Account(3))!;
         // Commits once and never proves; its slash then keeps it out of every later choice.
         var lazy = DevAccounts.Store.Find(DevAccounts.Account(0))!;
-
-        await chain.Grains.GetGrain<ITenantGrain>(Tenant).SaveAsync(Tenant);
-        await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).AttachAsync(Tenant);
-        var hosted = Enumerable.Range(0, 5).Select(_ => DevAccounts.NewSequencer()).ToList();
-        foreach (var sequencer in hosted)
-        {
-            var grain = chain.Grains.GetGrain<ISequencerGrain>(sequencer.ToString());
-            await grain.ImportAsync(Tenant);
-            await grain.RegisterAsync(Tenant, new SequencerRegistration(publisher, publisher, Stake));
-        }
-        // Outsiders: registered on L1 by someone else, their keys only in this test.
-        var outsiders = Enumerable.Range(0, 3).Select(_ => new LocalKeySigner(PrivateKey.Generate())).ToDictionary(s => s.Address);
-        await token.ApproveAsync(outsiderFunder, deployment.Registry, Stake * outsiders.Count);
-        foreach (var outsider in outsiders.Keys)
-        {
-            await registry.RegisterAsync(outsiderFunder, outsider, outsiderFunder.Address, Stake);
-        }
-        await token.ApproveAsync(prover, deployment.Rollup, 1_000_000 * Token);
-        await token.ApproveAsync(lazy, deployment.Rollup, 1_000_000 * Token);
+        var (deployment, schedule, rollup, registry, token, publisher, outsiderFunder, hosted, outsiders) =
+            await SlotNetwork.SetUpAsync(chain, Tenant, hosted: 5, outsiders: 3, prover, lazy);
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s");
 
         // Past the entry period, and on to the start of a slot: the first slot measured is the one after it.
