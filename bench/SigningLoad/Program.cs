@@ -15,6 +15,8 @@ using Npgsql;
 //   held     pooled, but connections held between batches with prepared statements
 //   inline   held, and batches started inline (no thread-pool hop) = the default
 //   depth2   inline, and a key's next batch sent while the current one commits (MaxBatchesPerKey = 2)
+//   flush256 the default gate on connections with backend_flush_after = 256kB: the data pages its backends write
+//            are pushed to the disk every 256 KiB instead of left to the kernel's write-back bursts
 var what = args.Length > 0 ? args[0] : "all";
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var variants = args.Length > 2 ? args[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["gate"];
@@ -37,7 +39,8 @@ internal static class GateBench
         "held" => new SigningGateOptions { HoldConnections = true, StartInline = false, MaxBatchesPerKey = 1 },
         "inline" => new SigningGateOptions { HoldConnections = true, StartInline = true, MaxBatchesPerKey = 1 },
         "depth2" => new SigningGateOptions { HoldConnections = true, StartInline = true, MaxBatchesPerKey = 2 },
-        _ => throw new ArgumentException($"unknown gate variant '{variant}'; expected gate, pooled, held, inline or depth2"),
+        "flush256" => new SigningGateOptions(),
+        _ => throw new ArgumentException($"unknown gate variant '{variant}'; expected gate, pooled, held, inline, depth2 or flush256"),
     };
 
     public static async Task RunAsync(int seconds, string[] variants)
@@ -58,6 +61,7 @@ internal static class GateBench
         }
         var database = new NpgsqlConnectionStringBuilder(admin.ConnectionString) { Database = name, MaxPoolSize = 50 }.ConnectionString;
         await using var dataSource = NpgsqlDataSource.Create(database);
+        await using var flushingDataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database) { Options = "-c backend_flush_after=256kB" }.ConnectionString);
         // Every migration, in the order the silo applies them (the gate's functions and the key table's columns, 060 among them).
         foreach (var script in Directory.GetFiles(Path.Combine(FindRoot(), "infra", "postgres"), "*.sql").Order(StringComparer.Ordinal))
         {
@@ -70,7 +74,7 @@ internal static class GateBench
         Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
         Console.WriteLine();
         DiskFlushProbe.Start();
-        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms, WAL bytes per signature (full-page images per signature), WAL flushes per signature |");
+        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms, WAL bytes per signature (full-page images per signature), WAL flushes per signature, data pages written by backends themselves |");
         Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var keys in new[] { 1, 16, 256 })
         {
@@ -83,7 +87,7 @@ internal static class GateBench
             {
                 var options = Variant(variant);
                 options.NodeName = "bench";
-                await using var gate = new SigningGate(dataSource, [keystores], options);
+                await using var gate = new SigningGate(variant == "flush256" ? flushingDataSource : dataSource, [keystores], options);
                 Task<double> SignNext(int request)
                 {
                     var key = request % keys;
@@ -161,16 +165,16 @@ internal static class GateBench
     /// What else ran while a row was measured, to tell a stall's cause: this process's garbage collection pauses,
     /// PostgreSQL's checkpoints, and autovacuum/autoanalyze of the gate's tables.
     /// </summary>
-    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, long WalBytes, long WalFullPages, long WalSyncs, double DiskFlushMaxMs = 0, long Signatures = 0)
+    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, long WalBytes, long WalFullPages, long WalSyncs, long BackendPages, double DiskFlushMaxMs = 0, long Signatures = 0)
     {
         public Background Since(Background before) =>
             new(GcPauseMs - before.GcPauseMs, Gen2 - before.Gen2, Checkpoints - before.Checkpoints, Vacuums - before.Vacuums,
-                WalBytes - before.WalBytes, WalFullPages - before.WalFullPages, WalSyncs - before.WalSyncs);
+                WalBytes - before.WalBytes, WalFullPages - before.WalFullPages, WalSyncs - before.WalSyncs, BackendPages - before.BackendPages);
 
         /// <summary>What the disk was asked to write per signature: WAL bytes (full-page images among them) and flushes.</summary>
         public override string ToString() =>
             string.Create(CultureInfo.InvariantCulture,
-                $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {DiskFlushMaxMs:F0}, {WalBytes / (double)Math.Max(1, Signatures):F0} B ({WalFullPages / (double)Math.Max(1, Signatures):F2} full-page images), {WalSyncs / (double)Math.Max(1, Signatures):F2}");
+                $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {DiskFlushMaxMs:F0}, {WalBytes / (double)Math.Max(1, Signatures):F0} B ({WalFullPages / (double)Math.Max(1, Signatures):F2} full-page images), {WalSyncs / (double)Math.Max(1, Signatures):F2}, {BackendPages * 8 / 1024.0:F1} MiB");
     }
 
     /// <summary>
@@ -214,11 +218,11 @@ internal static class GateBench
         await using var command = dataSource.CreateCommand(
             "select (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter), "
             + "(select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables)::bigint, "
-            + "wal_bytes::bigint, wal_fpi, wal_sync from pg_stat_wal");
+            + "wal_bytes::bigint, wal_fpi, wal_sync, (select buffers_backend from pg_stat_bgwriter) from pg_stat_wal");
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return new Background(GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(2), reader.GetInt64(0), reader.GetInt64(1),
-            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
     }
 
     private static async Task<double> Timed(SigningGate gate, Address key, ulong slot)
