@@ -150,6 +150,55 @@ public sealed class KeyVaultPortalTests(DevnetSiloWithKeyVault silo) : IClassFix
         Assert.Equal(1, silo.Vault.Deleted.Count(n => n == name));
     }
 
+    [Fact]
+    public async Task a_label_whose_deleted_key_the_vault_still_keeps_is_a_conflict_naming_the_label_and_the_deleted_key()
+    {
+        var (tenant, token) = await PortalTenants.CreateAsync(silo);
+        using var client = silo.WithToken(token);
+        var (address, _, name) = await VaultKeys.GenerateAsync(silo, client, tenant, "reused");
+        await VaultKeys.DeleteAsync(client, address.ToString());
+        var created = silo.Vault.Created.Count;
+
+        var again = await client.PostAsJsonAsync($"/api/v1/tenants/{tenant}/keys", new { backend = "azure_key_vault", label = "reused" });
+
+        // Not an outage (503): the name is taken by the soft-deleted key until it is purged, and the operator is told so.
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        var problem = await again.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("label", problem.GetProperty("field").GetString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("'reused'", detail, StringComparison.Ordinal);
+        Assert.Contains($"still holds a deleted key named '{name}'", detail, StringComparison.Ordinal);
+        Assert.Contains("PurgeDeletedKeys", detail, StringComparison.Ordinal);
+        Assert.Equal(created, silo.Vault.Created.Count);
+        Assert.Empty(await VaultKeys.RemoteKeysAsync(client));
+    }
+
+    [Fact]
+    public async Task a_vault_refusing_to_create_a_key_is_a_503_naming_the_vaults_answer_and_nothing_is_recorded()
+    {
+        var (tenant, token) = await PortalTenants.CreateAsync(silo);
+        using var client = silo.WithToken(token);
+        // The name check (GET, 404) passes; the create is refused, as when the identity lacks keys/create.
+        silo.Vault.Fail(404, code: "KeyNotFound");
+        silo.Vault.Fail(403, code: "Forbidden");
+
+        var response = await client.PostAsJsonAsync($"/api/v1/tenants/{tenant}/keys", new { backend = "azure_key_vault", label = "denied" });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("backend", problem.GetProperty("field").GetString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("Nothing was generated or recorded", detail, StringComparison.Ordinal);
+        Assert.Contains("answered 403", detail, StringComparison.Ordinal);
+        Assert.Contains("Forbidden", detail, StringComparison.Ordinal);
+        Assert.Contains($"POST /keys/{tenant}-denied/create 403", silo.Vault.Requests);
+        Assert.False(silo.Vault.Holds($"{tenant}-denied"));
+        Assert.Empty(await VaultKeys.RemoteKeysAsync(client));
+        var custody = silo.Services.GetRequiredService<KeyCustody>();
+        Assert.Empty(await custody.ListKeysAsync(tenant));
+        Assert.Contains(await custody.ReadAuditAsync(), line => line.Entry.Action == "generate_key" && line.Entry.Outcome == "failed" && line.Entry.Tenant == tenant);
+    }
+
     private static async Task<double> VaultErrorsAsync(DevnetSilo silo, string error) =>
         ScrapeText.Parse(await silo.Anonymous.GetStringAsync("/metrics")).Named("hosting_vault_errors_total")
             .Where(s => s.Labels.GetValueOrDefault("backend") == "azure_key_vault" && s.Labels.GetValueOrDefault("error") == error)
@@ -257,6 +306,8 @@ public sealed class KeyVaultPurgePortalTests(DevnetSiloWithPurgingKeyVault silo)
         // Deleted in custody (it never signs again, its history went out), but the per-key message says the purge failed and why.
         Assert.Equal("deleted", status.GetProperty("status").GetString());
         var message = status.GetProperty("message").GetString()!;
+        Assert.Contains("The azure_key_vault backend did not finish removing it: ", message, StringComparison.Ordinal);
+        Assert.Contains("was deleted from vault", message, StringComparison.Ordinal);
         Assert.Contains("not purged", message, StringComparison.Ordinal);
         Assert.Contains("purge protection", message, StringComparison.Ordinal);
         Assert.Contains($"recoverable there until {(DateTimeOffset.UtcNow + FakeKeyVault.Retention):yyyy-MM-dd}", message, StringComparison.Ordinal);
