@@ -160,7 +160,7 @@ public sealed class Keymanager(KeyCustody custody, IGrainFactory grains)
             }
             catch (Exception e) when (e is KeyBackendException or KeyCustodyException)
             {
-                return $"It could not be removed from the {backend} backend: {e.Message}";
+                return $"The {backend} backend did not finish removing it: {e.Message}";
             }
         }
         try
@@ -168,11 +168,11 @@ public sealed class Keymanager(KeyCustody custody, IGrainFactory grains)
             var outcome = await grains.GetGrain<IKeyBackendGrain>(backend).DestroyAsync(key.Tenant, key.Address, requestedBy).WaitAsync(cancellationToken);
             return outcome.Failure == KeyBackendFailure.None
                 ? $"'{key.KeyReference}' was removed from the {backend} backend (on {outcome.Silo}): {outcome.Message}."
-                : $"It could not be removed from the {backend} backend: {outcome.Message}";
+                : $"The {backend} backend did not finish removing it: {outcome.Message}";
         }
         catch (Exception e) when (e is OrleansException or TimeoutException or InvalidOperationException)
         {
-            return $"It could not be removed from the {backend} backend: no silo with the backend took the call ({e.Message}).";
+            return $"The {backend} backend did not finish removing it: no silo with the backend took the call ({e.Message}).";
         }
     }
 

@@ -55,10 +55,17 @@ public static class SigningServiceCollectionExtensions
 
     /// <summary>Adds the Azure Key Vault / Managed HSM backend for keys registered with <c>SigningBackend.AzureKeyVault</c>.</summary>
     /// <param name="credential">Usually <c>DefaultAzureCredential</c> or a workload-identity credential from Azure.Identity.</param>
+    /// <remarks>A <see cref="KeyVaultBackendOverride"/> in the services (tests only) replaces the credential and adjusts the options.</remarks>
     public static IServiceCollection AddAzureKeyVaultKeys(this IServiceCollection services, TokenCredential credential, KeyVaultOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(credential);
-        services.AddSingleton(_ => new KeyVaultBackend(credential, options));
+        services.AddSingleton(provider =>
+        {
+            var configured = options ?? new KeyVaultOptions();
+            var seam = provider.GetService<KeyVaultBackendOverride>();
+            seam?.Configure?.Invoke(configured);
+            return new KeyVaultBackend(seam?.Credential ?? credential, configured);
+        });
         services.AddSingleton<IKeyBackend>(provider => provider.GetRequiredService<KeyVaultBackend>());
         return services;
     }

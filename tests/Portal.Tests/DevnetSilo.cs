@@ -47,6 +47,11 @@ public class DevnetSilo : IAsyncLifetime
     protected virtual Task<IReadOnlyDictionary<string, string?>> MoreSettingsAsync() =>
         Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?>());
 
+    /// <summary>Services a test class's silo gets before its own (e.g. the Key Vault backend's test seam).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public virtual async Task InitializeAsync()
     {
         var httpPort = FreePort.Next();
@@ -54,13 +59,17 @@ public class DevnetSilo : IAsyncLifetime
         var more = await MoreSettingsAsync();
         _app = SiloApplication.Build(
             ["--urls", $"http://127.0.0.1:{httpPort}"],
-            builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            builder =>
             {
-                ["Hosting:Mode"] = "Devnet",
-                ["Hosting:SiloPort"] = FreePort.Next().ToString(),
-                ["Hosting:GatewayPort"] = FreePort.Next().ToString(),
-                ["Hosting:Postgres:ConnectionString"] = postgres,
-            }.Concat(Settings).Concat(more)));
+                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Hosting:Mode"] = "Devnet",
+                    ["Hosting:SiloPort"] = FreePort.Next().ToString(),
+                    ["Hosting:GatewayPort"] = FreePort.Next().ToString(),
+                    ["Hosting:Postgres:ConnectionString"] = postgres,
+                }.Concat(Settings).Concat(more));
+                ConfigureServices(builder.Services);
+            });
         await _app.StartAsync();
         Anonymous = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         Http = WithToken(Hosting.Portal.Access.PortalOptions.DevnetAdminToken);

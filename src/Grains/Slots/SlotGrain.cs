@@ -140,9 +140,13 @@ public sealed partial class SlotGrain(
             }
             await SettleTransactionsAsync(number);
         }
-        catch (Exception exception) when (exception is L1Exception or L1RevertException or RequestRefusedException or InvalidOperationException)
+        catch (Exception exception) when (exception is L1Exception or L1RevertException or RequestRefusedException or InvalidOperationException
+            or Hosting.Signing.KeyBackendException or Hosting.Signing.SigningRefusedException)
         {
-            // The duty is retried on the next block while a transaction sent then still lands in the same phase.
+            // The duty is retried on the next block while a transaction sent then still lands in the same phase. A duty
+            // signed on this silo fails with the backend's own error (a vault answering 403 or 500, an HSM without its
+            // token) or the gate's refusal (an emergency stop): recorded here like any other, never thrown at the L1
+            // follower, whose step would stop for every slot and tenant after this one.
             logger.LogWarning(exception, "Slot {Slot}: {Outcome} at block {Block} failed", Slot, Outcome, number);
             state.State = state.State with { LastError = $"{exception.GetType().Name}: {exception.Message}" };
             await state.WriteStateAsync();
@@ -367,7 +371,7 @@ public sealed partial class SlotGrain(
                 return;
             }
         }
-        catch (Exception exception) when (exception is L1Exception or InvalidOperationException)
+        catch (Exception exception) when (exception is L1Exception or InvalidOperationException or Hosting.Signing.KeyBackendException)
         {
             logger.LogWarning(exception, "Slot {Slot}: the prover fallback failed; the next block retries it", Slot);
             return;

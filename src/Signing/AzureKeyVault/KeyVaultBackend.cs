@@ -80,7 +80,18 @@ public sealed class KeyVaultBackend : IKeyBackend
         {
             ["kty"] = _options.GeneratedKeyType, ["crv"] = "P-256K", ["key_ops"] = new[] { "sign", "verify" },
         });
-        using var document = await SendAsync(RequestMethod.Post, new Uri(key + "/create"), body, key, cancellationToken).ConfigureAwait(false);
+        JsonDocument document;
+        try
+        {
+            document = await SendAsync(RequestMethod.Post, new Uri(key + "/create"), body, key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeyVaultException conflict) when (conflict.Status == 409)
+        {
+            // The vault keeps a deleted key of that name (ObjectIsDeletedButRecoverable): the name is taken until it is purged.
+            throw new KeyVaultException(VaultError.Other, 409, KeyExists,
+                $"Vault {vault.Host} still holds a deleted key named '{name}', recoverable until the vault purges it, so the name is taken; pick another label (or purge it; the silo does so with Hosting:Keys:KeyVault:PurgeDeletedKeys). {conflict.Message}", conflict);
+        }
+        using var created = document;
         var (kid, address) = ReadKey(document.RootElement, key, new Uri(key));
         _keys[kid.AbsoluteUri] = (kid, address);
         return (kid.AbsoluteUri, address);

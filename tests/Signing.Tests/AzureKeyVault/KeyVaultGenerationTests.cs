@@ -2,6 +2,7 @@ using Hosting.Contracts.Telemetry;
 using Hosting.L1.Crypto;
 using Hosting.Signing.AzureKeyVault;
 using Hosting.Signing.Tests.Support;
+using Hosting.TestKit.AzureKeyVault;
 
 namespace Hosting.Signing.Tests.AzureKeyVault;
 

@@ -1,5 +1,6 @@
 using Hosting.Signing.Keystore;
 using Hosting.Signing.Tests.Support;
+using Hosting.TestKit.AzureKeyVault;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Hosting.Signing.Tests.Gate;
@@ -17,7 +18,7 @@ public sealed class WiringTests : IAsyncLifetime
     {
         var services = new ServiceCollection()
             .AddSigningGate(_database.ConnectionString, o => o.NodeName = "silo-1")
-            .AddAzureKeyVaultKeys(new AzureKeyVault.FakeCredential());
+            .AddAzureKeyVaultKeys(new FakeCredential());
         await using var provider = services.BuildServiceProvider();
 
         var gate = provider.GetRequiredService<ISigningGate>();

@@ -15,7 +15,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Hosting.Signing.Tests.AzureKeyVault;
+namespace Hosting.TestKit.AzureKeyVault;
 
 /// <summary>
 /// A local HTTPS endpoint (Kestrel, self-signed certificate) that speaks the Key Vault key REST contract the
@@ -69,7 +69,7 @@ public sealed class FakeKeyVault : IAsyncDisposable
     public static async Task<FakeKeyVault> StartAsync()
     {
         var certificate = CreateCertificate();
-        var port = TestKit.FreePort.Next();
+        var port = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
