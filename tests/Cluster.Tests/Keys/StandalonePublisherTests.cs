@@ -69,6 +69,13 @@ public sealed class StandalonePublisherTests
         }
         Assert.Equal(0L, await PostgresCluster.QueryScalarAsync<long>(database, $"select count(*) from signing_keys where {row}"));
 
+        // An unknown tenant (the platform admin's token reaches any): 404, checked in the portal, nothing stored.
+        using (var unknown = await admin.PostAsJsonAsync($"/api/v1/tenants/no-such-{Guid.NewGuid():N}"[..40] + "/publishers", new { keystore = json, password }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+        Assert.Equal(0L, await PostgresCluster.QueryScalarAsync<long>(database, $"select count(*) from signing_keys where {row}"));
+
         // The right password: 201 with the account; the key is held on one silo (the portal has no custody) as a publisher key.
         using (var added = await http.PostAsJsonAsync(url, new { keystore = json, password }))
         {
@@ -83,6 +90,8 @@ public sealed class StandalonePublisherTests
         Assert.Equal("publisher", await PostgresCluster.QueryScalarAsync<string>(database, $"select purpose from signing_keys where {row}"));
         var silos = chain.Cluster.Silos.Select(Services).ToArray();
         Assert.Single(silos, s => s.GetRequiredService<KeyCustody>().IsUnlocked(address));
+        Assert.True(await Eventually.WaitAsync(async () => await PostgresCluster.QueryScalarAsync<long>(database, $"select count(*) from key_holders where {row}") == 1,
+            TimeSpan.FromSeconds(30)), "no silo listed the publisher key as held in key_holders");
 
         // Funded on L1 with cast: listed with that balance and its backend; another tenant does not see it.
         (await ProcessRunner.RunAsync(Tools.Cast, ["send", "--unlocked", "--from", DevAccounts.Account(1).ToString(), address.ToString(), "--value", Eth.ToString(CultureInfo.InvariantCulture), "--rpc-url", chain.Anvil.RpcUrl.ToString()]))
