@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Numerics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Hosting.Cluster.Tests.L1;
 using Hosting.Cluster.Tests.Postgres;
 using Hosting.Contracts.Domain;
@@ -142,13 +143,45 @@ public sealed class StandalonePublisherTests
             Assert.Contains($"has no publisher account {address}", text, StringComparison.Ordinal);
         }
 
-        // No log line of the portal or the silos (Debug, Orleans' own included), and no row of any table, holds either password.
+        // The operator page's forms take the same path: signed in with the tenant's token, a keystore file and its
+        // password add the account (a Remove button appears), and that button removes it again.
+        var pagePassword = $"page-pw-{Guid.NewGuid():N}";
+        var (pageJson, pageAddress) = await CastKeystoreAsync(pagePassword);
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri(portal.Urls.First()) };
+        var signIn = await browser.GetStringAsync("/operator/sign-in");
+        (await browser.PostAsync("/operator/sign-in", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = acmeToken, [Antiforgery(signIn).Name] = Antiforgery(signIn).Value }))).EnsureSuccessStatusCode();
+        var page = await browser.GetStringAsync("/operator/publishers");
+        Assert.Contains("No publisher accounts yet", page, StringComparison.Ordinal);
+        var upload = new MultipartFormDataContent
+        {
+            { new StringContent(Antiforgery(page).Value), Antiforgery(page).Name },
+            { new StringContent(pagePassword), "password" },
+            { new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(pageJson)), "keystore", "keystore.json" },
+        };
+        page = await (await browser.PostAsync("/operator/publishers/add", upload)).Content.ReadAsStringAsync();
+        Assert.Contains($"Added publisher account {pageAddress}", page, StringComparison.Ordinal);
+        Assert.Contains($"aria-label=\"Remove publisher account {pageAddress}\"", page, StringComparison.Ordinal);
+        Assert.Equal("active", await PostgresCluster.QueryScalarAsync<string>(database, $"select status from signing_keys where address = '\\x{pageAddress.ToString()[2..]}'::bytea and purpose = 'publisher'"));
+        page = await (await browser.PostAsync("/operator/publishers/remove", new FormUrlEncodedContent(new Dictionary<string, string> { ["address"] = pageAddress.ToString(), [Antiforgery(page).Name] = Antiforgery(page).Value }))).Content.ReadAsStringAsync();
+        Assert.Contains($"Removed publisher account {pageAddress}", page, StringComparison.Ordinal);
+        Assert.Contains("No publisher accounts yet", page, StringComparison.Ordinal);
+        Assert.Equal("deleted", await PostgresCluster.QueryScalarAsync<string>(database, $"select status from signing_keys where address = '\\x{pageAddress.ToString()[2..]}'::bytea"));
+
+        // No log line of the portal or the silos (Debug, Orleans' own included), and no row of any table, holds any password.
         Assert.Contains(logs.Lines, line => line.Contains("Orleans", StringComparison.Ordinal));
-        foreach (var secret in new[] { password, wrong })
+        foreach (var secret in new[] { password, wrong, pagePassword })
         {
             Assert.DoesNotContain(logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
             Assert.Empty(await RowsContainingAsync(database, secret));
         }
+    }
+
+    /// <summary>The antiforgery field of a page this portal served (every form on it carries the same one).</summary>
+    private static (string Name, string Value) Antiforgery(string page)
+    {
+        var field = Regex.Match(page, "<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]+)\">");
+        Assert.True(field.Success, "the page carries no antiforgery field");
+        return (WebUtility.HtmlDecode(field.Groups[1].Value), WebUtility.HtmlDecode(field.Groups[2].Value));
     }
 
     private static async Task<List<JsonElement>> ListAsync(HttpClient http, string url)
