@@ -3,8 +3,9 @@ using Hosting.Contracts.Domain;
 namespace Hosting.Contracts.Keys;
 
 /// <summary>
-/// The Ethereum Keymanager API's work (/eth/v1/keystores, /eth/v1/remotekeys) done in the key custody of a silo, for a
-/// portal that has none (the standalone portal). Keyed <see cref="Key"/>; placement puts it on a live silo that lists
+/// The Ethereum Keymanager API's work (/eth/v1/keystores, /eth/v1/remotekeys), and adding and removing publisher
+/// accounts (/api/v1/tenants/{id}/publishers), done in the key custody of a silo, for a portal that has none (the
+/// standalone portal). Keyed <see cref="Key"/>; placement puts it on a live silo that lists
 /// key custody, so an imported keystore is decrypted and held unlocked there. On a silo without custody (none has
 /// it) it answers <see cref="KeymanagerFailure.NoCustody"/>. The caller has already checked the token and the tenant.
 /// </summary>
@@ -29,6 +30,18 @@ public interface IKeymanagerGrain : IGrainWithStringKey
     /// <summary>Deletes keystore keys, or (<paramref name="remote"/>) remote keys; statuses and the interchange of the named keys.</summary>
     [Alias("delete")]
     Task<KeymanagerAnswer> DeleteAsync(string tenant, bool remote, IReadOnlyList<Address> keys, string requestedBy);
+
+    /// <summary>The tenant's live publisher keys in custody (the publisher accounts added at runtime) and their backends.</summary>
+    [Alias("list-publishers")]
+    Task<PublisherKeyAnswer> ListPublishersAsync(string tenant);
+
+    /// <summary>Adds a publisher account: decrypts the keystore (or generates the key) here, registers it with purpose publisher, attaches it.</summary>
+    [Alias("add-publisher")]
+    Task<PublisherKeyAnswer> AddPublisherAsync(string tenant, NewPublisherKey key, string requestedBy);
+
+    /// <summary>Removes a publisher account added at runtime: detaches it (refused while it has transactions pending), deletes its key, destroys a generated one in its backend.</summary>
+    [Alias("remove-publisher")]
+    Task<PublisherKeyAnswer> RemovePublisherAsync(string tenant, Address address, string requestedBy);
 }
 
 /// <summary>

@@ -103,7 +103,7 @@ public static class PublisherPages
     {
         var tenant = Tenant(http);
         var publishers = await PublisherEndpoints.ReadAsync(grains, tenant);
-        var runtime = await PublisherEndpoints.CustodyKeysAsync(http.RequestServices, tenant, http.RequestAborted);
+        var runtime = await PublisherEndpoints.CustodyKeysAsync(http.RequestServices, grains, tenant, http.RequestAborted);
         var body = new StringBuilder();
         if (publishers.Count == 0)
         {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Hosting.Cluster.Tests.L1;
 using Hosting.Cluster.Tests.Postgres;
 using Hosting.Contracts.Domain;
 using Hosting.Contracts.Keys;
@@ -26,9 +27,10 @@ namespace Hosting.Cluster.Tests.Keys;
 /// decrypted and held there, signs duties asked on either silo, and is deleted with its history returned. The
 /// password crosses the Orleans link and must appear in no log line of the portal or the silos, and in no row.
 /// </summary>
+[Collection(ChainCollection.Name)] // With StandalonePublisherTests: both set the silos' static log sink, so they run one at a time.
 public sealed class StandaloneKeymanagerTests
 {
-    private const string AdminToken = "standalone-admin-token-0123456789abcdef";
+    internal const string AdminToken = "standalone-admin-token-0123456789abcdef";
 
     [Fact]
     public async Task A_keystore_imported_through_the_standalone_portal_is_held_on_a_silo_signs_there_and_deleting_it_returns_its_history_and_stops_it()
@@ -154,7 +156,7 @@ public sealed class StandaloneKeymanagerTests
         {
             await using var portal = await StartPortalAsync(database, cluster, new CapturedLogs());
             using var admin = Client(portal, AdminToken);
-            var (_, token) = await CreateTenantAsync(admin);
+            var (tenant, token) = await CreateTenantAsync(admin);
             using var http = Client(portal, token);
 
             var response = await http.GetAsync("/eth/v1/keystores");
@@ -165,6 +167,12 @@ public sealed class StandaloneKeymanagerTests
             var (json, _) = CustodyKeys.NewKeystore("unused");
             using var import = await http.PostAsJsonAsync("/eth/v1/keystores", new { keystores = new[] { json }, passwords = new[] { "unused" } });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, import.StatusCode);
+            // Adding a publisher account is routed the same way, and says the same.
+            using var publisher = await http.PostAsJsonAsync($"/api/v1/tenants/{tenant}/publishers", new { keystore = json, password = "unused" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, publisher.StatusCode);
+            var publisherProblem = await publisher.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("Key custody is not configured", publisherProblem.GetProperty("title").GetString());
+            Assert.Contains("Key custody is not configured on any live silo of the cluster", publisherProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.Equal(0L, await PostgresCluster.QueryScalarAsync<long>(database, "select count(*) from signing_keys"));
         }
         finally
@@ -173,7 +181,7 @@ public sealed class StandaloneKeymanagerTests
         }
     }
 
-    private static async Task<WebApplication> StartPortalAsync(string database, TestCluster cluster, CapturedLogs logs)
+    internal static async Task<WebApplication> StartPortalAsync(string database, TestCluster cluster, CapturedLogs logs)
     {
         var port = FreePort.Next();
         var app = PortalProgram.Build(
@@ -188,7 +196,7 @@ public sealed class StandaloneKeymanagerTests
         return app;
     }
 
-    private static HttpClient Client(WebApplication portal, string? token)
+    internal static HttpClient Client(WebApplication portal, string? token)
     {
         var client = new HttpClient { BaseAddress = new Uri(portal.Urls.First()) };
         if (token is not null)
@@ -198,7 +206,7 @@ public sealed class StandaloneKeymanagerTests
         return client;
     }
 
-    private static async Task<(string Tenant, string Token)> CreateTenantAsync(HttpClient admin)
+    internal static async Task<(string Tenant, string Token)> CreateTenantAsync(HttpClient admin)
     {
         var id = "t-" + Guid.NewGuid().ToString("N")[..10];
         (await admin.PutAsJsonAsync($"/api/v1/tenants/{id}", new { displayName = id })).EnsureSuccessStatusCode();
@@ -208,7 +216,7 @@ public sealed class StandaloneKeymanagerTests
     }
 
     /// <summary>A fresh keystore written by <c>cast wallet new</c> (scrypt, as operators make them) and its address.</summary>
-    private static async Task<(string Json, Address Address)> CastKeystoreAsync(string password)
+    internal static async Task<(string Json, Address Address)> CastKeystoreAsync(string password)
     {
         var directory = Directory.CreateTempSubdirectory("standalone-keystore-").FullName;
         try
@@ -248,7 +256,7 @@ public sealed class StandaloneKeymanagerTests
         http.SendAsync(new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) });
 
     /// <summary>The tables (public schema) with a row whose text holds <paramref name="secret"/>.</summary>
-    private static async Task<List<string>> RowsContainingAsync(string database, string secret)
+    internal static async Task<List<string>> RowsContainingAsync(string database, string secret)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
@@ -275,7 +283,7 @@ public sealed class StandaloneKeymanagerTests
         return holding;
     }
 
-    private static IServiceProvider Services(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services;
+    internal static IServiceProvider Services(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services;
 
     public sealed class SiloWithoutCustody : ISiloConfigurator
     {

@@ -23,8 +23,9 @@ public sealed class ChainUnderTest : IAsyncDisposable
     private const string RpcKey = "HostingTest:L1:Rpc";
     private const string DeploymentKey = "HostingTest:L1:Deployment";
 
-    private ChainUnderTest(AnvilNode anvil, string deploymentFile, L1Deployment deployment, TestCluster cluster)
+    private ChainUnderTest(AnvilNode anvil, string deploymentFile, L1Deployment deployment, TestCluster cluster, string database)
     {
+        Database = database;
         Anvil = anvil;
         DeploymentFile = deploymentFile;
         Deployment = deployment;
@@ -32,6 +33,8 @@ public sealed class ChainUnderTest : IAsyncDisposable
     }
 
     public AnvilNode Anvil { get; }
+    /// <summary>The connection string of the cluster's own PostgreSQL database.</summary>
+    public string Database { get; }
     public string DeploymentFile { get; }
     public L1Deployment Deployment { get; }
     public TestCluster Cluster { get; }
@@ -52,7 +55,7 @@ public sealed class ChainUnderTest : IAsyncDisposable
             builder.AddSiloBuilderConfigurator<SiloOnL1>();
             configure?.Invoke(builder);
         });
-        return new ChainUnderTest(anvil, file, deployment, cluster);
+        return new ChainUnderTest(anvil, file, deployment, cluster, db);
     }
 
     /// <summary>A fresh anvil with infra/l1 deployed (shared with the portal's browser tests: <see cref="InfraL1"/>).</summary>
