@@ -38,6 +38,7 @@ public static class PostgresOrleans
         // what a restart waits for. Probing (ProbeTimeout, NumMissedProbesLimit), which decides deaths in a running
         // cluster, keeps Orleans' defaults.
         silo.Configure<ClusterMembershipOptions>(o => o.IAmAliveTablePublishTimeout = heartbeat ?? DefaultHeartbeat);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StaleSiloEviction>();
         silo.AddAdoNetGrainStorage(DurableStorage, o =>
         {
             o.Invariant = Invariant;

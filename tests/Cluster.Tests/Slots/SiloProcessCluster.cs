@@ -216,7 +216,7 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     {
         string[] steps =
         [
-            "Joining", "About to send pings", "Failed to get ping responses", "Will watch (actively ping)",
+            "Joining", "declared silo", "About to send pings", "Failed to get ping responses", "Will watch (actively ping)",
             "Did not get response for probe", "Voting to evict", "Evicting", "Going to mark silo", "-BecomeActive", "-Finished BecomeActive",
         ];
         foreach (var (silo, at) in ready)
