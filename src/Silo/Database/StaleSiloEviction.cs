@@ -20,6 +20,8 @@ public sealed class StaleSiloEviction(
     IOptions<ClusterMembershipOptions> options,
     ILogger<StaleSiloEviction> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
+
     private TimeSpan StaleAfter => options.Value.IAmAliveTablePublishTimeout * options.Value.NumMissedTableIAmAliveLimit;
 
     // After this silo wrote its Joining row (AfterRuntimeGrainServices) and before Orleans validates connectivity.
@@ -71,7 +73,9 @@ public sealed class StaleSiloEviction(
             {
                 break;
             }
-            await Task.Delay(next - DateTime.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, cancellationToken);
+            // Look again within a second: the running silos' probes may evict the row first (one silo restarted).
+            var wait = next - DateTime.UtcNow;
+            await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait < Recheck ? wait : Recheck, cancellationToken);
         }
         await membership.Refresh(cancellationToken: cancellationToken);
     }
