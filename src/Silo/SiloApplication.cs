@@ -175,7 +175,7 @@ public static class SiloApplication
                 {
                     silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 }
-                silo.UsePostgres(connectionString, options.Storage.AsynchronousCommits);
+                silo.UsePostgres(connectionString, options.Storage.AsynchronousCommits, TimeSpan.FromSeconds(options.Membership.HeartbeatSeconds));
                 break;
         }
     }

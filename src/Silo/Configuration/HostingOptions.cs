@@ -43,6 +43,9 @@ public sealed class HostingOptions
 
     /// <summary>How grain state is committed to PostgreSQL (production only).</summary>
     public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>Orleans cluster membership in PostgreSQL: how often each silo writes its heartbeat (production only).</summary>
+    public MembershipOptions Membership { get; set; } = new();
     public L1Options L1 { get; set; } = new();
 
     /// <summary>Devnet-only settings: the demo tenant the `hosting devnet` command seeds.</summary>
@@ -139,6 +142,10 @@ public sealed class HostingOptions
         {
             errors.Add($"Hosting:Devnet:DemoSequencers must be between 0 and 1000, got {Devnet.DemoSequencers}.");
         }
+        if (Membership.HeartbeatSeconds is < 1 or > MembershipOptions.MaxHeartbeatSeconds)
+        {
+            errors.Add($"Hosting:Membership:HeartbeatSeconds must be between 1 and {MembershipOptions.MaxHeartbeatSeconds}, got {Membership.HeartbeatSeconds}.");
+        }
         if (FleetGaugeRefreshMilliseconds < 100)
         {
             errors.Add($"Hosting:FleetGaugeRefreshMilliseconds must be at least 100, got {FleetGaugeRefreshMilliseconds}.");
@@ -216,4 +223,19 @@ public sealed class StorageOptions
     /// signing gate on the same PostgreSQL primary; <c>false</c> makes every write durable. Default <c>true</c>.
     /// </summary>
     public bool AsynchronousCommits { get; set; } = true;
+}
+
+/// <summary>Orleans cluster membership on PostgreSQL, bound from "Hosting:Membership".</summary>
+public sealed class MembershipOptions
+{
+    /// <summary>Orleans' own default heartbeat, the slowest this setting allows.</summary>
+    public const int MaxHeartbeatSeconds = 30;
+
+    /// <summary>
+    /// How often each silo writes "I am alive" into its membership row. A row three heartbeats old is stale: only
+    /// then may a silo that is starting probe it and declare it dead, so after every silo died at once (power loss)
+    /// the first new silo waits about three heartbeats plus three failed probes before it joins. Default 5 (Orleans' 30
+    /// made that wait 60-90 s); see docs/slot-pipeline.md, "The whole cluster".
+    /// </summary>
+    public int HeartbeatSeconds { get; set; } = 5;
 }

@@ -1,6 +1,7 @@
 using Hosting.Grains;
 using Hosting.Signing;
 using Npgsql;
+using Orleans.Configuration;
 using Orleans.Storage;
 
 namespace Hosting.Silo.Database;
@@ -17,18 +18,27 @@ public static class PostgresOrleans
     /// <summary>The ADO.NET storage, same database, whose sessions commit with synchronous_commit = off.</summary>
     public const string AsynchronousStorage = GrainStorage.Name + "-asynchronous";
 
+    /// <summary>How often a silo writes its membership heartbeat unless told otherwise (Hosting:Membership:HeartbeatSeconds).</summary>
+    public static readonly TimeSpan DefaultHeartbeat = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Uses PostgreSQL at <paramref name="connectionString"/> for membership, the "hosting" grain storage and reminders.
     /// With <paramref name="asynchronousCommits"/>, writes a grain declares <see cref="GrainStorage.OrderedBeforeDurableCommit"/>
     /// skip the WAL flush once the start-up check (<see cref="CommitOrderCheck"/>) finds the signing gate on the same server.
     /// </summary>
-    public static ISiloBuilder UsePostgres(this ISiloBuilder silo, string connectionString, bool asynchronousCommits = true)
+    public static ISiloBuilder UsePostgres(this ISiloBuilder silo, string connectionString, bool asynchronousCommits = true, TimeSpan? heartbeat = null)
     {
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
+        // A silo that is starting validates connectivity with every row marked Active and may declare one dead only
+        // once its heartbeat is NumMissedTableIAmAliveLimit (3) beats old; after all silos died at once, that age is
+        // what a restart waits for. Probing (ProbeTimeout, NumMissedProbesLimit), which decides deaths in a running
+        // cluster, keeps Orleans' defaults.
+        silo.Configure<ClusterMembershipOptions>(o => o.IAmAliveTablePublishTimeout = heartbeat ?? DefaultHeartbeat);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, StaleSiloEviction>();
         silo.AddAdoNetGrainStorage(DurableStorage, o =>
         {
             o.Invariant = Invariant;

@@ -12,7 +12,7 @@ namespace Hosting.Cluster.Tests.Slots;
 public class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(DateTime At, string Text)> _lines = new();
 
     protected ChildProcess(string name, string program, IReadOnlyDictionary<string, string> environment, IEnumerable<string> arguments)
     {
@@ -44,7 +44,11 @@ public class ChildProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public IReadOnlyCollection<string> Lines => _lines;
+    public IReadOnlyCollection<string> Lines => _lines.Select(l => l.Text).ToList();
+
+    /// <summary>When the program first printed a line containing <paramref name="text"/> (UTC, as read by the test), if it did.</summary>
+    public DateTime? FirstPrinted(string text) =>
+        _lines.FirstOrDefault(l => l.Text.Contains(text, StringComparison.Ordinal)) is { Text: not null } line ? line.At : null;
 
     public bool HasExited => _process.HasExited;
 
@@ -84,7 +88,7 @@ public class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public bool Printed(string text) => _lines.Any(l => l.Contains(text, StringComparison.Ordinal));
+    public bool Printed(string text) => _lines.Any(l => l.Text.Contains(text, StringComparison.Ordinal));
 
     /// <summary>SIGKILL (what `kill -9` sends): no shutdown, no last write, sockets left to the kernel to close.</summary>
     public void KillHard()
@@ -100,7 +104,7 @@ public class ChildProcess : IAsyncDisposable
     {
         if (line is not null)
         {
-            _lines.Enqueue(line);
+            _lines.Enqueue((DateTime.UtcNow, line));
         }
     }
 

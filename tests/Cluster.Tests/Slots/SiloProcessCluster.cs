@@ -188,20 +188,58 @@ public sealed class SiloProcessCluster : IAsyncDisposable
     /// `kill -9` of every live silo process (the whole cluster at once: no silo left to take anything over), then
     /// <paramref name="count"/> fresh processes on the same database and settings, ready, and a new client.
     /// </summary>
-    public async Task KillAllAndRestartAsync(int count)
+    public async Task<TimeSpan> KillAllAndRestartAsync(int count)
     {
         foreach (var silo in Silos.Where(s => !s.HasExited))
         {
             silo.KillHard();
         }
+        var killed = DateTime.UtcNow;
         await DisconnectClientAsync();
         var restarted = Enumerable.Range(Silos.Count, count).Select(i => SiloProcess.Start($"silo-{i}", _settings)).ToList();
         Silos.AddRange(restarted);
+        var ready = new Dictionary<SiloProcess, DateTime>();
         foreach (var silo in restarted)
         {
             Assert.True(await silo.ReadyAsync(TimeSpan.FromSeconds(180)), $"{silo.Name} never became ready after the restart:\n{string.Join("\n", silo.Lines.TakeLast(60))}");
+            ready[silo] = DateTime.UtcNow;
         }
         await ConnectClientAsync();
+        var back = DateTime.UtcNow - killed;
+        WriteRestartTimeline(killed, ready);
+        await WriteMembershipAsync();
+        return back;
+    }
+
+    /// <summary>Orleans' join steps in each restarted silo's log, in seconds after the kill: where a restart's time goes.</summary>
+    private void WriteRestartTimeline(DateTime killed, Dictionary<SiloProcess, DateTime> ready)
+    {
+        string[] steps =
+        [
+            "Joining", "declared silo", "About to send pings", "Failed to get ping responses", "Will watch (actively ping)",
+            "Did not get response for probe", "Voting to evict", "Evicting", "Going to mark silo", "-BecomeActive", "-Finished BecomeActive",
+        ];
+        foreach (var (silo, at) in ready)
+        {
+            var seen = steps.Select(step => (step, silo.FirstPrinted(step))).Where(x => x.Item2 is not null)
+                .Select(x => $"{x.step} {(x.Item2!.Value - killed).TotalSeconds:0.0}");
+            _output.WriteLine($"restart of {silo.Name}: {string.Join(", ", seen)}, /readyz {(at - killed).TotalSeconds:0.0} s after the kill");
+        }
+    }
+
+    /// <summary>The membership rows as Orleans left them: status, last IAmAlive and who voted, for the test's output.</summary>
+    private async Task WriteMembershipAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Database);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select silo_name, port, status, start_time, i_am_alive_time, suspect_times from orleans_membership where deployment_id = @c order by start_time", connection);
+        command.Parameters.AddWithValue("c", ClusterId);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            _output.WriteLine($"membership: {reader.GetString(0)} port {reader.GetInt32(1)} status {reader.GetInt32(2)} started {reader.GetDateTime(3):HH:mm:ss.f} alive {reader.GetDateTime(4):HH:mm:ss.f} suspects {(reader.IsDBNull(5) ? "-" : reader.GetString(5))}");
+        }
     }
 
     private async Task DisconnectClientAsync()
