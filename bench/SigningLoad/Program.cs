@@ -74,7 +74,8 @@ internal static class GateBench
         Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
         Console.WriteLine();
         DiskFlushProbe.Start();
-        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms, WAL bytes per signature (full-page images per signature), WAL flushes per signature, data pages written by backends themselves |");
+        SleepProbe.Start();
+        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms, WAL bytes per signature (full-page images per signature), WAL flushes per signature, data pages written by backends themselves, CPU stolen by the hypervisor, longest oversleep of a 1 ms sleep ms |");
         Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
         foreach (var keys in new[] { 1, 16, 256 })
         {
@@ -105,12 +106,16 @@ internal static class GateBench
                 async Task PerCommitAsync(string load, Func<Task<(double[], double)>> run)
                 {
                     // Signatures per transaction, from the server's own count: how well requests share a durable commit.
+                    // Each row starts with nothing of the previous one left to write: a closed-loop row leaves 100-200 MiB of
+                    // data pages that the kernel writes back in bursts during the next row, and on this VM a WAL flush then
+                    // waits for them (measured 2026-11-26 08:38: 224-301 ms flushes in the rows after closed loops only).
+                    await CheckpointAsync(dataSource);
                     var commits = await CommitsAsync(dataSource);
                     var before = Interlocked.Read(ref issued);
                     var background = await BackgroundAsync(dataSource);
                     var rowStarted = Stopwatch.GetTimestamp();
                     var result = await run();
-                    var during = (await BackgroundAsync(dataSource)).Since(background) with { DiskFlushMaxMs = DiskFlushProbe.MaxSince(rowStarted), Signatures = Interlocked.Read(ref issued) - before };
+                    var during = (await BackgroundAsync(dataSource)).Since(background) with { DiskFlushMaxMs = DiskFlushProbe.MaxSince(rowStarted), OversleepMaxMs = SleepProbe.MaxSince(rowStarted), Signatures = Interlocked.Read(ref issued) - before };
                     await Task.Delay(1500); // PostgreSQL publishes backend statistics within a second
                     var ratio = (Interlocked.Read(ref issued) - before) / (double)Math.Max(1, await CommitsAsync(dataSource) - commits - 1);
                     Report(keys, variant, load, result, ratio, during);
@@ -148,6 +153,14 @@ internal static class GateBench
         Console.WriteLine($"Load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
+    private static async Task CheckpointAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("checkpoint");
+        command.CommandTimeout = 600;
+        await command.ExecuteNonQueryAsync();
+        await Task.Delay(1000);
+    }
+
     private static async Task<long> CommitsAsync(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("select xact_commit from pg_stat_database where datname = current_database()");
@@ -165,16 +178,16 @@ internal static class GateBench
     /// What else ran while a row was measured, to tell a stall's cause: this process's garbage collection pauses,
     /// PostgreSQL's checkpoints, and autovacuum/autoanalyze of the gate's tables.
     /// </summary>
-    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, long WalBytes, long WalFullPages, long WalSyncs, long BackendPages, double DiskFlushMaxMs = 0, long Signatures = 0)
+    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, long WalBytes, long WalFullPages, long WalSyncs, long BackendPages, long StealTicks, double DiskFlushMaxMs = 0, double OversleepMaxMs = 0, long Signatures = 0)
     {
         public Background Since(Background before) =>
             new(GcPauseMs - before.GcPauseMs, Gen2 - before.Gen2, Checkpoints - before.Checkpoints, Vacuums - before.Vacuums,
-                WalBytes - before.WalBytes, WalFullPages - before.WalFullPages, WalSyncs - before.WalSyncs, BackendPages - before.BackendPages);
+                WalBytes - before.WalBytes, WalFullPages - before.WalFullPages, WalSyncs - before.WalSyncs, BackendPages - before.BackendPages, StealTicks - before.StealTicks);
 
         /// <summary>What the disk was asked to write per signature: WAL bytes (full-page images among them) and flushes.</summary>
         public override string ToString() =>
             string.Create(CultureInfo.InvariantCulture,
-                $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {DiskFlushMaxMs:F0}, {WalBytes / (double)Math.Max(1, Signatures):F0} B ({WalFullPages / (double)Math.Max(1, Signatures):F2} full-page images), {WalSyncs / (double)Math.Max(1, Signatures):F2}, {BackendPages * 8 / 1024.0:F1} MiB");
+                $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {DiskFlushMaxMs:F0}, {WalBytes / (double)Math.Max(1, Signatures):F0} B ({WalFullPages / (double)Math.Max(1, Signatures):F2} full-page images), {WalSyncs / (double)Math.Max(1, Signatures):F2}, {BackendPages * 8 / 1024.0:F1} MiB, {StealTicks * 10} ms, {OversleepMaxMs:F0}");
     }
 
     /// <summary>
@@ -213,6 +226,36 @@ internal static class GateBench
             Flushes.ToArray().Where(f => f.At >= started).Select(f => f.Ms).DefaultIfEmpty(0).Max();
     }
 
+    /// <summary>
+    /// The scheduling floor, next to the disk's: a thread that sleeps 1 ms at a time and keeps how much longer each
+    /// sleep took. A long oversleep means no CPU for this process (the other runnable threads, or the hypervisor's
+    /// steal); a long flush without one is the disk.
+    /// </summary>
+    private static class SleepProbe
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentQueue<(long At, double Ms)> Sleeps = new();
+
+        public static void Start()
+        {
+            var thread = new Thread(() =>
+            {
+                while (true)
+                {
+                    var began = Stopwatch.GetTimestamp();
+                    Thread.Sleep(1);
+                    Sleeps.Enqueue((began, Stopwatch.GetElapsedTime(began).TotalMilliseconds - 1));
+                    while (Sleeps.Count > 500_000 && Sleeps.TryDequeue(out _))
+                    {
+                    }
+                }
+            }) { IsBackground = true, Name = "sleep probe" };
+            thread.Start();
+        }
+
+        public static double MaxSince(long started) =>
+            Sleeps.ToArray().Where(s => s.At >= started).Select(s => s.Ms).DefaultIfEmpty(0).Max();
+    }
+
     private static async Task<Background> BackgroundAsync(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
@@ -222,7 +265,17 @@ internal static class GateBench
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return new Background(GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(2), reader.GetInt64(0), reader.GetInt64(1),
-            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5));
+            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), StealTicks());
+    }
+
+    /// <summary>
+    /// CPU time the hypervisor gave to other guests while this VM's vCPUs wanted to run (the "steal" column of
+    /// /proc/stat, in USER_HZ ticks of 10 ms, summed over all CPUs). A stall that comes with steal is the host's.
+    /// </summary>
+    private static long StealTicks()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return cpu.Length > 8 ? long.Parse(cpu[8], CultureInfo.InvariantCulture) : 0;
     }
 
     private static async Task<double> Timed(SigningGate gate, Address key, ulong slot)
