@@ -15,6 +15,7 @@ using Npgsql;
 //   held     pooled, but connections held between batches with prepared statements
 //   inline   held, and batches started inline (no thread-pool hop) = the default
 //   depth2   inline, and a key's next batch sent while the current one commits (MaxBatchesPerKey = 2)
+//   conc1, conc2, conc4  the gate with MaxConcurrentBatches = 1, 2 or 4 (default 2 since 2026-11-26, 4 before)
 //   flush256 the default gate on connections with backend_flush_after = 256kB: the data pages its backends write
 //            are pushed to the disk every 256 KiB instead of left to the kernel's write-back bursts
 var what = args.Length > 0 ? args[0] : "all";
@@ -40,7 +41,10 @@ internal static class GateBench
         "inline" => new SigningGateOptions { HoldConnections = true, StartInline = true, MaxBatchesPerKey = 1 },
         "depth2" => new SigningGateOptions { HoldConnections = true, StartInline = true, MaxBatchesPerKey = 2 },
         "flush256" => new SigningGateOptions(),
-        _ => throw new ArgumentException($"unknown gate variant '{variant}'; expected gate, pooled, held, inline, depth2 or flush256"),
+        "conc1" => new SigningGateOptions { MaxConcurrentBatches = 1 },
+        "conc2" => new SigningGateOptions { MaxConcurrentBatches = 2 },
+        "conc4" => new SigningGateOptions { MaxConcurrentBatches = 4 },
+        _ => throw new ArgumentException($"unknown gate variant '{variant}'; expected gate, pooled, held, inline, depth2, flush256, conc1, conc2 or conc4"),
     };
 
     public static async Task RunAsync(int seconds, string[] variants)

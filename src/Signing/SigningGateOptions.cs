@@ -12,8 +12,13 @@ public sealed class SigningGateOptions
     /// </summary>
     public int MaxBatchSize { get; set; } = 256;
 
-    /// <summary>How many batches may be in flight at once (each holds one pooled connection); a key is in at most one of them.</summary>
-    public int MaxConcurrentBatches { get; set; } = 4;
+    /// <summary>
+    /// How many batches may be in flight at once (each holds one pooled connection); a key is in at most one of them.
+    /// 2: with many keys each batch then gathers more requests (fewer transactions for PostgreSQL's backends to run on
+    /// the same cores): at 2,000 signatures/s with 16 and 256 keys, p99 4.7–10.2 ms against 6.8–15.9 ms with 4
+    /// (bench/results/signing.md, 2026-11-26 09:14–09:27).
+    /// </summary>
+    public int MaxConcurrentBatches { get; set; } = 2;
 
     /// <summary>
     /// How many batches one key may be in at once (1 or 2). With 2 the gate sends a key's next batch while the current
