@@ -201,7 +201,7 @@ internal static class GateBench
     /// </summary>
     private static class DiskFlushProbe
     {
-        private static readonly System.Collections.Concurrent.ConcurrentQueue<(long At, double Ms)> Flushes = new();
+        private static readonly ProbeSamples Flushes = new();
 
         public static void Start()
         {
@@ -216,10 +216,7 @@ internal static class GateBench
                     file.Position = 0;
                     file.Write(block);
                     file.Flush(flushToDisk: true);
-                    Flushes.Enqueue((began, Stopwatch.GetElapsedTime(began).TotalMilliseconds));
-                    while (Flushes.Count > 500_000 && Flushes.TryDequeue(out _))
-                    {
-                    }
+                    Flushes.Add(began, Stopwatch.GetElapsedTime(began).TotalMilliseconds);
                     Thread.Sleep(2);
                 }
             }) { IsBackground = true, Name = "disk flush probe" };
@@ -227,7 +224,7 @@ internal static class GateBench
         }
 
         public static double MaxSince(long started) =>
-            Flushes.ToArray().Where(f => f.At >= started).Select(f => f.Ms).DefaultIfEmpty(0).Max();
+            Flushes.MaxSince(started);
     }
 
     /// <summary>
@@ -237,7 +234,7 @@ internal static class GateBench
     /// </summary>
     private static class SleepProbe
     {
-        private static readonly System.Collections.Concurrent.ConcurrentQueue<(long At, double Ms)> Sleeps = new();
+        private static readonly ProbeSamples Sleeps = new();
 
         public static void Start()
         {
@@ -247,17 +244,31 @@ internal static class GateBench
                 {
                     var began = Stopwatch.GetTimestamp();
                     Thread.Sleep(1);
-                    Sleeps.Enqueue((began, Stopwatch.GetElapsedTime(began).TotalMilliseconds - 1));
-                    while (Sleeps.Count > 500_000 && Sleeps.TryDequeue(out _))
-                    {
-                    }
+                    Sleeps.Add(began, Stopwatch.GetElapsedTime(began).TotalMilliseconds - 1);
                 }
             }) { IsBackground = true, Name = "sleep probe" };
             thread.Start();
         }
 
         public static double MaxSince(long started) =>
-            Sleeps.ToArray().Where(s => s.At >= started).Select(s => s.Ms).DefaultIfEmpty(0).Max();
+            Sleeps.MaxSince(started);
+    }
+
+    /// <summary>A probe's latest samples (the last 500,000), each with when it began, and the worst since a time.</summary>
+    private sealed class ProbeSamples
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(long At, double Ms)> _samples = new();
+
+        public void Add(long at, double ms)
+        {
+            _samples.Enqueue((at, ms));
+            while (_samples.Count > 500_000 && _samples.TryDequeue(out _))
+            {
+            }
+        }
+
+        public double MaxSince(long started) =>
+            _samples.ToArray().Where(s => s.At >= started).Select(s => s.Ms).DefaultIfEmpty(0).Max();
     }
 
     private static async Task<Background> BackgroundAsync(NpgsqlDataSource dataSource)
