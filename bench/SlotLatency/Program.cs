@@ -28,8 +28,10 @@ using Microsoft.Extensions.DependencyInjection;
 // Needs HOSTING_TEST_POSTGRES (a server where databases may be created), anvil and forge from node_modules.
 // A real anvil with infra/l1 deployed by its forge script, one production-mode silo in this process on PostgreSQL
 // (signing-safety gate, key custody), the hosted keys registered as keystores, the sequencers registered on L1.
-// Mining is on demand: the harness mines the block that opens each slot's Proposal phase and measures until
-// our proposal transaction is in anvil's pool (anvil's own newPendingTransactions notification).
+// Mining is on demand. The slot grain proposes from the block before the one that opens Proposal, so that its
+// proposal lands in the phase's first block: the harness mines that block, measures until our proposal transaction is
+// in anvil's pool (anvil's own newPendingTransactions notification), mines the opening block one block interval later
+// (BENCH_BLOCK_MS, default 1000: anvil's devnet interval; mainnet's is 12000), and reads which block the proposal is in.
 var hostedCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000;
 var measured = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50;
 var pollMs = args.Length > 2 && args[2] != "default" ? args[2] : null;
@@ -40,6 +42,7 @@ var WarmUpSlots = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCult
 // which PostgreSQL's next time-based checkpoints then write back while the slots are measured. A running platform
 // reached its hosted set over days, so by default the harness checkpoints once after the set-up and measures the
 // steady state; BENCH_CHECKPOINT_AFTER_SETUP=false measures the slots inside the set-up's write-back instead.
+var blockInterval = TimeSpan.FromMilliseconds(int.TryParse(Environment.GetEnvironmentVariable("BENCH_BLOCK_MS"), CultureInfo.InvariantCulture, out var blockMs) ? blockMs : 1000);
 var checkpointAfterSetup = !string.Equals(Environment.GetEnvironmentVariable("BENCH_CHECKPOINT_AFTER_SETUP"), "false", StringComparison.OrdinalIgnoreCase);
 Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}");
 Console.WriteLine($"{hostedCount} hosted sequencers, {measured} measured slots after {WarmUpSlots} warm-up, follower poll {pollMs ?? "default"} ms; load average {LoadAverage()}");
@@ -222,10 +225,12 @@ var notOurs = new List<string>();
 for (var slot = first; slot < first + (ulong)(measured + WarmUpSlots); slot++)
 {
     var start = schedule.StartOf(slot);
+    // The block the slot grain proposes on: a transaction sent once it is the head lands in `start` at the earliest.
+    var acting = start - 1;
     var head = (ulong)await anvil.BlockNumberAsync();
-    if (start - 1 > head)
+    if (acting - 1 > head)
     {
-        await anvil.MineAsync((int)(start - 1 - head));
+        await anvil.MineAsync((int)(acting - 1 - head));
     }
     await FollowedAsync(TimeSpan.FromMinutes(2));
     // Let the previous blocks' work settle, so each slot starts from a quiet platform as a real 12 s block would.
@@ -245,22 +250,38 @@ for (var slot = first; slot < first + (ulong)(measured + WarmUpSlots); slot++)
     int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     await anvil.RpcAsync("evm_mine");
     var mined = DateTime.UtcNow;
+    var t0 = await WaitAsync(() => Task.FromResult(heads.TryGetValue(acting, out var at) ? at : (DateTime?)null), TimeSpan.FromSeconds(5)) is { } headAt && headAt < mined ? headAt : mined;
+    // The next block comes one block interval after this one, as on a chain mining on a clock, whatever the slot did.
+    var opening = Task.Run(async () =>
+    {
+        var wait = t0 + blockInterval - DateTime.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+        await anvil.RpcAsync("evm_mine");
+        return DateTime.UtcNow;
+    });
     var view = await WaitAsync(async () => await grain.GetAsync() is { ProposalTransaction: not null } v ? v : null, TimeSpan.FromSeconds(30));
     var hash = view?.ProposalTransaction?.ToString();
     var inPool = hash is null ? (DateTime?)null : await WaitAsync(() => Task.FromResult(pooled.TryGetValue(hash, out var at) ? at : (DateTime?)null), TimeSpan.FromSeconds(5));
+    var openingMined = await opening;
     if (view is null || inPool is null)
     {
         notOurs.Add($"slot {slot}: no proposal seen in the pool ({view?.Outcome}, {view?.LastError})");
         continue;
     }
-    var t0 = heads.TryGetValue(start, out var headAt) && headAt < mined ? headAt : mined;
+    var openedAt = await WaitAsync(() => Task.FromResult(heads.TryGetValue(start, out var at) ? at : (DateTime?)null), TimeSpan.FromSeconds(5)) ?? openingMined;
+    // Which block the proposal landed in: the opening block when it was in the pool before that block was mined.
+    var receipt = await WaitAsync(async () => await anvil.RpcAsync("eth_getTransactionReceipt", hash!) is { ValueKind: JsonValueKind.Object } r ? (JsonElement?)r : null, TimeSpan.FromSeconds(5));
+    var landedIn = receipt is { } landed ? Convert.ToUInt64(landed.GetProperty("blockNumber").GetString(), 16) : 0;
     // What else the process did meanwhile: garbage collection (pause time and collections per generation since just
     // before the block was mined; read after the proposal was seen, so an upper bound) and periodic work that overlapped.
     var paused = (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds;
     var collections = string.Join("/", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collectionsBefore[g]));
     if (slot >= first + (ulong)WarmUpSlots)
     {
-        samples.Add(Breakdown(slot, start, t0, inPool.Value) with { GcPause = paused });
+        samples.Add(Breakdown(slot, acting, t0, inPool.Value) with { GcPause = paused, BeforeOpening = (openedAt - inPool.Value).TotalMilliseconds, InOpeningBlock = landedIn == start });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"<!-- slot {slot} at {t0:HH:mm:ss.fff}: {samples[^1]}; build {Detail(slot)}; GC paused {paused:F1} ms, collections gen0/1/2 +{collections}; thread-pool wait max {MaxDispatch(t0, inPool.Value):F1} ms; overlapping {Overlapping(t0, inPool.Value)} -->"));
     }
@@ -279,9 +300,12 @@ if (walAtFirstMeasured is not null)
     Console.WriteLine($"grain states written while the measured slots ran (rows, last write each): {await PostgresActivity.GrainWritesSinceAsync(database, measuredFrom)}");
 }
 Console.WriteLine();
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"proposal in the block that opens Proposal: {samples.Count(s => s.InOpeningBlock)} of {samples.Count} slots (blocks {blockInterval.TotalMilliseconds:F0} ms apart); in anvil's pool before that block was mined: {samples.Count(s => s.BeforeOpening > 0)}, by {Percentile(samples.Select(s => s.BeforeOpening), 0.5):F1} ms at the median and {samples.Select(s => s.BeforeOpening).DefaultIfEmpty().Min():F1} ms at the least"));
+Console.WriteLine();
 Console.WriteLine($"| {hostedCount} hosted, {samples.Count} slots | p50 ms | p99 ms | max ms |");
 Console.WriteLine("|---|---:|---:|---:|");
-Row("**block mined → proposal in anvil's pool**", samples.Select(s => s.Total));
+Row("**block before Proposal mined → proposal in anvil's pool**", samples.Select(s => s.Total));
 Row("follower notices the head (block mined → follower step that reads it starts)", samples.Select(s => s.Notice));
 Row("follower reads the block and its logs, delivers, wakes the slot", samples.Select(s => s.Deliver));
 Row("ranking (index refresh + rank)", samples.Select(s => s.Rank));
@@ -451,7 +475,8 @@ static async Task DropDatabaseAsync(string connectionString)
 }
 
 /// <summary>One slot's timings in milliseconds: the total and where it went.</summary>
-internal sealed record Sample(double Total, double Notice, double Deliver, double Rank, double Build, double Sign, double Send, double GcPause = 0);
+internal sealed record Sample(double Total, double Notice, double Deliver, double Rank, double Build, double Sign, double Send, double GcPause = 0,
+    double BeforeOpening = 0, bool InOpeningBlock = false);
 
 /// <summary>PostgreSQL's server-wide write counters: WAL volume and flushes, data pages written back, checkpoints.</summary>
 internal sealed record PostgresActivity(long WalBytes, long WalFullPages, long WalSyncs, long BuffersWritten, long Checkpoints)

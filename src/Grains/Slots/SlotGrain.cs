@@ -96,12 +96,14 @@ public sealed partial class SlotGrain(
         {
             switch (Outcome, phase)
             {
-                case (SlotOutcome.Forecast, SlotPhase.Proposal) when landing == SlotPhase.Proposal:
+                case (SlotOutcome.Forecast, _) when landing == SlotPhase.Proposal:
+                    // Proposed from the block before the phase opens, so the proposal lands in the phase's first block:
+                    // the previous slot's last block is then mined, so the chain tip the block builds on is settled.
                     await ProposeAsync();
                     break;
-                case (SlotOutcome.NotOurs, SlotPhase.Proposal) when !state.State.Rechecked:
+                case (SlotOutcome.NotOurs, _) when !state.State.Rechecked && landing >= SlotPhase.Proposal:
                     // The forecast saw the active set LAG slots ago; a hosted sequencer that became active since
-                    // (or a leader that exited) may make the slot ours now. Ranked once more, at Proposal start.
+                    // (or a leader that exited) may make the slot ours now. Ranked once more, as the proposal is due.
                     state.State = state.State with { Rechecked = true, Outcome = (int)SlotOutcome.Unknown };
                     await RankAsync();
                     if (Outcome == SlotOutcome.Forecast && landing == SlotPhase.Proposal)
@@ -294,7 +296,7 @@ public sealed partial class SlotGrain(
         }
         // The duty's trace: one span, a child per step, so the time from the L1 block to the send can be split.
         using var duty = DutySpans.Step("propose", Slot);
-        // Re-rank at the phase start: a sequencer activated or exited since the forecast changes who leads.
+        // Re-rank as the proposal is due: a sequencer activated or exited since the forecast changes who leads.
         var rank = DutySpans.Step("rank", Slot);
         var index = await activeSet.RefreshAsync(GrainFactory);
         // Ranked off the grain's turn: the lambda touches nothing of the activation.
@@ -315,7 +317,9 @@ public sealed partial class SlotGrain(
         var signature = await signer.SignAsync(new DutyRequest(state.State.Tenant, sequencer, Slot, Duty.Proposal, payload, $"slot/{Slot}"));
         var call = RollupAbi.Propose.EncodeCall(new BigInteger(Slot), new object?[] { block.Archive, block.BlockHash, block.TxsEffectsHash, block.UpgradeSignal }, sequencer, signature.ToArray());
         var send = DutySpans.Step("send", Slot);
-        var sent = await Publisher().SendAsync(state.State.Tenant, new L1Call(chain.RequireDeployment().Rollup, call, $"propose slot {Slot}"));
+        var sent = await Publisher().SendAsync(state.State.Tenant, new L1Call(chain.RequireDeployment().Rollup, call, $"propose slot {Slot}",
+            // Sent from the block before the phase: a reorg that drops it there must not put it in an earlier block.
+            NotBefore: Schedule.StartOf(Slot)));
         send?.Dispose();
         PlatformMetrics.ProposalSent(state.State.Tenant);
         state.State = state.State with
@@ -445,7 +449,8 @@ public sealed partial class SlotGrain(
         var schedule = Schedule;
         var wake = Outcome switch
         {
-            SlotOutcome.Forecast => schedule.StartOf(Slot),
+            // The block before Proposal opens: a proposal sent then lands in the phase's first block.
+            SlotOutcome.Forecast => schedule.ProposalDue(Slot),
             // The Proposal phase's last block settles the proposal (see OnBlockAsync: duties act on the block they land in).
             SlotOutcome.Proposed => schedule.CommitmentStart(Slot) - 1,
             // From there every block while a commitment can still land (a fallback may be due); Commitment's last
@@ -457,7 +462,7 @@ public sealed partial class SlotGrain(
             SlotOutcome.Revealed => schedule.BackupStart(Slot),
             SlotOutcome.Outbid when HoldsTransactions => schedule.CommitmentStart(Slot),
             SlotOutcome.Finalised => FinalityWake(),
-            SlotOutcome.NotOurs when !state.State.Rechecked => schedule.StartOf(Slot),
+            SlotOutcome.NotOurs when !state.State.Rechecked => schedule.ProposalDue(Slot),
             _ => (ulong?)null,
         };
         if (wake is { } block && after is { } current && block <= current)

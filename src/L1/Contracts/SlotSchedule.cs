@@ -18,6 +18,12 @@ public sealed record SlotSchedule(ulong GenesisBlock, ulong ProposalBlocks, ulon
     /// <summary>The first block of <paramref name="slot"/> (its Proposal phase).</summary>
     public ulong StartOf(ulong slot) => GenesisBlock + slot * SlotBlocks;
 
+    /// <summary>
+    /// The head from which a proposal for <paramref name="slot"/> is sent: the block before Proposal opens, so that
+    /// the proposal lands in the phase's first block.
+    /// </summary>
+    public ulong ProposalDue(ulong slot) => Math.Max(StartOf(slot), 1) - 1;
+
     /// <summary>The first block of the Commitment phase of <paramref name="slot"/>.</summary>
     public ulong CommitmentStart(ulong slot) => StartOf(slot) + ProposalBlocks;
 

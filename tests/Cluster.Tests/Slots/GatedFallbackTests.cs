@@ -166,7 +166,7 @@ public sealed class GatedFallbackTests(ITestOutputHelper output)
         }
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var slot = schedule.SlotAt(await chain.HeadAsync())!.Value + schedule.Lag + 1;
-        await chain.MineToAsync(schedule.StartOf(slot) - 1);
+        await chain.MineToAsync(schedule.ProposalDue(slot) - 1);
         output.WriteLine($"set up after {clock.Elapsed.TotalSeconds:0.0} s; slot {slot}");
         return (sequencer, slot, database);
     }
@@ -179,7 +179,7 @@ public sealed class GatedFallbackTests(ITestOutputHelper output)
         {
             agents.Add(await ProverProcess.StartAgentAsync("A", 2, chain, web, "1", "quote-never-commit", Patience));
             agents.Add(await ProverProcess.StartAgentAsync("B", 3, chain, web, "2", "none", Patience));
-            Assert.True(await chain.HeadAsync() < chain.Deployment.Schedule!.StartOf(slot), "starting the agents moved the chain into the slot");
+            Assert.True(await chain.HeadAsync() < chain.Deployment.Schedule!.ProposalDue(slot), "starting the agents moved the chain into the slot");
             await ProverAgentTests.RunSlotAsync(output, chain, slot, quotes: 2, committed: committed, proven: committed, slashed: null);
             Assert.Equal(committed, agents[1].Printed($"slot {slot}: authorised"));
         }

@@ -63,7 +63,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
         }
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var slot = schedule.SlotAt(await chain.HeadAsync())!.Value + 1;
-        await chain.MineToAsync(schedule.StartOf(slot) - 1);
+        await chain.MineToAsync(schedule.ProposalDue(slot) - 1);
 
         var agents = new List<ProverProcess>();
         async Task RestartAsync(params (int Account, string Fee, string Fault)[] wanted)
@@ -73,7 +73,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             {
                 agents.Add(await ProverProcess.StartAgentAsync(names[DevAccounts.Account(account)], account, chain, web, fee, fault, Patience));
             }
-            Assert.True(await chain.HeadAsync() < schedule.StartOf(slot), "starting the agents moved the chain into the slot");
+            Assert.True(await chain.HeadAsync() < schedule.ProposalDue(slot), "starting the agents moved the chain into the slot");
         }
         ISlotGrain Slot() => chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
         Task<ProverRecord> Record(Address prover) => chain.Grains.GetGrain<IProverRecordGrain>(prover.ToString()).GetAsync();
@@ -198,7 +198,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await rollup.SendAsync(someoneElse, "submitBackupBlock",
                 [new BigInteger(slot), proposal.ToAbi(), block.Data, SlotPipelineTests.DevnetProof(slot, tip.Archive, proposal, b)]);
             await WaitAsync($"slot {slot}: someone else's backup block", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.BackupFinalised);
-            await chain.MineToAsync(schedule.EndOf(slot) - 1);
+            await chain.MineToAsync(schedule.ProposalDue(slot + 1) - 1);
             view = await Slot().GetAsync();
             Assert.Equal(SlotOutcome.Backup, view.Outcome);
             Assert.Contains("NoCommitment", view.LastError, StringComparison.Ordinal);
@@ -267,7 +267,7 @@ public sealed class ProverAgentTests(ITestOutputHelper output)
             await WaitAsync($"slot {slot}: the slash", async () =>
                 (await chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover)).GetAsync()).Status == BondStatus.Slashed);
         }
-        await chain.MineToAsync(schedule.EndOf(slot) - 1);
+        await chain.MineToAsync(schedule.ProposalDue(slot + 1) - 1);
         output.WriteLine($"slot {slot}: {await grain.GetAsync()}");
     }
 

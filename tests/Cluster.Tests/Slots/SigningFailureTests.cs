@@ -26,9 +26,10 @@ public sealed class SigningFailureTests(ITestOutputHelper output)
         var custody = SlotFailoverTests.Services(chain.Cluster.Silos[0]).GetRequiredService<KeyCustody>();
         var grain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
 
-        // The tenant's signing is stopped: at Proposal's first block the gate refuses the proposal on this silo.
+        // The tenant's signing is stopped: at the block the proposal is due on (the one before Proposal opens) the gate
+        // refuses the proposal on this silo.
         await custody.EmergencyStopAsync(SlotFailoverTests.Tenant, "key vault maintenance", "signing failure test");
-        await MineToAsync(chain, schedule.StartOf(slot));
+        await MineToAsync(chain, schedule.ProposalDue(slot));
 
         var view = await grain.GetAsync();
         output.WriteLine($"slot {slot}: {view.Outcome}, last error {view.LastError}");
@@ -39,7 +40,7 @@ public sealed class SigningFailureTests(ITestOutputHelper output)
 
         // Lifted: the next block, still landing in Proposal, signs and sends it.
         Assert.True(await custody.LiftEmergencyStopAsync(SlotFailoverTests.Tenant, "signing failure test"));
-        await MineToAsync(chain, schedule.StartOf(slot) + 1);
+        await MineToAsync(chain, schedule.ProposalDue(slot) + 1);
         view = await grain.GetAsync();
         output.WriteLine($"slot {slot}: {view.Outcome}, proposal {view.ProposalTransaction}, last error {view.LastError ?? "none"}");
         Assert.NotNull(view.ProposalTransaction);

@@ -67,7 +67,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
 
             foreach (var (slot, killIn) in new[] { (first, SlotPhase.Proposal), (first + 1, SlotPhase.Proving) })
             {
-                await MineToAsync(cluster, schedule.StartOf(slot) - 1);
+                await MineToAsync(cluster, schedule.ProposalDue(slot) - 1);
                 var slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
                 var host = await HostOfAsync(cluster, slotGrain);
                 // The agent talks to a silo that is not about to die (in production: a load balancer's other backend).
@@ -77,7 +77,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
                     await StopAsync(agent);
                 }
                 agent = await StartAgentAsync(cluster, front, slot);
-                Assert.Equal(schedule.StartOf(slot) - 1, await cluster.HeadAsync());
+                Assert.Equal(schedule.ProposalDue(slot) - 1, await cluster.HeadAsync());
 
                 await MineToAsync(cluster, schedule.StartOf(slot));
                 await WaitAsync($"slot {slot}: the agent's quote", async () => (await slotGrain.GetAsync()).Quotes >= 1);
@@ -101,7 +101,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
                 }
                 await MineToAsync(cluster, schedule.ProvingStart(slot) + ProveAfterBlocks);
                 await WaitAsync($"slot {slot}: the proof", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Finalised);
-                await MineToAsync(cluster, schedule.EndOf(slot) - 1);
+                await MineToAsync(cluster, schedule.ProposalDue(slot + 1) - 1);
                 await WaitAsync($"slot {slot}: Finalised on the platform", async () => (await slotGrain.GetAsync()).Outcome == SlotOutcome.Finalised);
                 output.WriteLine($"slot {slot} finalised after {clock.Elapsed.TotalSeconds:0.0} s");
             }
@@ -163,7 +163,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
             var slot = await ActiveSequencerAsync(cluster, token);
             var sequencer = cluster.Sequencers.Single();
             var proverStart = await token.BalanceOfAsync(prover);
-            await MineToAsync(cluster, schedule.StartOf(slot) - 1);
+            await MineToAsync(cluster, schedule.ProposalDue(slot) - 1);
             var slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
             var host = await HostOfAsync(cluster, slotGrain);
             var front = cluster.Silos.First(s => !s.HasExited && s != host);
@@ -198,7 +198,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
             await WaitAsync($"slot {slot}: the reveal", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Revealed);
             await MineToAsync(cluster, schedule.ProvingStart(slot) + ProveAfterBlocks);
             await WaitAsync($"slot {slot}: the proof", async () => await rollup.SlotStatusAsync(slot) == SlotStatus.Finalised);
-            await MineToAsync(cluster, schedule.EndOf(slot) - 1);
+            await MineToAsync(cluster, schedule.ProposalDue(slot + 1) - 1);
             await WaitAsync($"slot {slot}: Finalised on the platform", async () => (await slotGrain.GetAsync()).Outcome == SlotOutcome.Finalised);
             output.WriteLine($"slot {slot} finalised after {clock.Elapsed.TotalSeconds:0.0} s; {killed.Name} Dead in membership {(await declaredDead).TotalSeconds:0.0} s after the kill");
 
@@ -247,7 +247,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
         {
             var slot = await ActiveSequencerAsync(cluster, token);
             var sequencer = cluster.Sequencers.Single();
-            await MineToAsync(cluster, schedule.StartOf(slot) - 1);
+            await MineToAsync(cluster, schedule.ProposalDue(slot) - 1);
             var inBlock = await SubmitTransactionAsync(cluster, 9);
 
             var slotGrain = cluster.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
@@ -287,7 +287,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
             await rollup.SubmitProofAsync(prover, slot, SlotPipelineTests.DevnetProof(slot, (await rollup.TipAsync()).Archive, canonical.Proposal, prover.Address));
             await MineToAsync(cluster, schedule.ProvingStart(slot) + 1);
             Assert.Equal(SlotStatus.Finalised, await rollup.SlotStatusAsync(slot));
-            await MineToAsync(cluster, schedule.EndOf(slot) - 1);
+            await MineToAsync(cluster, schedule.ProposalDue(slot + 1) - 1);
             await WaitAsync($"slot {slot}: Finalised on the platform", async () => (await slotGrain.GetAsync()).Outcome == SlotOutcome.Finalised);
 
             await AssertOneSignaturePerDutyAsync(cluster, rollup, slot, sequencer, prover.Address);
@@ -348,7 +348,7 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
             "--rpc-url", cluster.Anvil.RpcUrl.ToString(), "--deployment", cluster.DeploymentFile, "--platform", front.Web.ToString(),
             "--fee", "1", "--prove-after-blocks", ProveAfterBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--poll-ms", "100");
         Assert.True(await agent.WaitForAsync("ready", Patience), $"the agent did not start:\n{string.Join("\n", agent.Lines)}");
-        Assert.True(await cluster.HeadAsync() < cluster.Deployment.Schedule!.StartOf(slot), "starting the agent moved the chain into the slot");
+        Assert.True(await cluster.HeadAsync() < cluster.Deployment.Schedule!.ProposalDue(slot), "starting the agent moved the chain into the slot");
         return agent;
     }
 

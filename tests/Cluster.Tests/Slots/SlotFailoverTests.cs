@@ -184,7 +184,7 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
 
         // (p) The proposal is held after the gate signed it, and its silo is killed there.
         var slotP = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(p));
-        await chain.MineToAsync(schedule.StartOf(p) - 1);
+        await chain.MineToAsync(schedule.ProposalDue(p) - 1);
         HoldingDutySigner.Hold(p);
         await chain.MineAsync(1);
         await HoldingDutySigner.Held.WaitAsync(TimeSpan.FromSeconds(90));
@@ -261,9 +261,9 @@ public sealed class SlotFailoverTests(ITestOutputHelper output)
     {
         var schedule = chain.Deployment.Schedule!;
         var slotGrain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
-        await chain.MineToAsync(schedule.StartOf(slot) - 1);
+        await chain.MineToAsync(schedule.ProposalDue(slot) - 1);
         bool quoted = false, killed = false, committed = false, proven = false;
-        while (await chain.HeadAsync() < schedule.EndOf(slot) - 1)
+        while (await chain.HeadAsync() < schedule.ProposalDue(slot + 1) - 1)
         {
             await chain.MineAsync(1);
             await chain.FollowedAsync();

@@ -101,7 +101,7 @@ public sealed class SlotIntervalAgentsTests(ITestOutputHelper output)
         for (var walked = 0; ; first++, walked++)
         {
             Assert.True(walked < 40, "no slot pair led by both tenants in 40 slots");
-            await chain.MineToAsync(schedule.StartOf(first) - 1);
+            await chain.MineToAsync(schedule.ProposalDue(first) - 1);
             if (hosted[await LeaderAsync(first)] != hosted[await LeaderAsync(first + 1)])
             {
                 break;
@@ -127,7 +127,7 @@ public sealed class SlotIntervalAgentsTests(ITestOutputHelper output)
             {
                 agents.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
             }
-            Assert.True(await chain.HeadAsync() < schedule.StartOf(first), "starting the agents moved the chain into the slot");
+            Assert.True(await chain.HeadAsync() < schedule.ProposalDue(first), "starting the agents moved the chain into the slot");
             var agentOf = new Dictionary<Address, ProverProcess> { [a] = agents[0], [b] = agents[1] };
             var balancesBefore = new Dictionary<Address, BigInteger> { [a] = await token.BalanceOfAsync(a), [b] = await token.BalanceOfAsync(b) };
             var booksBefore = await BooksAsync(chain);

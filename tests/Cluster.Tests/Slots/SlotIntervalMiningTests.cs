@@ -42,12 +42,12 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
         await chain.FollowedAsync();
         Assert.Equal(hosted.Count + outsiders.Count, (int)await registry.ActiveCountAsync());
 
-        // On demand, walk to the last block before a slot s where the two slots whose seeds are fixed by then (s and
+        // On demand, walk to the block before the one a slot s proposes on, where the two slots whose seeds are fixed by then (s and
         // s + 1) have one hosted and one outside leader, so the real-time part sees both within two slots.
         var first = schedule.SlotAt(await chain.HeadAsync())!.Value + 1;
         for (; ; first++)
         {
-            await chain.MineToAsync(schedule.StartOf(first) - 1);
+            await chain.MineToAsync(schedule.ProposalDue(first) - 1);
             if ((await network.LeaderAsync(first)).Ours != (await network.LeaderAsync(first + 1)).Ours)
             {
                 break;
@@ -68,7 +68,8 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
             var grain = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(slot));
             var sentBefore = (await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).GetAsync())!.Sent;
             var (quoted, competed, committed, proven) = (false, false, false, false);
-            while (await chain.HeadAsync() < schedule.EndOf(slot) - 1)
+            // To the block before the next slot proposes on (the proposal is sent when that block is the head).
+            while (await chain.HeadAsync() < schedule.ProposalDue(slot + 1) - 1)
             {
                 var phase = schedule.PhaseAt(slot, await chain.HeadAsync());
                 if (phase == SlotPhase.Proposal && !quoted)

@@ -47,7 +47,8 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var head = await chain.HeadAsync();
         var first = schedule.SlotAt(head)!.Value + 1;
-        await chain.MineToAsync(schedule.StartOf(first) - 1);
+        // Up to the block before the one the first slot proposes on (the block before its Proposal phase).
+        await chain.MineToAsync(schedule.ProposalDue(first) - 1);
         Assert.Equal(8, (int)await registry.ActiveCountAsync());
 
         var proverStart = await token.BalanceOfAsync(prover.Address);
@@ -81,7 +82,8 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
             var quoted = false;
             var committed = false;
             var proven = false;
-            while (await chain.HeadAsync() < schedule.EndOf(slot) - 1)
+            // To the block before the next slot proposes on: its proposal is sent when that block is the head.
+            while (await chain.HeadAsync() < schedule.ProposalDue(slot + 1) - 1)
             {
                 await chain.MineAsync(1);
                 await chain.FollowedAsync();
@@ -166,6 +168,9 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
                 Assert.Equal(prover.Address, view.CommittedProver);
                 Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
                 Assert.Equal(2, sent);   // propose and reveal, nothing else
+                // Sent while the block before the phase was the head, the proposal is in the phase's first block.
+                var receipt = await chain.Anvil.RpcAsync("eth_getTransactionReceipt", view.ProposalTransaction!.Value.ToString());
+                Assert.Equal(schedule.StartOf(slot), Convert.ToUInt64(receipt.GetProperty("blockNumber").GetString(), 16));
                 Assert.Equal(FernetRollupContract.RollupSlotStatus.Finalised, await rollup.SlotStatusAsync(slot));
                 Assert.Equal(BondStatus.Released, (await chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address)).GetAsync()).Status);
             }

@@ -86,7 +86,8 @@ public sealed class SlotScaleScenarioTests(ITestOutputHelper output)
         Assert.Equal(hostedCount + outsiderCount, (int)await registry.ActiveCountAsync());
         var head = await chain.HeadAsync();
         var first = schedule.SlotAt(head)!.Value + 1;
-        await chain.MineToAsync(schedule.StartOf(first) - 1);
+        // Up to the block before the one the first slot proposes on (the block before its Proposal phase).
+        await chain.MineToAsync(schedule.ProposalDue(first) - 1);
         output.WriteLine($"{hostedCount} hosted + {outsiderCount} competing sequencers registered in {registered.TotalSeconds:0.0} s, all active after {clock.Elapsed.TotalSeconds:0.0} s");
 
         var bookStart = await BooksAsync(chain);
@@ -111,7 +112,8 @@ public sealed class SlotScaleScenarioTests(ITestOutputHelper output)
             var competed = false;
             var committed = false;
             var proven = false;
-            while (await chain.HeadAsync() < schedule.EndOf(slot) - 1)
+            // To the block before the next slot proposes on: its proposal is sent when that block is the head.
+            while (await chain.HeadAsync() < schedule.ProposalDue(slot + 1) - 1)
             {
                 await chain.MineAsync(1);
                 await chain.FollowedAsync();

@@ -48,7 +48,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         await token.ApproveAsync(prover, deployment.Rollup, 1_000 * Token);
         await chain.MineAsync((int)deployment.EntryPeriodBlocks + 1);
         var first = schedule.SlotAt(await chain.HeadAsync())!.Value + 1;
-        await chain.MineToAsync(schedule.StartOf(first) - 1);
+        await chain.MineToAsync(schedule.ProposalDue(first) - 1);
 
         // Two transactions: the dearer one goes first in the block.
         var cheap = await SubmitAsync(chain, RandomBlob(100), 5);
@@ -86,7 +86,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         // Slot 2: proposed, then a reorg takes the proposal block away; the publisher sends the same proposal again.
         var s2 = s1 + 1;
         var slot2 = chain.Grains.GetGrain<ISlotGrain>(SlotKeys.Slot(s2));
-        await chain.MineToAsync(schedule.StartOf(s2) - 1);
+        await chain.MineToAsync(schedule.ProposalDue(s2) - 1);
         var snapshot = (await chain.Anvil.RpcAsync("evm_snapshot")).GetString()!;
         await chain.MineAsync(1);
         await WaitForAsync(chain, dear, TransactionStage.Proposed, s2);
@@ -94,7 +94,12 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         Assert.Equal((await slot2.GetAsync()).ProposalTransaction, orphaned);
         var headBeforeReorg = await chain.HeadAsync();
         await chain.Anvil.RpcAsync("evm_revert", snapshot);
-        // The publisher notices its proposal is gone and sends it again (bumped fees); automine puts it in the slot's first block.
+        // The publisher notices its proposal is gone and holds it while the next block is before the Proposal phase (it
+        // would revert there); once the block before the phase is mined it sends it again (bumped fees), and automine
+        // puts it in the slot's first block.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(schedule.ProposalDue(s2) - 1, await chain.HeadAsync());
+        await chain.MineAsync(1);
         Assert.True(await Eventually.WaitAsync(async () => await chain.HeadAsync() >= schedule.StartOf(s2), Patience), "the publisher did not send the proposal again");
         Assert.Equal(FernetRollupContract.RollupSlotStatus.Proposed, await rollup.SlotStatusAsync(s2));
         // Sent again as it was signed, signal included, though the policy changed since.
@@ -232,7 +237,7 @@ public sealed class TransactionStagesTests(ITestOutputHelper output)
         var cheap = await SubmitAsync(chain, RandomBlob(80), 3);
         var dear = await SubmitAsync(chain, RandomBlob(90), 4);
         var pool = chain.Grains.GetGrain<ITransactionPoolGrain>(ITransactionPoolGrain.Key);
-        await chain.MineToAsync(schedule.StartOf(slot) - 1);
+        await chain.MineToAsync(schedule.ProposalDue(slot) - 1);
         await chain.MineAsync(1);
         await WaitForAsync(chain, cheap, TransactionStage.Proposed, slot);
         var block = BlockBuilder.Build(slot, (await rollup.TipAsync()).Archive, Hash32.Zero);
