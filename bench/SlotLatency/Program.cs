@@ -448,9 +448,15 @@ static async Task ReadAsync(ClientWebSocket socket, ConcurrentDictionary<ulong, 
 
 static void Row(string what, IEnumerable<double> values)
 {
+    var sorted = values.ToArray();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {Percentile(sorted, 0.5):F1} | {Percentile(sorted, 0.99):F1} | {(sorted.Length == 0 ? 0 : sorted.Max()):F1} |"));
+}
+
+// The nearest-rank percentile: the smallest value at or below which a fraction p of the values lie.
+static double Percentile(IEnumerable<double> values, double p)
+{
     var sorted = values.Order().ToArray();
-    double P(double p) => sorted.Length == 0 ? 0 : sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {P(0.5):F1} | {P(0.99):F1} | {(sorted.Length == 0 ? 0 : sorted[^1]):F1} |"));
+    return sorted.Length == 0 ? 0 : sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
 }
 
 static string LoadAverage() => File.ReadAllText("/proc/loadavg").Trim();
