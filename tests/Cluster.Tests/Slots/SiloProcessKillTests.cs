@@ -347,9 +347,18 @@ public sealed class SiloProcessKillTests(ITestOutputHelper output)
             new Dictionary<string, string> { ["PROVER_DEV_KEY"] = DevAccounts.PrivateKeyHex(ProverAccount) },
             "--rpc-url", cluster.Anvil.RpcUrl.ToString(), "--deployment", cluster.DeploymentFile, "--platform", front.Web.ToString(),
             "--fee", "1", "--prove-after-blocks", ProveAfterBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture), "--poll-ms", "100");
-        Assert.True(await agent.WaitForAsync("ready", Patience), $"the agent did not start:\n{string.Join("\n", agent.Lines)}");
-        Assert.True(await cluster.HeadAsync() < cluster.Deployment.Schedule!.ProposalDue(slot), "starting the agent moved the chain into the slot");
-        return agent;
+        try
+        {
+            Assert.True(await agent.WaitForAsync("ready", Patience), $"the agent did not start:\n{string.Join("\n", agent.Lines)}");
+            Assert.True(await cluster.HeadAsync() < cluster.Deployment.Schedule!.ProposalDue(slot), "starting the agent moved the chain into the slot");
+            return agent;
+        }
+        catch
+        {
+            // Not handed to the test, so nobody else would stop it: a failed start must not leave the process running.
+            await agent.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>One BlockProposed; the gate's proposal and commitment authorisation are what L1 took, and every request was granted or repeated.</summary>
