@@ -79,11 +79,20 @@ public sealed class PublisherSiloLossTests(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(90));
         var publisherView = await grains.GetGrain<IPublisherGrain>(publisher.ToString()).CheckAsync();
         Assert.True(drained, $"the publisher still holds {publisherView.Pending.Count} transactions: {string.Join(", ", publisherView.Pending)}");
-        await chain.FollowedAsync(TimeSpan.FromSeconds(90));
 
+        // Once active, these sequencers lead every slot, so the slot pipeline proposes through the same publisher and
+        // a proposal may be on its way (automine mines it a moment after it is sent) while the nonces are read: read
+        // until the node's mined and pending nonces and the grain's next nonce agree, or fail below with what was read.
+        ulong latest = 0, pending = 0;
+        await Eventually.WaitAsync(async () =>
+        {
+            await chain.FollowedAsync(TimeSpan.FromSeconds(90));
+            publisherView = await grains.GetGrain<IPublisherGrain>(publisher.ToString()).CheckAsync();
+            latest = await NonceAsync(chain, publisher, "latest");
+            pending = await NonceAsync(chain, publisher, "pending");
+            return latest == pending && publisherView.NextNonce == latest;
+        }, TimeSpan.FromSeconds(30));
         var mined = await MinedTransactionsAsync(chain, publisher);
-        var latest = await NonceAsync(chain, publisher, "latest");
-        var pending = await NonceAsync(chain, publisher, "pending");
         output.WriteLine($"publisher: nonce {nonceAtStart} → {latest} (pending {pending}), {mined.Count} mined, grain next nonce {publisherView.NextNonce}, sent {publisherView.Sent}, bumped {publisherView.Bumped}");
         Assert.Equal(latest, pending);
         Assert.Equal(latest - nonceAtStart, (ulong)mined.Count);
