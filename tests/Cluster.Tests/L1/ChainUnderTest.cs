@@ -107,6 +107,12 @@ public sealed class ChainUnderTest : IAsyncDisposable
         await FollowedAsync();
     }
 
+    /// <summary>The block <paramref name="transaction"/> was mined in, or null while it is not mined.</summary>
+    public async Task<ulong?> MinedInAsync(Hash32 transaction) =>
+        await Anvil.RpcAsync("eth_getTransactionReceipt", transaction.ToString()) is { ValueKind: System.Text.Json.JsonValueKind.Object } receipt
+            ? Convert.ToUInt64(receipt.GetProperty("blockNumber").GetString(), 16)
+            : null;
+
     /// <summary>The staking-token balance of <paramref name="account"/>, read with the real cast.</summary>
     public async Task<BigInteger> TokenBalanceAsync(Address account)
     {

@@ -105,8 +105,8 @@ public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
             var status = await rollup.SlotStatusAsync(slot);
             var sent = (await chain.Grains.GetGrain<IPublisherGrain>(publisher.ToString()).GetAsync())!.Sent - sentBefore;
             // Which block of the slot our proposal landed in (0 = the block that opened the Proposal phase).
-            var landed = view.ProposalTransaction is { } hash && (await chain.Anvil.RpcAsync("eth_getTransactionReceipt", hash.ToString())).GetProperty("blockNumber").GetString() is { } number
-                ? (long)(Convert.ToUInt64(number, 16) - schedule.StartOf(slot)) : -1;
+            var landed = view.ProposalTransaction is { } hash && await chain.MinedInAsync(hash) is { } number
+                ? (long)(number - schedule.StartOf(slot)) : -1;
             var line = $"slot {slot}: leader {(ours ? "hosted" : "outsider")}, outcome {view.Outcome}, L1 {status}, publisher sent {sent}, proposal in block {(landed < 0 ? "(none)" : "+" + landed)} of the slot {view.LastError}";
             output.WriteLine(line);
             if (ours && view.Outcome == SlotOutcome.Finalised && status == FernetRollupContract.RollupSlotStatus.Finalised && onL1.Sequencer == leader

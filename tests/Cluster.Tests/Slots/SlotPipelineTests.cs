@@ -169,8 +169,7 @@ public sealed class SlotPipelineTests(ITestOutputHelper output)
                 Assert.Equal(view.OurBlockHash, onL1.Proposal.BlockHash);
                 Assert.Equal(2, sent);   // propose and reveal, nothing else
                 // Sent while the block before the phase was the head, the proposal is in the phase's first block.
-                var receipt = await chain.Anvil.RpcAsync("eth_getTransactionReceipt", view.ProposalTransaction!.Value.ToString());
-                Assert.Equal(schedule.StartOf(slot), Convert.ToUInt64(receipt.GetProperty("blockNumber").GetString(), 16));
+                Assert.Equal(schedule.StartOf(slot), await chain.MinedInAsync(view.ProposalTransaction!.Value));
                 Assert.Equal(FernetRollupContract.RollupSlotStatus.Finalised, await rollup.SlotStatusAsync(slot));
                 Assert.Equal(BondStatus.Released, (await chain.Grains.GetGrain<IProverBondGrain>(SlotKeys.Bond(slot, prover.Address)).GetAsync()).Status);
             }
