@@ -7,7 +7,8 @@ using Hosting.Signing;
 using Hosting.Signing.Keystore;
 using Npgsql;
 
-// dotnet run -c Release --project bench/SigningLoad -- [gate|keystore|all] [seconds per gate run] [gate variants, comma-separated]
+// dotnet run -c Release --project bench/SigningLoad -- [gate|keystore|all] [seconds per gate run] [gate variants, comma-separated] [key counts, comma-separated] [loads: closed and/or rates per second, comma-separated]
+// (defaults: 10 s, gate, 1,16,256, closed,1000,2000; fewer key counts and loads serve a profiler, e.g. `gate 20 gate 16 2000`).
 // Needs HOSTING_TEST_POSTGRES (a server where databases may be created) for the gate runs and python3 for the native scrypt baseline.
 // Gate variants (A/B in one run, each key count runs every variant back to back; default "gate"):
 //   gate     the gate as configured by default
@@ -21,10 +22,12 @@ using Npgsql;
 var what = args.Length > 0 ? args[0] : "all";
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var variants = args.Length > 2 ? args[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["gate"];
+var keyCounts = args.Length > 3 ? args[3].Split(',').Select(k => int.Parse(k, CultureInfo.InvariantCulture)).ToArray() : [1, 16, 256];
+var loads = args.Length > 4 ? args[4].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["closed", "1000", "2000"];
 Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, secp256k1: {Secp256k1.Default.Name}, scrypt: {Scrypt.Implementation}");
 if (what is "gate" or "all")
 {
-    await GateBench.RunAsync(seconds, variants);
+    await GateBench.RunAsync(seconds, variants, keyCounts, loads);
 }
 if (what is "keystore" or "all")
 {
@@ -47,7 +50,7 @@ internal static class GateBench
         _ => throw new ArgumentException($"unknown gate variant '{variant}'; expected gate, pooled, held, inline, depth2, flush256, conc1, conc2 or conc4"),
     };
 
-    public static async Task RunAsync(int seconds, string[] variants)
+    public static async Task RunAsync(int seconds, string[] variants, int[] keyCounts, string[] loads)
     {
         foreach (var variant in variants)
         {
@@ -59,7 +62,7 @@ internal static class GateBench
         await using (var connection = new NpgsqlConnection(admin.ConnectionString))
         {
             await connection.OpenAsync();
-            await using var settings = new NpgsqlCommand("select current_setting('fsync') || ' fsync, synchronous_commit ' || current_setting('synchronous_commit') || ', ' || version()", connection);
+            await using var settings = new NpgsqlCommand("select current_setting('fsync') || ' fsync, synchronous_commit ' || current_setting('synchronous_commit') || ', shared_buffers ' || current_setting('shared_buffers') || ', ' || version()", connection);
             Console.WriteLine($"PostgreSQL: {await settings.ExecuteScalarAsync()}");
             await new NpgsqlCommand($"create database \"{name}\"", connection).ExecuteNonQueryAsync();
         }
@@ -77,11 +80,17 @@ internal static class GateBench
         Console.WriteLine("Closed loop: a fixed number of requests in flight, each followed at once by the next (maximum throughput).");
         Console.WriteLine("Open loop: requests offered at a fixed rate whatever the answers (latency at that load).");
         Console.WriteLine();
-        DiskFlushProbe.Start();
+        // The disk probe fsyncs 500 times a second on PostgreSQL's disk, as many flushes as the WAL makes at 2,000/s, and
+        // costs 2 % of the CPU: it explains a stall but adds to it, so it runs only when asked (SIGNING_BENCH_DISK_PROBE=1).
+        var diskProbe = Environment.GetEnvironmentVariable("SIGNING_BENCH_DISK_PROBE") == "1";
+        if (diskProbe)
+        {
+            DiskFlushProbe.Start();
+        }
         SleepProbe.Start();
-        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms, WAL bytes per signature (full-page images per signature), WAL flushes per signature, data pages written by backends themselves, CPU stolen by the hypervisor, longest oversleep of a 1 ms sleep ms |");
-        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|");
-        foreach (var keys in new[] { 1, 16, 256 })
+        Console.WriteLine("| keys | variant | load | signatures/s | p50 ms | p99 ms | max ms | signatures | signatures per commit | CPU per signature: this process / PostgreSQL, allocated per signature | meanwhile: GC pause ms (gen2), checkpoints, vacuum/analyze, slowest disk flush ms (off: not probed, SIGNING_BENCH_DISK_PROBE=1 probes), WAL bytes per signature (full-page images per signature), WAL flushes per signature, data pages written by backends themselves, CPU stolen by the hypervisor, longest oversleep of a 1 ms sleep ms |");
+        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---|---|");
+        foreach (var keys in keyCounts)
         {
             using var keystores = new KeystoreBackend();
             var custody = new KeyCustody(dataSource, [keystores], new SigningGateOptions { NodeName = "bench" });
@@ -119,18 +128,33 @@ internal static class GateBench
                     var background = await BackgroundAsync(dataSource);
                     var rowStarted = Stopwatch.GetTimestamp();
                     var result = await run();
-                    var during = (await BackgroundAsync(dataSource)).Since(background) with { DiskFlushMaxMs = DiskFlushProbe.MaxSince(rowStarted), OversleepMaxMs = SleepProbe.MaxSince(rowStarted), Signatures = Interlocked.Read(ref issued) - before };
+                    var during = (await BackgroundAsync(dataSource)).Since(background) with { DiskFlushMaxMs = diskProbe ? DiskFlushProbe.MaxSince(rowStarted) : null, OversleepMaxMs = SleepProbe.MaxSince(rowStarted), Signatures = Interlocked.Read(ref issued) - before };
                     await Task.Delay(1500); // PostgreSQL publishes backend statistics within a second
                     var ratio = (Interlocked.Read(ref issued) - before) / (double)Math.Max(1, await CommitsAsync(dataSource) - commits - 1);
                     Report(keys, variant, load, result, ratio, during);
                 }
-                await PerCommitAsync($"closed, {inFlight} in flight", () => ClosedLoopAsync(Counted, inFlight, seconds));
-                foreach (var rate in new[] { 1000, 2000 })
+                foreach (var load in loads)
                 {
-                    await PerCommitAsync($"open, {rate}/s offered", () => OpenLoopAsync(Counted, rate, seconds));
+                    if (load == "closed")
+                    {
+                        await PerCommitAsync($"closed, {inFlight} in flight", () => ClosedLoopAsync(Counted, inFlight, seconds));
+                    }
+                    else
+                    {
+                        var rate = int.Parse(load, CultureInfo.InvariantCulture);
+                        await PerCommitAsync($"open, {rate}/s offered", () => OpenLoopAsync(Counted, rate, seconds));
+                    }
                 }
             }
             Console.WriteLine($"<!-- load average after {keys} keys: {File.ReadAllText("/proc/loadavg").Trim()} -->");
+        }
+        await dataSource.DisposeAsync();
+        await flushingDataSource.DisposeAsync();
+        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        {
+            // Left behind, every bench database costs the server an autovacuum visit per naptime from then on.
+            await connection.OpenAsync();
+            await new NpgsqlCommand($"drop database \"{name}\" with (force)", connection).ExecuteNonQueryAsync();
         }
     }
 
@@ -175,23 +199,30 @@ internal static class GateBench
     {
         var sorted = run.Latencies.Order().ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {keys} | {variant} | {load} | {sorted.Length / run.Seconds:F0} | {Percentile(sorted, 0.50):F2} | {Percentile(sorted, 0.99):F2} | {sorted[^1]:F2} | {sorted.Length} | {perCommit:F1} | {during} |"));
+            $"| {keys} | {variant} | {load} | {sorted.Length / run.Seconds:F0} | {Percentile(sorted, 0.50):F2} | {Percentile(sorted, 0.99):F2} | {sorted[^1]:F2} | {sorted.Length} | {perCommit:F1} | {during.PerSignature()} | {during} |"));
     }
 
     /// <summary>
     /// What else ran while a row was measured, to tell a stall's cause: this process's garbage collection pauses,
     /// PostgreSQL's checkpoints, and autovacuum/autoanalyze of the gate's tables.
     /// </summary>
-    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, long WalBytes, long WalFullPages, long WalSyncs, long BackendPages, long StealTicks, double DiskFlushMaxMs = 0, double OversleepMaxMs = 0, long Signatures = 0)
+    private sealed record Background(double GcPauseMs, int Gen2, long Checkpoints, long Vacuums, long WalBytes, long WalFullPages, long WalSyncs, long BackendPages, long StealTicks,
+        double OwnCpuMs, double PostgresCpuMs, long Allocated, double? DiskFlushMaxMs = null, double OversleepMaxMs = 0, long Signatures = 0)
     {
         public Background Since(Background before) =>
             new(GcPauseMs - before.GcPauseMs, Gen2 - before.Gen2, Checkpoints - before.Checkpoints, Vacuums - before.Vacuums,
-                WalBytes - before.WalBytes, WalFullPages - before.WalFullPages, WalSyncs - before.WalSyncs, BackendPages - before.BackendPages, StealTicks - before.StealTicks);
+                WalBytes - before.WalBytes, WalFullPages - before.WalFullPages, WalSyncs - before.WalSyncs, BackendPages - before.BackendPages, StealTicks - before.StealTicks,
+                OwnCpuMs - before.OwnCpuMs, PostgresCpuMs - before.PostgresCpuMs, Allocated - before.Allocated);
+
+        /// <summary>Where the CPU went per signature: this process (gate and load generator) and every PostgreSQL process, in µs; and what this process allocated, in bytes.</summary>
+        public string PerSignature() =>
+            string.Create(CultureInfo.InvariantCulture,
+                $"{OwnCpuMs * 1000 / Math.Max(1, Signatures):F0} / {PostgresCpuMs * 1000 / Math.Max(1, Signatures):F0} µs, {Allocated / (double)Math.Max(1, Signatures):F0} B");
 
         /// <summary>What the disk was asked to write per signature: WAL bytes (full-page images among them) and flushes.</summary>
         public override string ToString() =>
             string.Create(CultureInfo.InvariantCulture,
-                $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {DiskFlushMaxMs:F0}, {WalBytes / (double)Math.Max(1, Signatures):F0} B ({WalFullPages / (double)Math.Max(1, Signatures):F2} full-page images), {WalSyncs / (double)Math.Max(1, Signatures):F2}, {BackendPages * 8 / 1024.0:F1} MiB, {StealTicks * 10} ms, {OversleepMaxMs:F0}");
+                $"{GcPauseMs:F0} ({Gen2}), {Checkpoints}, {Vacuums}, {(DiskFlushMaxMs is { } flush ? flush.ToString("F0", CultureInfo.InvariantCulture) : "off")}, {WalBytes / (double)Math.Max(1, Signatures):F0} B ({WalFullPages / (double)Math.Max(1, Signatures):F2} full-page images), {WalSyncs / (double)Math.Max(1, Signatures):F2}, {BackendPages * 8 / 1024.0:F1} MiB, {StealTicks * 10} ms, {OversleepMaxMs:F0}");
     }
 
     /// <summary>
@@ -280,7 +311,38 @@ internal static class GateBench
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return new Background(GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(2), reader.GetInt64(0), reader.GetInt64(1),
-            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), StealTicks());
+            reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), StealTicks(),
+            Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds, PostgresCpuMs(), GC.GetTotalAllocatedBytes(precise: false));
+    }
+
+    /// <summary>User and system CPU of every process named postgres on this machine and of those that exited (/proc/[pid]/stat, USER_HZ ticks of 10 ms), in ms.</summary>
+    private static double PostgresCpuMs()
+    {
+        long ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (close < 0 || !stat.AsSpan(stat.IndexOf('(') + 1).StartsWith("postgres"))
+                {
+                    continue;
+                }
+                // Fields after the command: state is field 3; utime, stime, cutime and cstime are fields 14-17. The
+                // postmaster's cutime and cstime hold the CPU of backends that have exited (a pooled connection pruned).
+                var fields = stat[(close + 2)..].Split(' ');
+                for (var field = 11; field <= 14; field++)
+                {
+                    ticks += long.Parse(fields[field], CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // The process ended while it was read.
+            }
+        }
+        return ticks * 10.0;
     }
 
     /// <summary>
