@@ -22,7 +22,7 @@ using Npgsql;
 var what = args.Length > 0 ? args[0] : "all";
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var variants = args.Length > 2 ? args[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["gate"];
-var keyCounts = args.Length > 3 ? args[3].Split(',').Select(k => int.Parse(k, CultureInfo.InvariantCulture)).ToArray() : [1, 16, 256];
+var keyCounts = args.Length > 3 ? args[3].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => int.Parse(k, CultureInfo.InvariantCulture)).ToArray() : [1, 16, 256];
 var loads = args.Length > 4 ? args[4].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : ["closed", "1000", "2000"];
 Console.WriteLine($"# {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, secp256k1: {Secp256k1.Default.Name}, scrypt: {Scrypt.Implementation}");
 if (what is "gate" or "all")
@@ -312,7 +312,7 @@ internal static class GateBench
         await reader.ReadAsync();
         return new Background(GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(2), reader.GetInt64(0), reader.GetInt64(1),
             reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), StealTicks(),
-            Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds, PostgresCpuMs(), GC.GetTotalAllocatedBytes(precise: false));
+            Environment.CpuUsage.TotalTime.TotalMilliseconds, PostgresCpuMs(), GC.GetTotalAllocatedBytes(precise: false));
     }
 
     /// <summary>User and system CPU of every process named postgres on this machine and of those that exited (/proc/[pid]/stat, USER_HZ ticks of 10 ms), in ms.</summary>
@@ -324,8 +324,9 @@ internal static class GateBench
             try
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var open = stat.IndexOf('(');
                 var close = stat.LastIndexOf(')');
-                if (close < 0 || !stat.AsSpan(stat.IndexOf('(') + 1).StartsWith("postgres"))
+                if (open < 0 || close < open || !stat.AsSpan(open + 1, close - open - 1).SequenceEqual("postgres"))
                 {
                     continue;
                 }
