@@ -27,7 +27,7 @@ namespace Hosting.Cluster.Tests.Keys;
 /// decrypted and held there, signs duties asked on either silo, and is deleted with its history returned. The
 /// password crosses the Orleans link and must appear in no log line of the portal or the silos, and in no row.
 /// </summary>
-[Collection(ChainCollection.Name)] // With StandalonePublisherTests: both set the silos' static log sink, so they run one at a time.
+[Collection(ChainCollection.Name)] // With StandalonePublisherTests: both set the silos' static log sink, so they share a lane.
 public sealed class StandaloneKeymanagerTests
 {
     internal const string AdminToken = "standalone-admin-token-0123456789abcdef";
