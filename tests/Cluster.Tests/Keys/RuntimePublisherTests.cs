@@ -24,7 +24,7 @@ namespace Hosting.Cluster.Tests.Keys;
 /// the first silo only). The second silo finds both without a restart and signs with them through the silo that holds
 /// them; each account then registers a sequencer and, as its withdrawer, exits it: anvil shows both sent from it.
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(ChainCollection.Name)]
 public sealed class RuntimePublisherTests
 {
     private const string Tenant = "acme";

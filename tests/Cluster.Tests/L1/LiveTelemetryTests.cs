@@ -19,7 +19,7 @@ namespace Hosting.Cluster.Tests.L1;
 /// request to register a sequencer is one trace through the grain, the signer and the L1 call, and the
 /// silo's /metrics shows the RPC calls, tenants, sequencers by status, publishers and readiness it lived through.
 /// </summary>
-[Collection(ProcessWideMetricsCollection.Name)]
+[Collection(AloneCollection.Name)]
 public sealed class LiveTelemetryTests
 {
     private const string Tenant = "telemetry";

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Hosting.Cluster.Tests.L1;
 
 /// <summary>Bad requests fail with a typed error naming the value and leave nothing behind; a reorg sends a sequencer back and forward again.</summary>
-[Collection(ChainLaneB.Name)]
+[Collection(ChainCollection.Name)]
 public sealed class SequencerRefusalAndReorgTests(ITestOutputHelper output)
 {
     private static readonly BigInteger Stake = BigInteger.Parse("100000000000000000000");

@@ -18,7 +18,7 @@ namespace Hosting.Cluster.Tests.L1;
 /// The tenant's sequencer index (what the portal pages from) follows L1: each status a sequencer folds from a
 /// confirmed fact reaches its tenant, so the index and the sequencers never disagree.
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(ChainCollection.Name)]
 public sealed class TenantSequencerIndexTests
 {
     private static readonly BigInteger Stake = BigInteger.Parse("100000000000000000000");

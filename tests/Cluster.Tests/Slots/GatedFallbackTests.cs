@@ -27,7 +27,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// demand and two prover agent processes. The cheaper prover quotes and never commits; after the grace the slot
 /// authorises the next quote through the gate, and that prover commits and proves.
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(SlotChainCollection.Name)]
 public sealed class GatedFallbackTests(ITestOutputHelper output)
 {
     private const string Tenant = "gated";

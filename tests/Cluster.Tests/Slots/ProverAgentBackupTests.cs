@@ -15,7 +15,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// accept (403); an agent with the default submits and is finalised. The tenant
 /// policy side is in <see cref="ProverAgentTests"/> (steps 5 and 5b).
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(SlotChainCollection.Name)]
 public sealed class ProverAgentBackupTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);

@@ -25,7 +25,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// Every network sequencer is hosted, so every slot is the platform's; between slots the agents are restarted
 /// with the fault mode the next slot exercises.
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(SlotChainCollection.Name)]
 public sealed class ProverAgentTests(ITestOutputHelper output)
 {
     private const string Tenant = "provers";

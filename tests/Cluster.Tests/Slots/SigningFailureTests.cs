@@ -13,7 +13,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// phase lasts; the L1 follower keeps following. It used to escape the slot grain and stop the follower's step, so
 /// every slot and tenant delivered after it waited while the phase lasted.
 /// </summary>
-[Collection(ChainCollection.Name)]
+[Collection(SlotChainCollection.Name)]
 public sealed class SigningFailureTests(ITestOutputHelper output)
 {
     [Fact]

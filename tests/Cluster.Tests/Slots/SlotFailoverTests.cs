@@ -32,7 +32,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// mined on demand, the test acting as the prover. Each slot must still finalise, with exactly one gate record
 /// per duty that matches what is on L1, exactly one BlockProposed, and the bond released.
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(SlotChainCollection.Name)]
 public sealed class SlotFailoverTests(ITestOutputHelper output)
 {
     internal const string Tenant = "acme";

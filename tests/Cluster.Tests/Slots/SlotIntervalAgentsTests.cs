@@ -27,7 +27,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// finalise, for several consecutive slots. Set-up and the walk to a slot pair led by both tenants run on demand;
 /// from there on nothing waits for the test.
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(AloneCollection.Name)]
 public sealed class SlotIntervalAgentsTests(ITestOutputHelper output)
 {
     private const int RealTimeSlots = 3;

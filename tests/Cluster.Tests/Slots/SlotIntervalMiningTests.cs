@@ -23,7 +23,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// and finalised; a slot an outsider leads must be left to the outsider with nothing sent. Set-up and the walk to
 /// a suitable slot run on demand (fast); only the measured slots run on the one-second clock (22 s each).
 /// </summary>
-[Collection(ChainCollection.Name)]
+[Collection(AloneCollection.Name)]
 public sealed class SlotIntervalMiningTests(ITestOutputHelper output)
 {
     private const string Tenant = "acme";

@@ -24,7 +24,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// revealed, proven through the devnet verifier and finalised; every slot an outsider leads, the platform sends
 /// nothing for. Time moves only when the test mines (automine: each transaction is its own block).
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(SlotChainCollection.Name)]
 public sealed class SlotPipelineTests(ITestOutputHelper output)
 {
     private const string Tenant = "acme";

@@ -23,7 +23,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// proof: two PostgreSQL silos with the signing-safety gate, the test as the prover. The slot grain and the bond
 /// grain must step back to the state the surviving branch holds, and the slot then ends as the protocol says.
 /// </summary>
-[Collection(ChainLaneB.Name)]
+[Collection(SlotChainCollection.Name)]
 public sealed class SlotRollbackTests(ITestOutputHelper output)
 {
     private static readonly BigInteger Token = BigInteger.Pow(10, 18);

@@ -20,7 +20,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// slot, whose proposal a reorg (snapshot/revert) takes away and the publisher sends again, and on to stage 7,
 /// with the right stage, slot and L1 transaction at every step.
 /// </summary>
-[Collection(ChainCollection.Name)]
+[Collection(SlotChainCollection.Name)]
 public sealed class TransactionStagesTests(ITestOutputHelper output)
 {
     private const string Tenant = "acme";
