@@ -27,7 +27,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// proposal went out, and in the next slot once in Proving, before the proof. Each slot must still finalise on L1
 /// with one BlockProposed and one gate record per duty, and each killed silo must be declared Dead in membership.
 /// </summary>
-[Collection(SlotChainCollection.Name)]
+[Collection(AloneCollection.Name)]
 public sealed class SiloProcessKillTests(ITestOutputHelper output)
 {
     private static readonly BigInteger Token = BigInteger.Pow(10, 18);

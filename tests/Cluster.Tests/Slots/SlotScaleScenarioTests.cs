@@ -26,7 +26,7 @@ namespace Hosting.Cluster.Tests.Slots;
 /// rewards L1 credited to each hosted sequencer's withdrawer must equal the tenant's reward book to the wei.
 /// The sizes can be lowered with HOSTING_SCALE_HOSTED / HOSTING_SCALE_OUTSIDERS / HOSTING_SCALE_SLOTS.
 /// </summary>
-[Collection(SlotChainCollection.Name)]
+[Collection(AloneCollection.Name)]
 public sealed class SlotScaleScenarioTests(ITestOutputHelper output)
 {
     private static readonly string[] Tenants = ["acme", "globex"];
