@@ -11,7 +11,8 @@ using Npgsql;
 // (defaults: 10 s, gate, 1,16,256, closed,1000,2000; fewer key counts and loads serve a profiler, e.g. `gate 20 gate 16 2000`).
 // Needs HOSTING_TEST_POSTGRES (a server where databases may be created) for the gate runs and python3 for the native scrypt baseline.
 // Gate variants (A/B in one run, each key count runs every variant back to back; default "gate"):
-//   gate     the gate as configured by default
+//   gate     the gate as configured by default (with the fast path, infra/postgres/080, since 2026-11-26 19:30)
+//   full     the default gate without the fast path: every batch goes to the full rule signing_gate_decide
 //   pooled   connections from the pool per batch, batches started through Task.Run (the gate before 2026-11-25 23:00)
 //   held     pooled, but connections held between batches with prepared statements
 //   inline   held, and batches started inline (no thread-pool hop) = the default
@@ -39,6 +40,7 @@ internal static class GateBench
     public static SigningGateOptions Variant(string variant) => variant switch
     {
         "gate" => new SigningGateOptions(),
+        "full" => new SigningGateOptions { FastPath = false },
         "pooled" => new SigningGateOptions { HoldConnections = false, StartInline = false, MaxBatchesPerKey = 1 },
         "held" => new SigningGateOptions { HoldConnections = true, StartInline = false, MaxBatchesPerKey = 1 },
         "inline" => new SigningGateOptions { HoldConnections = true, StartInline = true, MaxBatchesPerKey = 1 },
@@ -47,7 +49,7 @@ internal static class GateBench
         "conc1" => new SigningGateOptions { MaxConcurrentBatches = 1 },
         "conc2" => new SigningGateOptions { MaxConcurrentBatches = 2 },
         "conc4" => new SigningGateOptions { MaxConcurrentBatches = 4 },
-        _ => throw new ArgumentException($"unknown gate variant '{variant}'; expected gate, pooled, held, inline, depth2, flush256, conc1, conc2 or conc4"),
+        _ => throw new ArgumentException($"unknown gate variant '{variant}'; expected gate, full, pooled, held, inline, depth2, flush256, conc1, conc2 or conc4"),
     };
 
     public static async Task RunAsync(int seconds, string[] variants, int[] keyCounts, string[] loads)

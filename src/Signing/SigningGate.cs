@@ -13,13 +13,15 @@ namespace Hosting.Signing;
 
 /// <summary>
 /// The PostgreSQL signing-safety gate. Requests that arrive together are decided in one transaction (group
-/// commit) by one call of the database function signing_gate_decide (infra/postgres/030_signing_gate_per_prover.sql),
-/// which holds the rule: it takes the tenants' stop locks shared and every key's advisory lock exclusively,
-/// judges each request against the keys, stops and stored duties, inserts the granted records and one audit
-/// line per request. Keystore keys are signed ahead, so begin, decision and commit go in one round trip; keys
-/// in an HSM or a vault sign between two calls of the function, under the locks. Only after the commit returns
-/// does any caller see a signature. Two gates (other silos, other processes) serialise on the same per-key
-/// locks, and the primary key of signed_duties (sequencer, slot, duty, prover) backs the rule up.
+/// commit) by one call of the database function signing_gate_decide
+/// (infra/postgres/070_signing_gate_tenant_bound_and_repeats.sql), which holds the rule, or of its fast path
+/// signing_gate_decide_fast (080_signing_gate_fast_grants.sql) when every request was signed ahead. It takes the
+/// tenants' stop locks shared and every key's advisory lock exclusively, judges each request against the keys,
+/// stops and stored duties, inserts the granted records and one audit line per request. Keystore keys are signed
+/// ahead, so begin, decision and commit go in one round trip; keys in an HSM or a vault sign between two calls of
+/// the function, under the locks. Only after the commit returns does any caller see a signature. Two gates (other
+/// silos, other processes) serialise on the same per-key locks, and the primary key of signed_duties (sequencer,
+/// slot, duty, prover) backs the rule up.
 /// </summary>
 public sealed class SigningGate : ISigningGate, IAsyncDisposable
 {
@@ -476,7 +478,10 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         return (decisions, null);
     }
 
-    /// <summary>Calls signing_gate_decide for <paramref name="requests"/>, beginning and committing the transaction around it if asked.</summary>
+    /// <summary>
+    /// Calls signing_gate_decide, or its fast path when every request was signed ahead, for <paramref name="requests"/>,
+    /// beginning and committing the transaction around it if asked.
+    /// </summary>
     private async Task<List<DecisionRow>> CallAsync(NpgsqlConnection connection, List<PendingRequest> requests, bool begin, bool commit)
     {
         await using var batch = new NpgsqlBatch(connection);
@@ -484,7 +489,11 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("begin transaction isolation level read committed"));
         }
-        batch.BatchCommands.Add(SigningDecisions.Decide(requests.Select(p => p.Input()).ToList(), _options.NodeName, _options.MaxCommitmentAuthorisationsPerSlot));
+        // Only a batch signed ahead throughout can be granted whole; any other would pay the fast statement for nothing.
+        var function = _options.FastPath && requests.Count > 0 && requests.TrueForAll(p => p.Problem is null && p.Failure is null && p.SignedAhead is not null)
+            ? SigningDecisions.FastPath
+            : SigningDecisions.FullRule;
+        batch.BatchCommands.Add(SigningDecisions.Decide(requests.Select(p => p.Input()).ToList(), _options.NodeName, _options.MaxCommitmentAuthorisationsPerSlot, function));
         if (commit)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
@@ -506,7 +515,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         }
         if (rows.Count != requests.Count)
         {
-            throw new InvalidOperationException($"signing_gate_decide answered {rows.Count} rows for {requests.Count} requests");
+            throw new InvalidOperationException($"{function} answered {rows.Count} rows for {requests.Count} requests");
         }
         foreach (var (pending, row) in requests.Zip(rows))
         {

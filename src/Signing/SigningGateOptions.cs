@@ -34,6 +34,13 @@ public sealed class SigningGateOptions
     /// </summary>
     internal bool HoldConnections { get; set; } = true;
 
+    /// <summary>
+    /// Bench and test seam (A/B in one run): a batch whose every request was signed ahead goes to the fast path
+    /// signing_gate_decide_fast (infra/postgres/080), which grants it in one statement when it would grant it whole
+    /// and otherwise runs the full rule in the same call. Off: every batch goes to signing_gate_decide. On by default.
+    /// </summary>
+    internal bool FastPath { get; set; } = true;
+
     /// <summary>Bench seam: start a batch on the thread that made it possible instead of queueing it to the thread pool. On by default.</summary>
     internal bool StartInline { get; set; } = true;
 

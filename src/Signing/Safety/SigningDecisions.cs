@@ -38,15 +38,32 @@ internal sealed record DecisionRow(
     SigningBackend? KeyBackend,
     string? KeyReference);
 
-/// <summary>Data access for the function signing_gate_decide (infra/postgres/070_signing_gate_tenant_bound_and_repeats.sql), which holds the rule.</summary>
+/// <summary>
+/// Data access for the function signing_gate_decide (infra/postgres/070_signing_gate_tenant_bound_and_repeats.sql),
+/// which holds the rule, and its fast path signing_gate_decide_fast (080_signing_gate_fast_grants.sql).
+/// </summary>
 internal static class SigningDecisions
 {
+    /// <summary>The full rule (infra/postgres/070).</summary>
+    public const string FullRule = "signing_gate_decide";
+
     /// <summary>
-    /// One call of the function for a whole batch: it takes the batch's stop locks shared and key locks
-    /// exclusively, judges every request, records the granted ones and audits every final verdict.
+    /// The fast path (infra/postgres/080): one statement grants a batch it would grant whole, else the same call runs
+    /// the full rule; its answers, records and audit lines are the full rule's.
     /// </summary>
-    public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node, int maxProvers)
+    public const string FastPath = "signing_gate_decide_fast";
+
+    /// <summary>
+    /// One call of <paramref name="function"/> (<see cref="FullRule"/> or <see cref="FastPath"/>) for a whole batch:
+    /// it takes the batch's stop locks shared and key locks exclusively, judges every request, records the granted
+    /// ones and audits every final verdict.
+    /// </summary>
+    public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node, int maxProvers, string function = FullRule)
     {
+        if (function is not (FullRule or FastPath))
+        {
+            throw new ArgumentOutOfRangeException(nameof(function), function, $"expected {FullRule} or {FastPath}");
+        }
         // One pass into the arrays the function takes (this runs for every batch, on the path every signature waits on).
         var n = inputs.Count;
         var stopLocks = new HashSet<long> { SafetyLocks.StopLock(SafetyLocks.AllTenants) };
@@ -89,7 +106,7 @@ internal static class SigningDecisions
         }
         return Sql.Command(
             "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference " +
-            "from signing_gate_decide($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            $"from {function}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             Sql.Text(node),
             Sql.LongArray(stopLocks),
             Sql.LongArray(keyLocks),

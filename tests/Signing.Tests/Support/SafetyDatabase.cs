@@ -13,13 +13,14 @@ public sealed class SafetyDatabase : IAsyncLifetime
 
     /// <summary>
     /// The gate's scripts in the order the migrator applies them: tables, the function that holds the rule, the
-    /// per-prover rule that replaces it, its generic plan.
+    /// per-prover rule that replaces it, its generic plan, the tenant bound, the fast path.
     /// </summary>
     public static IReadOnlyList<string> SchemaPaths =>
         [RepositoryRoot.Combine("infra", "postgres", "010_signing_gate.sql"), RepositoryRoot.Combine("infra", "postgres", "020_signing_gate_decide.sql"),
          RepositoryRoot.Combine("infra", "postgres", "030_signing_gate_per_prover.sql"), RepositoryRoot.Combine("infra", "postgres", "050_signing_gate_generic_plan.sql"),
          RepositoryRoot.Combine("infra", "postgres", "060_publisher_keys.sql"),
-         RepositoryRoot.Combine("infra", "postgres", "070_signing_gate_tenant_bound_and_repeats.sql")];
+         RepositoryRoot.Combine("infra", "postgres", "070_signing_gate_tenant_bound_and_repeats.sql"),
+         RepositoryRoot.Combine("infra", "postgres", "080_signing_gate_fast_grants.sql")];
 
     public async Task InitializeAsync()
     {
