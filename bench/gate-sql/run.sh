@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# PostgreSQL's CPU per call of the signing gate's function, against a grants-only form of it (grants_only.sql), with
-# pgbench: one client, prepared statements, 1 and 4 requests per call, the forms alternating in short windows so
-# that the host's drift hits both alike. CPU is read from /proc for every process named postgres (exited backends
+# PostgreSQL's CPU per call of the signing gate's functions, with pgbench: one client, prepared statements, 1 and 4
+# requests per call, the functions alternating in short windows so that the host's drift hits all alike. By default
+# the full rule signing_gate_decide against the fast path signing_gate_decide_fast (infra/postgres/080); the
+# grants-only form that preceded it (grants_only.sql, bench_gate_grants_only) can be named too. CPU is read from /proc for every process named postgres (exited backends
 # included), so run it on a machine where that server is the only PostgreSQL.
-#   PGHOST=127.0.0.1 PGPORT=5432 PGUSER=hosting bench/gate-sql/run.sh [rounds] [seconds]
+#   PGHOST=127.0.0.1 PGPORT=5432 PGUSER=hosting bench/gate-sql/run.sh [rounds] [seconds] [functions, comma-separated]
 # Needs pgbench (Debian postgresql-15) and python3. Creates and drops its own database.
 set -euo pipefail
 cd "$(dirname "$0")"
-rounds=${1:-4}; seconds=${2:-6}
+rounds=${1:-4}; seconds=${2:-6}; IFS=, read -ra functions <<<"${3:-signing_gate_decide,signing_gate_decide_fast}"
 pgbench=$(command -v pgbench || echo /usr/lib/postgresql/15/bin/pgbench)
 db=bench_gate_sql_$$
 work=$(mktemp -d)
@@ -19,7 +20,7 @@ psql -q -v ON_ERROR_STOP=1 -d "$db" -f grants_only.sql
 psql -q -v ON_ERROR_STOP=1 -d "$db" -c "insert into signing_keys (address, tenant, backend, key_reference)
   select decode(lpad(to_hex(i), 40, '0'), 'hex'), 't', 'keystore', 'k' || i from generate_series(1, 256) i"
 for n in 1 4; do
-  for fn in signing_gate_decide bench_gate_grants_only; do python3 script.py "$n" "$fn" > "$work/$fn-$n.sql"; done
+  for fn in "${functions[@]}"; do python3 script.py "$n" "$fn" > "$work/$fn-$n.sql"; done
 done
 cpu_ticks() {  # utime+stime+cutime+cstime of every process named postgres
   python3 - <<'P'
@@ -41,7 +42,7 @@ echo "| round | requests per call | function | calls | PostgreSQL CPU per call Â
 echo "|---:|---:|---|---:|---:|"
 for r in $(seq 1 "$rounds"); do
   for n in 1 4; do
-    for fn in signing_gate_decide bench_gate_grants_only; do
+    for fn in "${functions[@]}"; do
       before=$(cpu_ticks)
       out=$("$pgbench" -n -M prepared -c 1 -T "$seconds" -f "$work/$fn-$n.sql" "$db" 2>&1)
       after=$(cpu_ticks)
@@ -52,8 +53,8 @@ for r in $(seq 1 "$rounds"); do
     done
   done
 done
-# Both forms must have granted (recorded) every request they were given, or the comparison means nothing.
-for fn in signing_gate_decide bench_gate_grants_only; do
+# Every function must have granted (recorded) every request it was given, or the comparison means nothing.
+for fn in "${functions[@]}"; do
   recorded=$(psql -tAq -d "$db" -c "select count(*) from signed_duties where signer_node = '$fn'")
   echo "$fn: $recorded of ${requests[$fn]} requests granted and recorded"
   [ "$recorded" -eq "${requests[$fn]}" ] || { echo "$fn did not grant every request" >&2; exit 1; }

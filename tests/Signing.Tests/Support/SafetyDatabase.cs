@@ -50,7 +50,14 @@ public sealed class SafetyDatabase : IAsyncLifetime
         return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
-    public async Task DisposeAsync() => await DataSource.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        if (ConnectionString.Length > 0)
+        {
+            await PostgresServer.DropDatabaseAsync(ConnectionString);
+        }
+    }
 }
 
 /// <summary>Keys for tests: a random key as a cheap keystore (PBKDF2 with few rounds, since the KDF cost is not under test here).</summary>
