@@ -13,6 +13,7 @@ namespace Hosting.Portal.Tests;
 public class DevnetSilo : IAsyncLifetime
 {
     private WebApplication? _app;
+    private string? _postgres;
 
     /// <summary>A client holding the devnet's platform-admin token.</summary>
     public HttpClient Http { get; private set; } = null!;
@@ -55,7 +56,7 @@ public class DevnetSilo : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         var httpPort = FreePort.Next();
-        var postgres = WithPostgres ? await PostgresServer.CreateDatabaseAsync("portal") : null;
+        var postgres = _postgres = WithPostgres ? await PostgresServer.CreateDatabaseAsync("portal") : null;
         var more = await MoreSettingsAsync();
         _app = SiloApplication.Build(
             ["--urls", $"http://127.0.0.1:{httpPort}"],
@@ -83,6 +84,10 @@ public class DevnetSilo : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+        if (_postgres is not null)
+        {
+            await PostgresServer.DropDatabaseAsync(_postgres);
         }
     }
 }

@@ -15,6 +15,7 @@ public sealed class TwoPortalsOnL1 : IAsyncLifetime
     public const int NoncePermitsAtB = 3;
     private readonly List<WebApplication> _silos = [];
     private string _deploymentFile = "";
+    private string? _postgres;
 
     public AnvilNode Anvil { get; private set; } = null!;
     public Uri PortalA { get; private set; } = null!;
@@ -28,7 +29,7 @@ public sealed class TwoPortalsOnL1 : IAsyncLifetime
         _deploymentFile = Path.Combine(RepositoryRoot.Combine(".run"), "tests", $"two-portals-{Guid.NewGuid():N}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(_deploymentFile)!);
         Anvil = await InfraL1.StartDeployedAnvilAsync(_deploymentFile);
-        var postgres = await PostgresServer.CreateDatabaseAsync("portals");
+        var postgres = _postgres = await PostgresServer.CreateDatabaseAsync("portals");
         var clusterId = $"portals-{Guid.NewGuid():N}"[..20];
         PortalA = await StartAsync(postgres, clusterId, "a", new Dictionary<string, string?>());
         PortalB = await StartAsync(postgres, clusterId, "b", new Dictionary<string, string?>
@@ -74,6 +75,10 @@ public sealed class TwoPortalsOnL1 : IAsyncLifetime
         if (Anvil is not null)
         {
             await Anvil.DisposeAsync();
+        }
+        if (_postgres is not null)
+        {
+            await PostgresServer.DropDatabaseAsync(_postgres);
         }
         File.Delete(_deploymentFile);
         Directory.Delete(KeyRing, recursive: true);
