@@ -66,6 +66,7 @@ begin
         ),
         judged as (
             select r.*, k.backend, k.key_reference,
+                   'signed with the ' || k.backend || ' key ''' || k.key_reference || '''' as detail,
                    coalesce(r.problem is null and r.failure is null and r.signature is not null
                             and k.tenant = r.tenant and k.status not in ('stopped', 'deleted') and r.signed_by = k.backend
                             and (k.low_watermark is null or r.slot > k.low_watermark)
@@ -92,12 +93,11 @@ begin
         audited as (
             insert into signing_audit (action, outcome, reason, tenant, requested_by, sequencer, slot, duty, prover, payload_hash, detail, node)
             select 'sign', 'granted', null, j.tenant, j.requested_by, j.sequencer, j.slot, j.duty, nullif(j.prover, ''::bytea), j.payload_hash,
-                   'signed with the ' || j.backend || ' key ''' || j.key_reference || '''', p_node
+                   j.detail, p_node
             from judged j where (select b.clean from batch b)
             order by j.i
         )
-        select 'granted'::text, 'signed with the ' || j.backend || ' key ''' || j.key_reference || '''', null::bytea,
-               j.signature, p_node, now(), j.backend, j.key_reference
+        select 'granted'::text, j.detail, null::bytea, j.signature, p_node, now(), j.backend, j.key_reference
         from judged j where (select b.clean from batch b)
         order by j.i;
 

@@ -490,10 +490,8 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
             batch.BatchCommands.Add(new NpgsqlBatchCommand("begin transaction isolation level read committed"));
         }
         // Only a batch signed ahead throughout can be granted whole; any other would pay the fast statement for nothing.
-        var function = _options.FastPath && requests.Count > 0 && requests.TrueForAll(p => p.Problem is null && p.Failure is null && p.SignedAhead is not null)
-            ? SigningDecisions.FastPath
-            : SigningDecisions.FullRule;
-        batch.BatchCommands.Add(SigningDecisions.Decide(requests.Select(p => p.Input()).ToList(), _options.NodeName, _options.MaxCommitmentAuthorisationsPerSlot, function));
+        var fastPath = _options.FastPath && requests.Count > 0 && requests.TrueForAll(p => p.Problem is null && p.Failure is null && p.SignedAhead is not null);
+        batch.BatchCommands.Add(SigningDecisions.Decide(requests.Select(p => p.Input()).ToList(), _options.NodeName, _options.MaxCommitmentAuthorisationsPerSlot, fastPath));
         if (commit)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
@@ -515,7 +513,7 @@ public sealed class SigningGate : ISigningGate, IAsyncDisposable
         }
         if (rows.Count != requests.Count)
         {
-            throw new InvalidOperationException($"{function} answered {rows.Count} rows for {requests.Count} requests");
+            throw new InvalidOperationException($"{(fastPath ? SigningDecisions.FastPath : SigningDecisions.FullRule)} answered {rows.Count} rows for {requests.Count} requests");
         }
         foreach (var (pending, row) in requests.Zip(rows))
         {

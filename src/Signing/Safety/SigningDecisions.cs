@@ -53,17 +53,17 @@ internal static class SigningDecisions
     /// </summary>
     public const string FastPath = "signing_gate_decide_fast";
 
+    // The two statements, fixed texts: prepared once per held connection each.
+    private const string Columns = "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference from ";
+    private const string Arguments = "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
     /// <summary>
-    /// One call of <paramref name="function"/> (<see cref="FullRule"/> or <see cref="FastPath"/>) for a whole batch:
-    /// it takes the batch's stop locks shared and key locks exclusively, judges every request, records the granted
-    /// ones and audits every final verdict.
+    /// One call of the full rule, or of the fast path when <paramref name="fastPath"/>, for a whole batch: it takes
+    /// the batch's stop locks shared and key locks exclusively, judges every request, records the granted ones and
+    /// audits every final verdict.
     /// </summary>
-    public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node, int maxProvers, string function = FullRule)
+    public static NpgsqlBatchCommand Decide(IReadOnlyList<DecisionInput> inputs, string node, int maxProvers, bool fastPath = false)
     {
-        if (function is not (FullRule or FastPath))
-        {
-            throw new ArgumentOutOfRangeException(nameof(function), function, $"expected {FullRule} or {FastPath}");
-        }
         // One pass into the arrays the function takes (this runs for every batch, on the path every signature waits on).
         var n = inputs.Count;
         var stopLocks = new HashSet<long> { SafetyLocks.StopLock(SafetyLocks.AllTenants) };
@@ -105,8 +105,7 @@ internal static class SigningDecisions
             tenantBounds[i] = valid ? input.TenantMaxProvers : null;
         }
         return Sql.Command(
-            "select verdict, detail, stored_hash, signature, signer_node, signed_at, key_backend, key_reference " +
-            $"from {function}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            fastPath ? Columns + FastPath + Arguments : Columns + FullRule + Arguments,
             Sql.Text(node),
             Sql.LongArray(stopLocks),
             Sql.LongArray(keyLocks),

@@ -66,8 +66,8 @@ public sealed class FastPathTests : IAsyncLifetime
     {
         var scenario = All[name];
 
-        var full = await RunAsync(SigningDecisions.FullRule, scenario);
-        var fast = await RunAsync(SigningDecisions.FastPath, scenario);
+        var full = await RunAsync(fastPath: false, scenario);
+        var fast = await RunAsync(fastPath: true, scenario);
 
         Assert.Equal(scenario.Verdicts, full.Verdicts);
         Assert.Equal(full.Answers, fast.Answers);
@@ -80,8 +80,8 @@ public sealed class FastPathTests : IAsyncLifetime
     {
         var scenario = new Scenario([Request(K1, 50)], ["granted"], MaxProvers: 0);
 
-        var full = await Assert.ThrowsAsync<PostgresException>(() => RunAsync(SigningDecisions.FullRule, scenario));
-        var fast = await Assert.ThrowsAsync<PostgresException>(() => RunAsync(SigningDecisions.FastPath, scenario));
+        var full = await Assert.ThrowsAsync<PostgresException>(() => RunAsync(fastPath: false, scenario));
+        var fast = await Assert.ThrowsAsync<PostgresException>(() => RunAsync(fastPath: true, scenario));
 
         Assert.Contains("p_max_provers is 0", full.MessageText, StringComparison.Ordinal);
         Assert.Equal(full.MessageText, fast.MessageText);
@@ -108,8 +108,8 @@ public sealed class FastPathTests : IAsyncLifetime
             await replace.ExecuteNonQueryAsync();
         }
 
-        var granted = await DecideAsync(connection, transaction, SigningDecisions.FastPath, [Request(K1, 60), Request(K4, 160), Request(K6, 60, signedBy: SigningBackend.Pkcs11)], 4);
-        var other = await Assert.ThrowsAsync<PostgresException>(() => DecideAsync(connection, transaction, SigningDecisions.FastPath, [Request(K1, 61), Request(K2, 61)], 4));
+        var granted = await DecideAsync(connection, transaction, fastPath: true, [Request(K1, 60), Request(K4, 160), Request(K6, 60, signedBy: SigningBackend.Pkcs11)], 4);
+        var other = await Assert.ThrowsAsync<PostgresException>(() => DecideAsync(connection, transaction, fastPath: true, [Request(K1, 61), Request(K2, 61)], 4));
 
         Assert.Equal(["granted", "granted", "granted"], granted.Select(r => r.Split('|')[0]));
         Assert.Equal("the full rule was called", other.MessageText);
@@ -150,8 +150,8 @@ public sealed class FastPathTests : IAsyncLifetime
 
     private sealed record Outcome(string[] Verdicts, string[] Answers, string[] Duties, string[] Audit);
 
-    /// <summary>Runs one scenario through <paramref name="function"/> in a transaction it rolls back, and reads what it answered and wrote.</summary>
-    private async Task<Outcome> RunAsync(string function, Scenario scenario)
+    /// <summary>Runs one scenario through the fast path or the full rule in a transaction it rolls back, and reads what it answered and wrote.</summary>
+    private async Task<Outcome> RunAsync(bool fastPath, Scenario scenario)
     {
         await using var connection = await _database.DataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -160,7 +160,7 @@ public sealed class FastPathTests : IAsyncLifetime
             await using var command = new NpgsqlCommand(setup, connection, transaction);
             await command.ExecuteNonQueryAsync();
         }
-        var answers = await DecideAsync(connection, transaction, function, scenario.Inputs, scenario.MaxProvers);
+        var answers = await DecideAsync(connection, transaction, fastPath, scenario.Inputs, scenario.MaxProvers);
         // Times written now differ between the runs; everything else, including the audit lines' order, must not.
         var duties = await ReadAsync(connection, transaction, """
             select concat_ws('|', encode(sequencer, 'hex'), slot, duty, encode(prover, 'hex'), encode(payload_hash, 'hex'),
@@ -177,10 +177,10 @@ public sealed class FastPathTests : IAsyncLifetime
         return new Outcome([.. answers.Select(a => a.Split('|')[0])], [.. answers], [.. duties], [.. audit]);
     }
 
-    private static async Task<List<string>> DecideAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string function, IReadOnlyList<DecisionInput> inputs, int maxProvers)
+    private static async Task<List<string>> DecideAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, bool fastPath, IReadOnlyList<DecisionInput> inputs, int maxProvers)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        batch.BatchCommands.Add(SigningDecisions.Decide(inputs, "node-new", maxProvers, function));
+        batch.BatchCommands.Add(SigningDecisions.Decide(inputs, "node-new", maxProvers, fastPath));
         await using var reader = await batch.ExecuteReaderAsync();
         var rows = await SigningDecisions.ReadAsync(reader);
         Assert.Equal(inputs.Count, rows.Count);
