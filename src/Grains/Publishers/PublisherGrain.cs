@@ -232,6 +232,7 @@ public sealed class PublisherGrain(
         var head = await client.GetBlockNumberAsync();
         var confirmed = await client.GetTransactionCountAsync(Self, BlockTag.Latest);
         var pending = new List<StoredTransaction>();
+        ulong? buried = null;
         var bumped = 0;
         IEthSigner? signer = null;
         foreach (var transaction in state.State.Pending)
@@ -254,7 +255,20 @@ public sealed class PublisherGrain(
             }
             if (transaction.Nonce < confirmed)
             {
-                // An earlier version of this nonce was mined: the replacement is moot.
+                // Another version of this nonce was mined (or, read a moment before a reorg took it away, this very one):
+                // moot only once that is deeper than a reorg can reach. Until then it stays pending, neither bumped nor
+                // sent (the node would refuse the nonce), so a reorg that drops the mined version finds it here to send.
+                buried ??= head >= (ulong)chain.Options.ConfirmationDepth
+                    ? await client.GetTransactionCountAsync(Self, BlockTag.Number(head - (ulong)chain.Options.ConfirmationDepth))
+                    : 0;
+                if (transaction.Nonce < buried)
+                {
+                    logger.LogInformation("Publisher {Publisher}'s {Purpose} ({Hash}, nonce {Nonce}) is moot: another transaction with its nonce is {Depth} blocks deep", Self, transaction.Purpose, transaction.Hash, transaction.Nonce, chain.Options.ConfirmationDepth);
+                }
+                else
+                {
+                    pending.Add(transaction);
+                }
                 continue;
             }
             if (TooEarly(transaction, head))

@@ -40,4 +40,50 @@ public sealed class PublisherFeeBumpTests
         Assert.Equal(System.Text.Json.JsonValueKind.Null, (await chain.Anvil.RpcAsync("eth_getTransactionReceipt", first.ToString())).ValueKind);
         Assert.Equal("0x1", (await chain.Anvil.RpcAsync("eth_getTransactionCount", account.ToString(), "latest")).GetString());
     }
+
+    [Fact]
+    public async Task A_call_whose_nonce_another_transaction_took_is_sent_after_all_when_a_reorg_removes_that_transaction()
+    {
+        await using var chain = await ChainUnderTest.StartAsync(silos: 2);
+        await chain.Grains.GetGrain<ITenantGrain>("acme").SaveAsync("Acme");
+        var account = DevAccounts.Account(1);
+        var publisher = chain.Grains.GetGrain<IPublisherGrain>(account.ToString());
+        await publisher.AttachAsync("acme");
+        await chain.Anvil.RpcAsync("evm_setAutomine", false);
+        var beforeOther = (await chain.Anvil.RpcAsync("evm_snapshot")).GetString()!;
+
+        var call = new L1Call(chain.Deployment.Token, RegistryAbi.Approve.EncodeCall(chain.Deployment.Registry, System.Numerics.BigInteger.One), "approve probe");
+        var ours = await publisher.SendAsync("acme", call);
+        var nonce = Assert.Single((await publisher.GetAsync())!.Pending).Nonce;
+        // Someone else with the same key (another tool, a reorg's other branch) takes the nonce with a dearer transaction.
+        await chain.Anvil.RpcAsync("anvil_impersonateAccount", account.ToString());
+        await chain.Anvil.RpcAsync("eth_sendTransaction", new Dictionary<string, string>
+        {
+            ["from"] = account.ToString(),
+            ["to"] = account.ToString(),
+            ["nonce"] = $"0x{nonce:x}",
+            ["maxFeePerGas"] = "0x174876e800",
+            ["maxPriorityFeePerGas"] = "0x174876e800",
+        });
+        await chain.Anvil.RpcAsync("evm_mine");
+        Assert.Equal($"0x{nonce + 1:x}", (await chain.Anvil.RpcAsync("eth_getTransactionCount", account.ToString(), "latest")).GetString());
+
+        // Its nonce was mined, but only a block deep: the call stays pending, neither dropped nor sent again.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var kept = Assert.Single((await publisher.GetAsync())!.Pending);
+        Assert.Equal(nonce, kept.Nonce);
+
+        // A reorg takes the other transaction away: the publisher sends the call, and it is mined.
+        await chain.Anvil.RpcAsync("evm_revert", beforeOther);
+        await chain.Anvil.RpcAsync("evm_setAutomine", true);
+        Assert.True(await Eventually.WaitAsync(async () =>
+        {
+            var pending = (await publisher.GetAsync())!.Pending;
+            return pending.Count == 1 && (await chain.Anvil.RpcAsync("eth_getTransactionReceipt", pending[0].Hash.ToString())).ValueKind == System.Text.Json.JsonValueKind.Object;
+        }, TimeSpan.FromSeconds(20)), $"the call was not sent again: {string.Join("; ", (await publisher.GetAsync())!.Pending)} (first sent as {ours})");
+        var mined = (await publisher.GetAsync())!.Pending.Single().Hash;
+        var receipt = await chain.Anvil.RpcAsync("eth_getTransactionReceipt", mined.ToString());
+        Assert.Equal("0x1", receipt.GetProperty("status").GetString());
+        Assert.Equal($"0x{nonce + 1:x}", (await chain.Anvil.RpcAsync("eth_getTransactionCount", account.ToString(), "latest")).GetString());
+    }
 }
