@@ -42,7 +42,12 @@ public sealed class ChainFollower(IChainSource source, Address registry, IReadOn
         var recent = checkpoint.Recent.ToList();
         var schedule = checkpoint.Schedule.ToList();
         var next = checkpoint.NextBlock ?? startBlock;
-        var changes = new List<ChainChange>();
+        // A step that stopped while delivering: its removals go out again, and its blocks are read again from the first.
+        var changes = checkpoint.Unremoved.Select(stored => (ChainChange)new ChainChange.Removed(stored.ToEvent())).ToList();
+        if (recent.FirstOrDefault(b => b.Unfinished) is { } unfinished)
+        {
+            next = Math.Min(next, unfinished.Number);
+        }
         long removed = 0, reorgs = 0, delivered = 0;
         var head = await source.GetHeadNumberAsync(cancellationToken);
         if (recent.Count > 0 && head < recent[^1].Number)
@@ -61,6 +66,13 @@ public sealed class ChainFollower(IChainSource source, Address registry, IReadOn
             var tracked = recent.FindIndex(b => b.Number == header.Number);
             if (tracked >= 0 && recent[tracked].Hash == header.Hash.ToString())
             {
+                if (recent[tracked].Unfinished)
+                {
+                    // Still on the chain: delivered again as it was read (consumers deduplicate what already arrived).
+                    changes.AddRange(recent[tracked].Events.Select(stored => new ChainChange.Applied(stored.ToEvent())));
+                    changes.Add(new ChainChange.BlockReached(header.Number, header.Hash));
+                    recent[tracked] = recent[tracked] with { Unfinished = false };
+                }
                 next = header.Number + 1;
                 continue;
             }
@@ -136,10 +148,35 @@ public sealed class ChainFollower(IChainSource source, Address registry, IReadOn
             NextBlock = next,
             Recent = recent,
             Schedule = schedule,
+            Unremoved = [],
             Delivered = checkpoint.Delivered + delivered,
             Removed = checkpoint.Removed + removed,
             Reorgs = checkpoint.Reorgs + reorgs,
         }, changes);
+    }
+
+    /// <summary>
+    /// <paramref name="next"/> as it must be stored before <paramref name="changes"/> are delivered: the blocks they
+    /// reach marked unfinished and their removals kept, so that a step stopped part way (a consumer failed, the silo
+    /// died) is delivered again from its start on the next one, or undone if a reorg took its blocks away meanwhile.
+    /// Without this, a block whose events reached a consumer but not the checkpoint is never removed by a later reorg.
+    /// Every block a step reaches must still be kept: steps span at most <c>reorgDepth</c> blocks.
+    /// </summary>
+    public static FollowerCheckpoint Unfinished(FollowerCheckpoint next, IReadOnlyList<ChainChange> changes)
+    {
+        var reached = changes.OfType<ChainChange.BlockReached>().Select(b => (b.Number, Hash: b.Hash.ToString())).ToHashSet();
+        var recent = next.Recent.Select(b => reached.Remove((b.Number, b.Hash)) ? b with { Unfinished = true } : b).ToList();
+        // A block reached and then orphaned within the step is gone from the kept ones; its removals are in the changes.
+        reached.RemoveWhere(b => recent.Count > 0 && b.Number >= recent[0].Number);
+        if (reached.Count > 0)
+        {
+            throw new InvalidOperationException($"A step reached {reached.Count} block(s) it no longer keeps (from {reached.Min(b => b.Number)}); a step must span at most the reorg depth.");
+        }
+        return next with
+        {
+            Recent = recent,
+            Unremoved = [.. changes.OfType<ChainChange.Removed>().Select(r => StoredEvent.From(r.Event))],
+        };
     }
 
     private async Task<ulong> FindAncestorAsync(List<TrackedBlock> recent, CancellationToken cancellationToken)

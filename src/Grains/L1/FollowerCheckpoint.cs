@@ -6,8 +6,9 @@ using Hosting.Contracts.L1;
 namespace Hosting.Grains.L1;
 
 /// <summary>
-/// Where the follower stands, persisted after every step: the next block to read, the last blocks with the
-/// events they carried (so a reorg undoes exactly those) and the activations still to confirm.
+/// Where the follower stands, persisted after every step (and, with its blocks marked unfinished, before a step's
+/// events are delivered): the next block to read, the last blocks with the events they carried (so a reorg undoes
+/// exactly those) and the activations still to confirm.
 /// Held as text and numbers because stored state is JSON.
 /// </summary>
 [GenerateSerializer, Alias("hosting.follower-checkpoint.v1")]
@@ -23,6 +24,12 @@ public sealed record FollowerCheckpoint
 
     /// <summary>The last slot the slot clock forecast (asked its grain whether a hosted sequencer leads).</summary>
     [Id(7)] public ulong? ForecastThrough { get; init; }
+
+    /// <summary>
+    /// The events a step was removing when it stopped (a consumer failed, the silo died): removed again first on the
+    /// next step. Consumers ignore a removal of what they do not hold.
+    /// </summary>
+    [Id(8)] public List<StoredEvent> Unremoved { get; init; } = [];
 }
 
 [GenerateSerializer, Alias("hosting.tracked-block.v1")]
@@ -31,6 +38,12 @@ public sealed record TrackedBlock
     [Id(0)] public ulong Number { get; init; }
     [Id(1)] public string Hash { get; init; } = "";
     [Id(2)] public List<StoredEvent> Events { get; init; } = [];
+
+    /// <summary>
+    /// Its events were being delivered when the step stopped. Read again, the block is delivered again if it still
+    /// stands, and its events are removed if a reorg took it away, as for any block kept.
+    /// </summary>
+    [Id(3)] public bool Unfinished { get; init; }
 }
 
 /// <summary>A registration whose activation block is still ahead (or inside the reorg window).</summary>

@@ -28,7 +28,7 @@ public sealed record L1FollowerOptions
     /// <summary>Blocks kept with their events so a reorg up to this depth is undone event by event.</summary>
     public int ReorgDepth { get; init; } = 64;
 
-    /// <summary>Blocks processed before the follower persists its checkpoint and delivers.</summary>
+    /// <summary>Blocks processed before the follower persists its checkpoint and delivers; at most <see cref="ReorgDepth"/> are used.</summary>
     public int MaxBlocksPerStep { get; init; } = 128;
 
     /// <summary>How long a publisher's transaction may stay unmined before its fees are bumped.</summary>

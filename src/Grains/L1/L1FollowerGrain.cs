@@ -77,7 +77,9 @@ public sealed class L1FollowerGrain(
                 // One span per step that reads blocks: how soon a new head is noticed and its duties delivered.
                 using var step = HostingTelemetry.ActivitySource.StartActivity("l1 step");
                 step?.SetTag("hosting.l1.from", state.State.NextBlock);
-                var (next, changes) = await follower.StepAsync(state.State, deployment.DeployBlock, chain.Options.MaxBlocksPerStep, cancellationToken);
+                // At most the reorg depth per step, so every block a step delivers is still kept should it stop part way.
+                var (next, changes) = await follower.StepAsync(state.State, deployment.DeployBlock,
+                    Math.Min(chain.Options.MaxBlocksPerStep, chain.Options.ReorgDepth), cancellationToken);
                 if (changes.Count == 0 && next.NextBlock == state.State.NextBlock)
                 {
                     step?.SetTag("hosting.l1.to", "none");
@@ -89,7 +91,15 @@ public sealed class L1FollowerGrain(
                     PlatformMetrics.L1Reorg();
                 }
                 var wakes = new Dictionary<string, ulong>(state.State.Wakes);
-                var forecastThrough = await DeliverAsync(changes, wakes, state.State.ForecastThrough);
+                var forecastThrough = state.State.ForecastThrough;
+                if (changes.Any(c => c is not ChainChange.BlockReached))
+                {
+                    // Stored before any event leaves: should delivery stop part way, the next step delivers these blocks
+                    // again, or removes their events if a reorg took them away meanwhile (ChainFollower.Unfinished).
+                    state.State = ChainFollower.Unfinished(next, changes) with { Wakes = state.State.Wakes, ForecastThrough = forecastThrough };
+                    await state.WriteStateAsync(cancellationToken);
+                }
+                forecastThrough = await DeliverAsync(changes, wakes, forecastThrough);
                 state.State = next with { Wakes = wakes, ForecastThrough = forecastThrough };
                 await state.WriteStateAsync(cancellationToken);
                 _lastError = null;
@@ -97,7 +107,8 @@ public sealed class L1FollowerGrain(
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // The failed step's changes were recorded but not persisted; the retry may read another branch.
+            // A step that carried events was stored with its blocks unfinished before delivery: the next tick delivers
+            // them again, or removes their events if a reorg took the blocks away meanwhile.
             _activeSet.Restart();
             _lastError = exception.Message;
             logger.LogWarning(exception, "The L1 follower stopped at block {Block}; it retries on the next tick.", state.State.NextBlock);

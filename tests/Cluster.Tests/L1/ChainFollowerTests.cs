@@ -84,6 +84,66 @@ public sealed class ChainFollowerTests
         Assert.Equal(13UL, second.NextBlock);
     }
 
+    [Fact]
+    public async Task A_step_stopped_part_way_is_delivered_again_from_its_start_while_its_blocks_stand()
+    {
+        var chain = new ScriptedChain();
+        chain.Grow(10, registrationAt: 8, entryPeriod: 20);
+        var follower = Follower(chain);
+        var (reached, changes) = await follower.StepAsync(new FollowerCheckpoint(), 1, 100, default);
+
+        // Stored before delivery; a consumer fails part way, so the next step starts from what was stored.
+        var (again, redelivered) = await follower.StepAsync(ChainFollower.Unfinished(reached, changes), 1, 100, default);
+
+        Assert.Empty(redelivered.OfType<ChainChange.Removed>());
+        Assert.Equal(changes, redelivered);
+        Assert.Equal(11UL, again.NextBlock);
+        Assert.DoesNotContain(again.Recent, b => b.Unfinished);
+        var (_, nothing) = await follower.StepAsync(again, 1, 100, default);
+        Assert.Empty(nothing);
+    }
+
+    [Fact]
+    public async Task An_event_a_stopped_step_delivered_is_removed_when_a_reorg_takes_its_block_before_the_next_step()
+    {
+        var chain = new ScriptedChain();
+        chain.Grow(10, registrationAt: 8, entryPeriod: 20);
+        var follower = Follower(chain);
+        var (reached, changes) = await follower.StepAsync(new FollowerCheckpoint(), 1, 100, default);
+        var delivered = Assert.Single(changes.OfType<ChainChange.Applied>()).Event;
+
+        // The registration at block 8 reached its consumer, then the step stopped; block 8 is reorganised away.
+        chain.Fork(at: 8, length: 4, registrationAt: 9, entryPeriod: 20);
+        var (after, next) = await follower.StepAsync(ChainFollower.Unfinished(reached, changes), 1, 100, default);
+
+        var removed = Assert.Single(next.OfType<ChainChange.Removed>());
+        Assert.Equal(delivered, removed.Event);
+        var applied = Assert.Single(next.OfType<ChainChange.Applied>());
+        Assert.Equal(chain.Blocks[9].Hash, applied.Event.Position.BlockHash);
+        Assert.True(next.ToList().IndexOf(removed) < next.ToList().IndexOf(applied), "the removal comes before the new branch");
+        Assert.Equal(12UL, after.NextBlock);
+        // Blocks 1-7 still stand and are delivered again; 8-11 are the new branch.
+        Assert.Equal([.. Enumerable.Range(1, 11).Select(n => (ulong)n)], next.OfType<ChainChange.BlockReached>().Select(b => b.Number));
+    }
+
+    [Fact]
+    public async Task The_removals_of_a_stopped_step_are_delivered_again_before_anything_else()
+    {
+        var chain = new ScriptedChain();
+        chain.Grow(10, registrationAt: 8, entryPeriod: 20);
+        var follower = Follower(chain);
+        var (first, _) = await follower.StepAsync(new FollowerCheckpoint(), 1, 100, default);
+        chain.Fork(at: 8, length: 4, registrationAt: 9, entryPeriod: 20);
+        var (reorged, changes) = await follower.StepAsync(first, 1, 100, default);
+        Assert.IsType<ChainChange.Removed>(changes[0]);
+
+        var (after, again) = await follower.StepAsync(ChainFollower.Unfinished(reorged, changes), 1, 100, default);
+
+        Assert.Equal(changes, again);
+        Assert.Empty(after.Unremoved);
+        Assert.Equal(1, after.Reorgs);
+    }
+
     private static ChainFollower Follower(ScriptedChain chain) => new(chain, Registry, [Registry], reorgDepth: 16);
 
     /// <summary>A chain the test writes block by block; statusOf answers Active from the registration's activeFrom on.</summary>
