@@ -151,6 +151,10 @@ public sealed class ChainUnderTest : IAsyncDisposable
                 DeploymentFile = siloBuilder.Configuration[DeploymentKey],
             };
             siloBuilder.Services.AddSingleton(DevAccounts.Store);
+            if (Environment.GetEnvironmentVariable("HOSTING_TEST_SILO_LOG") is { Length: > 0 } logFile)
+            {
+                siloBuilder.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(new FileLogs(logFile));
+            }
             // Long enough for a prover process on a loaded machine to see its authorisation and commit.
             siloBuilder.Services.AddSingleton(new Hosting.Grains.Slots.ProofBoostOptions { CommitmentGrace = TimeSpan.FromSeconds(3) });
             siloBuilder.Services.AddL1Follower(options, new L1FollowerOptions
