@@ -13,13 +13,7 @@ public sealed class PublisherFeeBumpTests
     public async Task A_stuck_transaction_is_replaced_at_its_nonce_with_higher_fees_and_the_replacement_is_mined()
     {
         await using var chain = await ChainUnderTest.StartAsync(silos: 2);
-        await chain.Grains.GetGrain<ITenantGrain>("acme").SaveAsync("Acme");
-        var account = DevAccounts.Account(1);
-        var publisher = chain.Grains.GetGrain<IPublisherGrain>(account.ToString());
-        await publisher.AttachAsync("acme");
-        await chain.Anvil.RpcAsync("evm_setAutomine", false);
-
-        var call = new L1Call(chain.Deployment.Token, RegistryAbi.Approve.EncodeCall(chain.Deployment.Registry, System.Numerics.BigInteger.One), "approve probe");
+        var (account, publisher, call) = await AttachedWithoutAutomineAsync(chain);
         var first = await publisher.SendAsync("acme", call);
         var sent = Assert.Single((await publisher.GetAsync())!.Pending);
         Assert.Equal(first, sent.Hash);
@@ -45,14 +39,9 @@ public sealed class PublisherFeeBumpTests
     public async Task A_call_whose_nonce_another_transaction_took_is_sent_after_all_when_a_reorg_removes_that_transaction()
     {
         await using var chain = await ChainUnderTest.StartAsync(silos: 2);
-        await chain.Grains.GetGrain<ITenantGrain>("acme").SaveAsync("Acme");
-        var account = DevAccounts.Account(1);
-        var publisher = chain.Grains.GetGrain<IPublisherGrain>(account.ToString());
-        await publisher.AttachAsync("acme");
-        await chain.Anvil.RpcAsync("evm_setAutomine", false);
+        var (account, publisher, call) = await AttachedWithoutAutomineAsync(chain);
         var beforeOther = (await chain.Anvil.RpcAsync("evm_snapshot")).GetString()!;
 
-        var call = new L1Call(chain.Deployment.Token, RegistryAbi.Approve.EncodeCall(chain.Deployment.Registry, System.Numerics.BigInteger.One), "approve probe");
         var ours = await publisher.SendAsync("acme", call);
         var nonce = Assert.Single((await publisher.GetAsync())!.Pending).Nonce;
         // Someone else with the same key (another tool, a reorg's other branch) takes the nonce with a dearer transaction.
@@ -85,5 +74,16 @@ public sealed class PublisherFeeBumpTests
         var receipt = await chain.Anvil.RpcAsync("eth_getTransactionReceipt", mined.ToString());
         Assert.Equal("0x1", receipt.GetProperty("status").GetString());
         Assert.Equal($"0x{nonce + 1:x}", (await chain.Anvil.RpcAsync("eth_getTransactionCount", account.ToString(), "latest")).GetString());
+    }
+
+    /// <summary>Tenant acme's publisher (dev account 1) attached, automine off, and a harmless call for it to send.</summary>
+    private static async Task<(Address Account, IPublisherGrain Publisher, L1Call Call)> AttachedWithoutAutomineAsync(ChainUnderTest chain)
+    {
+        await chain.Grains.GetGrain<ITenantGrain>("acme").SaveAsync("Acme");
+        var account = DevAccounts.Account(1);
+        var publisher = chain.Grains.GetGrain<IPublisherGrain>(account.ToString());
+        await publisher.AttachAsync("acme");
+        await chain.Anvil.RpcAsync("evm_setAutomine", false);
+        return (account, publisher, new L1Call(chain.Deployment.Token, RegistryAbi.Approve.EncodeCall(chain.Deployment.Registry, System.Numerics.BigInteger.One), "approve probe"));
     }
 }
