@@ -139,6 +139,8 @@ public sealed class ChainUnderTest : IAsyncDisposable
         await Cluster.StopAsync();
         await Anvil.DisposeAsync();
         File.Delete(DeploymentFile);
+        // Leftover databases tax the server for every test after this one (PostgresServer.DropDatabaseAsync says how).
+        await PostgresServer.DropDatabaseAsync(Database);
     }
 
     public sealed class SiloOnL1 : ISiloConfigurator

@@ -278,5 +278,6 @@ public sealed class SiloProcessCluster : IAsyncDisposable
         await Task.WhenAll(Silos.Select(s => s.DisposeAsync().AsTask()));
         await Anvil.DisposeAsync();
         Directory.Delete(_folder, recursive: true);
+        await PostgresServer.DropDatabaseAsync(Database);
     }
 }
