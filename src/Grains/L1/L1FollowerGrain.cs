@@ -90,16 +90,16 @@ public sealed class L1FollowerGrain(
                 {
                     PlatformMetrics.L1Reorg();
                 }
-                var wakes = new Dictionary<string, ulong>(state.State.Wakes);
-                var forecastThrough = state.State.ForecastThrough;
                 if (changes.Any(c => c is not ChainChange.BlockReached))
                 {
-                    // Stored before any event leaves: should delivery stop part way, the next step delivers these blocks
-                    // again, or removes their events if a reorg took them away meanwhile (ChainFollower.Unfinished).
-                    state.State = ChainFollower.Unfinished(next, changes) with { Wakes = state.State.Wakes, ForecastThrough = forecastThrough };
+                    // Stored before any event leaves (with the wakes and forecast as they were): should delivery stop part
+                    // way, the next step delivers these blocks again, or removes their events if a reorg took them away
+                    // meanwhile (ChainFollower.Unfinished).
+                    state.State = ChainFollower.Unfinished(next, changes);
                     await state.WriteStateAsync(cancellationToken);
                 }
-                forecastThrough = await DeliverAsync(changes, wakes, forecastThrough);
+                var wakes = new Dictionary<string, ulong>(state.State.Wakes);
+                var forecastThrough = await DeliverAsync(changes, wakes, state.State.ForecastThrough);
                 state.State = next with { Wakes = wakes, ForecastThrough = forecastThrough };
                 await state.WriteStateAsync(cancellationToken);
                 _lastError = null;
