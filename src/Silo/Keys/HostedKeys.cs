@@ -36,6 +36,14 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
     private DateTime _publishedAt;
     private DateTime _backendsPublishedAt;
     private static readonly TimeSpan RepublishAfter = TimeSpan.FromMinutes(10);
+    // A load reads the key list, then applies it and rewrites key_holders. A key this silo's custody registers or
+    // deletes in between is missing from (or stale in) that list: its change is kept here and applied over the list,
+    // and the local state (hosted keys, backends) only ever changes under _followLock.
+    private readonly Lock _followLock = new();
+    private List<SigningKey>? _changedDuringLoad;
+    // One write to key_holders at a time, in the order the changes were applied: a load's whole list never lands
+    // after, and undoes, the row of a key registered once that list was applied.
+    private readonly SemaphoreSlim _holdersWrite = new(1, 1);
 
     public HostedKeysState State => _state;
 
@@ -77,6 +85,10 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
     /// <summary>One load: unlock what can be unlocked, then hold every live key. False when custody could not be read.</summary>
     public async Task<bool> TryLoadAsync(CancellationToken cancellationToken)
     {
+        lock (_followLock)
+        {
+            _changedDuringLoad = [];
+        }
         try
         {
             var failures = await custody.UnlockKeystoresAsync(PasswordOf, cancellationToken: cancellationToken);
@@ -85,7 +97,68 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
                 LogUnlockFailed(failure.KeystoreId, failure.Error?.Problem.ToString() ?? "unknown");
             }
             var all = await custody.ListKeysAsync(null, cancellationToken);
-            var live = all.Where(k => k.Status != KeyStatus.Deleted).ToList();
+            await _holdersWrite.WaitAsync(cancellationToken);
+            try
+            {
+                var (live, locked, signable) = Apply(all);
+                if (holders is not null)
+                {
+                    if (DateTime.UtcNow - _backendsPublishedAt > RepublishAfter)
+                    {
+                        // The backends are fixed at start; written again now and then for a table that lost them. Every
+                        // silo with custody takes keystores: a portal without custody imports them through one (IKeymanagerGrain).
+                        await holders.PublishBackendsAsync([IKeymanagerGrain.Key, .. new[] { SigningBackend.Pkcs11, SigningBackend.AzureKeyVault }.Where(custody.HasBackend).Select(KeyNames.Of)], cancellationToken);
+                        _backendsPublishedAt = DateTime.UtcNow;
+                    }
+                    if (!signable.SetEquals(_published) || DateTime.UtcNow - _publishedAt > RepublishAfter)
+                    {
+                        await holders.PublishAsync(signable, cancellationToken);
+                        (_published, _publishedAt) = (signable, DateTime.UtcNow);
+                    }
+                }
+                var first = !_state.Loaded;
+                _state = new HostedKeysState(true, live.Count, locked, null, DateTimeOffset.UtcNow);
+                if (first)
+                {
+                    LogLoaded(live.Count, live.Count(k => k.Backend != SigningBackend.Keystore), locked.Count);
+                }
+                return true;
+            }
+            finally
+            {
+                _holdersWrite.Release();
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            _state = _state with { LastError = e.Message };
+            LogLoadFailed(e.Message);
+            return false;
+        }
+        finally
+        {
+            lock (_followLock)
+            {
+                _changedDuringLoad = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the loaded list, with the changes this silo made since it was read, the keys hosted here; returns the
+    /// live keys, the locked keystore keys and the keys this silo can sign with.
+    /// </summary>
+    private (List<SigningKey> Live, List<Address> Locked, HashSet<Address> Signable) Apply(IReadOnlyList<SigningKey> all)
+    {
+        lock (_followLock)
+        {
+            var byAddress = all.ToDictionary(k => k.Address);
+            foreach (var changed in _changedDuringLoad ?? [])
+            {
+                byAddress[changed.Address] = changed;
+            }
+            _changedDuringLoad = null;
+            var live = byAddress.Values.Where(k => k.Status != KeyStatus.Deleted).ToList();
             // Publisher keys sign L1 transactions, not duties: they are routed and listed in key_holders like the
             // rest, but never hosted as sequencers.
             var sequencers = live.Where(k => k.Purpose == KeyPurpose.Sequencer).ToList();
@@ -99,55 +172,32 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
             }
             _backendOf = new ConcurrentDictionary<Address, SigningBackend>(live.Select(k => KeyValuePair.Create(k.Address, k.Backend)));
             var locked = live.Where(k => k.Backend == SigningBackend.Keystore && !custody.IsUnlocked(k.Address)).Select(k => k.Address).ToList();
-            if (holders is not null)
-            {
-                if (DateTime.UtcNow - _backendsPublishedAt > RepublishAfter)
-                {
-                    // The backends are fixed at start; written again now and then for a table that lost them. Every
-                    // silo with custody takes keystores: a portal without custody imports them through one (IKeymanagerGrain).
-                    await holders.PublishBackendsAsync([IKeymanagerGrain.Key, .. new[] { SigningBackend.Pkcs11, SigningBackend.AzureKeyVault }.Where(custody.HasBackend).Select(KeyNames.Of)], cancellationToken);
-                    _backendsPublishedAt = DateTime.UtcNow;
-                }
-                var signable = live.Where(k => CanSign(k.Address, k.Backend)).Select(k => k.Address).ToHashSet();
-                if (!signable.SetEquals(_published) || DateTime.UtcNow - _publishedAt > RepublishAfter)
-                {
-                    await holders.PublishAsync(signable, cancellationToken);
-                    (_published, _publishedAt) = (signable, DateTime.UtcNow);
-                }
-            }
-            var first = !_state.Loaded;
-            _state = new HostedKeysState(true, live.Count, locked, null, DateTimeOffset.UtcNow);
-            if (first)
-            {
-                LogLoaded(live.Count, live.Count(k => k.Backend != SigningBackend.Keystore), locked.Count);
-            }
-            return true;
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
-        {
-            _state = _state with { LastError = e.Message };
-            LogLoadFailed(e.Message);
-            return false;
+            var signable = live.Where(k => CanSign(k.Address, k.Backend)).Select(k => k.Address).ToHashSet();
+            return (live, locked, signable);
         }
     }
 
     private void Follow(SigningKey key)
     {
-        if (key.Status == KeyStatus.Deleted || key.Purpose != KeyPurpose.Sequencer)
+        lock (_followLock)
         {
-            keys.ReleaseFromCustody(key.Address);
-        }
-        else
-        {
-            keys.HoldInCustody(key.Address, key.Tenant);
-        }
-        if (key.Status == KeyStatus.Deleted)
-        {
-            _backendOf.TryRemove(key.Address, out _);
-        }
-        else
-        {
-            _backendOf[key.Address] = key.Backend;
+            _changedDuringLoad?.Add(key);
+            if (key.Status == KeyStatus.Deleted || key.Purpose != KeyPurpose.Sequencer)
+            {
+                keys.ReleaseFromCustody(key.Address);
+            }
+            else
+            {
+                keys.HoldInCustody(key.Address, key.Tenant);
+            }
+            if (key.Status == KeyStatus.Deleted)
+            {
+                _backendOf.TryRemove(key.Address, out _);
+            }
+            else
+            {
+                _backendOf[key.Address] = key.Backend;
+            }
         }
         // A key imported here can sign here: say so now, so other silos route its duties here at once. One row per
         // key: a bulk import of 10,000 keys must not rewrite the whole list 10,000 times.
@@ -160,6 +210,7 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         {
             return;
         }
+        await _holdersWrite.WaitAsync();
         try
         {
             if (canSign)
@@ -174,6 +225,10 @@ public sealed partial class HostedKeys(KeyCustody custody, AccountKeys keys, Key
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
             LogHoldersNotPublished(e.Message);
+        }
+        finally
+        {
+            _holdersWrite.Release();
         }
     }
 

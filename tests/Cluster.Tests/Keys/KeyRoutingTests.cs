@@ -44,6 +44,7 @@ public sealed class KeyRoutingTests
             Assert.True(holder.GetRequiredService<HostedKeys>().CanSignHere(address));
             Assert.False(other.GetRequiredService<HostedKeys>().CanSignHere(address));
             var holderName = holder.GetRequiredService<KeyHolderDirectory>().Silo;
+            await ListedAsync(database, address);
             Assert.Equal([holderName], await HoldersAsync(database, address));
 
             // The silo without the key signs a new proposal: the signature is the key's, and the gate row says the
@@ -110,6 +111,7 @@ public sealed class KeyRoutingTests
             // Only the silo with the token can sign with it, and the directory says so.
             Assert.True(holder.GetRequiredService<HostedKeys>().CanSignHere(address));
             Assert.False(other.GetRequiredService<HostedKeys>().CanSignHere(address));
+            await ListedAsync(database, address);
             Assert.Equal([holder.GetRequiredService<KeyHolderDirectory>().Silo], await HoldersAsync(database, address));
 
             // The silo without the token gets a proposal signed by the key, through the token silo's gate.
@@ -140,6 +142,11 @@ public sealed class KeyRoutingTests
     }
 
     private static IServiceProvider Services(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services;
+
+    /// <summary>Waits for the holder's own row: a silo writes it just after the import, beside its other work.</summary>
+    private static async Task ListedAsync(string database, Address address) =>
+        Assert.True(await Eventually.WaitAsync(async () => (await HoldersAsync(database, address)).Count > 0, TimeSpan.FromSeconds(10)),
+            "no silo was listed in key_holders as holding the key");
 
     private static async Task<List<string>> HoldersAsync(string database, Address address)
     {
