@@ -2,6 +2,7 @@ using Hosting.Contracts.Domain;
 using Hosting.L1.Crypto;
 using Hosting.Signing;
 using Hosting.Signing.Keystore;
+using Npgsql;
 
 namespace Hosting.Cluster.Tests.Keys;
 
@@ -26,4 +27,24 @@ internal static class CustodyKeys
             Hosting.Grains.Slots.BlockBuilder.Build(slot, Keccak256.Hash(archive), Hash32.Zero));
 
     public static Hash32 Digest(byte[] payload) => SigningPayload.Digest(payload);
+
+    /// <summary>Waits until key_holders lists some silo for <paramref name="address"/>; false if none within <paramref name="timeout"/>.</summary>
+    public static Task<bool> ListedAsync(string database, Address address, TimeSpan timeout) =>
+        Eventually.WaitAsync(async () => (await HoldersAsync(database, address)).Count > 0, timeout);
+
+    /// <summary>The silos key_holders lists for <paramref name="address"/>: where other silos route its duties.</summary>
+    public static async Task<List<string>> HoldersAsync(string database, Address address)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select silo from key_holders where address = $1 order by silo", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = address.ToArray() });
+        await using var reader = await command.ExecuteReaderAsync();
+        var silos = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            silos.Add(reader.GetString(0));
+        }
+        return silos;
+    }
 }

@@ -48,17 +48,17 @@ public sealed class HostedKeysTests
             // A key is imported through this silo while the load waits, and gets a moment to publish its own row.
             var (json, address) = CustodyKeys.NewKeystore("correct horse");
             await custody.RegisterKeystoreAsync(Tenant, json, "correct horse", "operator@acme");
-            await Eventually.WaitAsync(async () => (await HoldersAsync(database, address)).Count > 0, TimeSpan.FromSeconds(2));
+            await CustodyKeys.ListedAsync(database, address, TimeSpan.FromSeconds(2));
 
             // The load goes on and finishes with a list that predates the key.
             await held.RollbackAsync();
             Assert.True(await Eventually.WaitAsync(() => Task.FromResult(hosted.State.Loaded), TimeSpan.FromSeconds(30)), "the key load never finished");
 
             // The key is listed as held here, and hosted as a sequencer, once the silo's writes are done.
-            Assert.True(await Eventually.WaitAsync(async () => (await HoldersAsync(database, address)).Count > 0, TimeSpan.FromSeconds(10)),
+            Assert.True(await CustodyKeys.ListedAsync(database, address, TimeSpan.FromSeconds(10)),
                 "key_holders lost the key imported during the load: other silos would not route its duties here until the next load");
             await Task.Delay(TimeSpan.FromMilliseconds(500));
-            Assert.Equal([directory.Silo], await HoldersAsync(database, address));
+            Assert.Equal([directory.Silo], await CustodyKeys.HoldersAsync(database, address));
             Assert.True(accounts.HostsSequencer(address), "the key imported during the load is not hosted here");
             Assert.True(hosted.CanSignHere(address));
         }
@@ -77,21 +77,6 @@ public sealed class HostedKeysTests
         await using var command = new NpgsqlCommand(
             "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%key_backends%'", connection);
         return (long)(await command.ExecuteScalarAsync())! > 0;
-    }
-
-    private static async Task<List<string>> HoldersAsync(string database, Address address)
-    {
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select silo from key_holders where address = $1 order by silo", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = address.ToArray() });
-        await using var reader = await command.ExecuteReaderAsync();
-        var silos = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            silos.Add(reader.GetString(0));
-        }
-        return silos;
     }
 
     /// <summary>The silo the directory writes for: an address only, no running silo.</summary>

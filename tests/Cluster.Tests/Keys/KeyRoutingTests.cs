@@ -44,8 +44,9 @@ public sealed class KeyRoutingTests
             Assert.True(holder.GetRequiredService<HostedKeys>().CanSignHere(address));
             Assert.False(other.GetRequiredService<HostedKeys>().CanSignHere(address));
             var holderName = holder.GetRequiredService<KeyHolderDirectory>().Silo;
-            await ListedAsync(database, address);
-            Assert.Equal([holderName], await HoldersAsync(database, address));
+            // The holder writes its row just after the import, beside its other work: wait for it.
+            Assert.True(await CustodyKeys.ListedAsync(database, address, TimeSpan.FromSeconds(10)), "no silo was listed in key_holders as holding the key");
+            Assert.Equal([holderName], await CustodyKeys.HoldersAsync(database, address));
 
             // The silo without the key signs a new proposal: the signature is the key's, and the gate row says the
             // holder's node signed it.
@@ -111,8 +112,9 @@ public sealed class KeyRoutingTests
             // Only the silo with the token can sign with it, and the directory says so.
             Assert.True(holder.GetRequiredService<HostedKeys>().CanSignHere(address));
             Assert.False(other.GetRequiredService<HostedKeys>().CanSignHere(address));
-            await ListedAsync(database, address);
-            Assert.Equal([holder.GetRequiredService<KeyHolderDirectory>().Silo], await HoldersAsync(database, address));
+            // The holder writes its row just after the import, beside its other work: wait for it.
+            Assert.True(await CustodyKeys.ListedAsync(database, address, TimeSpan.FromSeconds(10)), "no silo was listed in key_holders as holding the key");
+            Assert.Equal([holder.GetRequiredService<KeyHolderDirectory>().Silo], await CustodyKeys.HoldersAsync(database, address));
 
             // The silo without the token gets a proposal signed by the key, through the token silo's gate.
             const ulong slot = 11;
@@ -142,26 +144,6 @@ public sealed class KeyRoutingTests
     }
 
     private static IServiceProvider Services(SiloHandle silo) => ((InProcessSiloHandle)silo).SiloHost.Services;
-
-    /// <summary>Waits for the holder's own row: a silo writes it just after the import, beside its other work.</summary>
-    private static async Task ListedAsync(string database, Address address) =>
-        Assert.True(await Eventually.WaitAsync(async () => (await HoldersAsync(database, address)).Count > 0, TimeSpan.FromSeconds(10)),
-            "no silo was listed in key_holders as holding the key");
-
-    private static async Task<List<string>> HoldersAsync(string database, Address address)
-    {
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select silo from key_holders where address = $1 order by silo", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = address.ToArray() });
-        await using var reader = await command.ExecuteReaderAsync();
-        var silos = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            silos.Add(reader.GetString(0));
-        }
-        return silos;
-    }
 
     private static async Task<List<(string Signature, string Node)>> SignedAsync(string database, Address sequencer, ulong slot)
     {
